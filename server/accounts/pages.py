@@ -1,0 +1,92 @@
+"""Sign-in, sign-out, language switch and the signed-in user's own page."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlparse
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+
+from server.accounts import services
+from server.errors import TooManyAttempts, Unauthenticated
+from server.i18n import LOCALES, _
+from server.settings import get_settings
+from server.web.flash import flash
+from server.web.guards import signed_in
+from server.web.middleware import LANGUAGE_COOKIE, SESSION_COOKIE, client_address
+from server.web.templating import render
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a signed-in user to another host."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@get("/login", name="login")
+async def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "accounts/login.html", next=_safe_next(next), form={}, error=None)
+
+
+@post("/login", status_code=303)
+async def login_submit(request: Request, data: Form) -> Response:
+    username = str(data.get("username", ""))
+    target = _safe_next(data.get("next"))
+    try:
+        user = await services.authenticate(username, str(data.get("password", "")), client_address(request.scope))
+    except (Unauthenticated, TooManyAttempts) as exc:
+        status = 429 if isinstance(exc, TooManyAttempts) else 401
+        return render(request, "accounts/login.html", status_code=status, next=target,
+                      form={"username": username}, error=exc.message)
+    # A brand-new session id at every sign-in; the old one (if any) is ended.
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await services.session_delete(old)
+    raw = await services.session_create(user, client_address(request.scope), request.headers.get("user-agent", ""))
+    response = Redirect(path=target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax", path="/",
+                        max_age=get_settings().session_days * 86400)
+    return response
+
+
+@post("/logout", status_code=303)
+async def logout(request: Request) -> Response:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        await services.session_delete(raw)
+    response = Redirect(path="/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return flash(response, _("You have signed out."))
+
+
+@post("/language", status_code=303)
+async def switch_language(request: Request, data: Form) -> Response:
+    language = data.get("language")
+    response = Redirect(path=_safe_next(data.get("next") or request.headers.get("referer") and
+                                        urlparse(request.headers["referer"]).path), status_code=303)
+    if language in LOCALES:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+@get("/account", guards=[signed_in])
+async def account_page(request: Request) -> Response:
+    return render(request, "accounts/account.html")
+
+
+@get("/", name="home")
+async def home(request: Request) -> Response:
+    if request.scope.get("user") is None:
+        return Redirect(path="/login", status_code=303)
+    return render(request, "home.html")
+
+
+PAGES = [login_page, login_submit, logout, switch_language, account_page, home]

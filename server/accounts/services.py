@@ -1,0 +1,227 @@
+"""Users, sign-in, sessions, API tokens and login throttling."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from server.accounts import roles
+from server.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from server.accounts.tables import ROLES, ApiToken, LoginAttempt, Session, UnitOwner, User
+from server.audit.services import audit_record
+from server.db import write_transaction
+from server.errors import Invalid, NotFound, TooManyAttempts, Unauthenticated
+from server.i18n import _
+from server.org.tables import Party, Unit
+from server.settings import get_settings
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- users
+
+async def user_create(
+    *,
+    actor: Any | None,
+    username: str,
+    password: str,
+    role: str,
+    party_id: int | None = None,
+    display_name: str = "",
+    phone: str = "",
+) -> User:
+    username = (username or "").strip()
+    errors: dict[str, str] = {}
+    if not username:
+        errors["username"] = _("Enter a user name.")
+    elif len(username) > 150:
+        errors["username"] = _("The user name is too long.")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    if role not in ROLES:
+        errors["role"] = _("Choose a role.")
+    party = None
+    if party_id is not None:
+        party = await Party.objects().get(Party.id == party_id).run()
+        if party is None:
+            errors["party_id"] = _("No such party.")
+    if role in roles.PARTY_ROLES:
+        if party is None and "party_id" not in errors:
+            errors["party_id"] = _("A contractor must belong to a construction or repair unit.")
+        elif party is not None and party.kind not in roles.PARTY_KINDS_FOR_CONTRACTOR:
+            errors["party_id"] = _("A contractor must belong to a construction or repair unit.")
+    if errors:
+        raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+    async with write_transaction():
+        if await User.exists().where(User.username == username).run():
+            raise Invalid(
+                _("Please correct the marked fields."),
+                field_errors={"username": _("This user name is taken.")},
+            )
+        user = User(
+            username=username,
+            password_hash=hash_password(password),
+            role=role,
+            party=party_id,
+            display_name=(display_name or "").strip(),
+            phone=(phone or "").strip(),
+        )
+        await user.save().run()
+        await audit_record(actor=actor, object_type="user", object_id=user.id, action="create", to_state=role)
+    return user
+
+
+async def user_update(
+    *,
+    actor: Any,
+    user_id: int,
+    role: str | None = None,
+    party_id: int | None = None,
+    display_name: str | None = None,
+    phone: str | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    user = await User.objects().get(User.id == user_id).run()
+    if user is None:
+        raise NotFound(_("Not found."))
+    errors: dict[str, str] = {}
+    new_role = role if role is not None else user.role
+    if new_role not in ROLES:
+        errors["role"] = _("Choose a role.")
+    new_party_id = party_id if party_id is not None else user.party
+    party = await Party.objects().get(Party.id == new_party_id).run() if new_party_id else None
+    if new_role in roles.PARTY_ROLES and (party is None or party.kind not in roles.PARTY_KINDS_FOR_CONTRACTOR):
+        errors["party_id"] = _("A contractor must belong to a construction or repair unit.")
+    if password is not None and password != "" and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    if errors:
+        raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+    old_role = user.role
+    user.role = new_role
+    user.party = new_party_id
+    if display_name is not None:
+        user.display_name = display_name.strip()
+    if phone is not None:
+        user.phone = phone.strip()
+    if is_active is not None:
+        user.is_active = is_active
+    if password:
+        user.password_hash = hash_password(password)
+    async with write_transaction():
+        await user.save().run()
+        if password or is_active is False:
+            # A new password or a disabled account ends every open sign-in.
+            await Session.delete().where(Session.user == user.id).run()
+            await ApiToken.delete().where(ApiToken.user == user.id).run()
+        await audit_record(
+            actor=actor, object_type="user", object_id=user.id, action="update",
+            from_state=old_role, to_state=new_role,
+            details={"password_changed": bool(password), "is_active": user.is_active},
+        )
+    return user
+
+
+async def unit_owner_add(*, actor: Any, unit_id: int, user_id: int) -> dict:
+    unit = await Unit.objects().get(Unit.id == unit_id).run()
+    if unit is None:
+        raise NotFound(_("Not found."))
+    user = await User.objects().get(User.id == user_id).run()
+    if user is None or user.role != roles.OWNER:
+        raise Invalid(_("Please correct the marked fields."), field_errors={"user_id": _("Choose an owner account.")})
+    async with write_transaction():
+        existing = await UnitOwner.objects().get((UnitOwner.unit == unit_id) & (UnitOwner.user == user_id)).run()
+        if existing is None:
+            existing = UnitOwner(unit=unit_id, user=user_id)
+            await existing.save().run()
+            await audit_record(actor=actor, object_type="unit", object_id=unit_id, action="owner_add",
+                               details={"user_id": user_id})
+    return {"unit_id": unit_id, "user_id": user_id}
+
+
+# ---------------------------------------------------------------- sign-in
+
+async def _check_throttle(username: str, client: str) -> None:
+    settings = get_settings()
+    since = now() - timedelta(minutes=settings.login_window_minutes)
+    failures = LoginAttempt.count().where((LoginAttempt.at >= since) & (LoginAttempt.success == False))  # noqa: E712
+    by_account = await failures.where(LoginAttempt.username == username).run()
+    by_client = await LoginAttempt.count().where(
+        (LoginAttempt.at >= since) & (LoginAttempt.success == False) & (LoginAttempt.client == client)  # noqa: E712
+    ).run()
+    if by_account >= settings.login_max_failures_per_account or by_client >= settings.login_max_failures_per_client:
+        raise TooManyAttempts(_("Too many failed sign-in attempts. Please wait a few minutes and try again."))
+
+
+async def authenticate(username: str, password: str, client: str) -> User:
+    """The user for these credentials, or Unauthenticated; throttled per account and per client."""
+    username = (username or "").strip()
+    await _check_throttle(username, client)
+    user = await User.objects().get(User.username == username).run() if username else None
+    ok = verify_password(user.password_hash if user else None, password or "")
+    ok = ok and user is not None and user.is_active
+    async with write_transaction():
+        await LoginAttempt.insert(LoginAttempt(username=username[:150], client=client[:64], success=ok)).run()
+        if ok and needs_rehash(user.password_hash):
+            await User.update({User.password_hash: hash_password(password)}).where(User.id == user.id).run()
+    if not ok:
+        raise Unauthenticated(_("Wrong user name or password."))
+    return user
+
+
+async def session_create(user: User, client: str = "", user_agent: str = "") -> str:
+    """A new session for this user; returns the cookie value (only its hash is stored)."""
+    raw = secrets.token_urlsafe(32)
+    async with write_transaction():
+        await Session.insert(Session(
+            key_hash=_digest(raw), user=user.id,
+            expires_at=now() + timedelta(days=get_settings().session_days),
+            client=client[:64], user_agent=user_agent[:300],
+        )).run()
+        await audit_record(actor=user, object_type="user", object_id=user.id, action="sign_in")
+    return raw
+
+
+async def session_delete(raw: str) -> None:
+    async with write_transaction():
+        await Session.delete().where(Session.key_hash == _digest(raw)).run()
+
+
+async def token_create(user: User) -> str:
+    raw = secrets.token_urlsafe(32)
+    async with write_transaction():
+        await ApiToken.insert(ApiToken(
+            key_hash=_digest(raw), user=user.id,
+            expires_at=now() + timedelta(days=get_settings().token_days),
+        )).run()
+    return raw
+
+
+async def token_delete(raw: str) -> None:
+    async with write_transaction():
+        await ApiToken.delete().where(ApiToken.key_hash == _digest(raw)).run()
+
+
+async def _user_by_credential(table: Any, raw: str) -> User | None:
+    # One query: the credential row with its user joined in.
+    row = await table.objects(table.user).where(
+        (table.key_hash == _digest(raw)) & (table.expires_at > now())
+    ).first().run()
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+async def user_for_session(raw: str) -> User | None:
+    return await _user_by_credential(Session, raw)
+
+
+async def user_for_token(raw: str) -> User | None:
+    return await _user_by_credential(ApiToken, raw)

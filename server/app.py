@@ -1,0 +1,70 @@
+"""The application factory: wiring only. Domain code lives in the context packages."""
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from server import db
+from server.accounts.api import AuthApi, UsersApi
+from server.accounts.pages import PAGES as ACCOUNT_PAGES
+from server.org.api import OrgApi
+from server.settings import Settings, get_settings
+from server.web.csrf import CSRFUnlessBearerMiddleware, csrf_config
+from server.web.errors import EXCEPTION_HANDLERS
+from server.web.middleware import AuthMiddleware, LocaleMiddleware, ReadTransactionMiddleware, SecureCookiesMiddleware
+from server.web.templating import STATIC_DIR
+
+
+async def _on_startup() -> None:
+    await db.check_connection()
+    await db.start_pool()
+
+
+async def _on_shutdown() -> None:
+    from server.jobs import close_queue
+
+    await close_queue()
+    await db.close_pool()
+
+
+def route_handlers() -> list:
+    from server.org.pages import PAGES as ORG_PAGES
+    from server.photos.api import PhotosApi
+
+    return [
+        AuthApi,
+        UsersApi,
+        OrgApi,
+        PhotosApi,
+        *ACCOUNT_PAGES,
+        *ORG_PAGES,
+        create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
+                                   cache_control=None),
+    ]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    logging.basicConfig(level=logging.INFO)
+    return Litestar(
+        route_handlers=route_handlers(),
+        middleware=[
+            SecureCookiesMiddleware,
+            LocaleMiddleware,
+            ReadTransactionMiddleware,
+            AuthMiddleware,
+            DefineMiddleware(CSRFUnlessBearerMiddleware, config=csrf_config(settings)),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[_on_startup],
+        on_shutdown=[_on_shutdown],
+        openapi_config=OpenAPIConfig(title="CS Center API", version="1.0.0", path="/schema"),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=settings.upload_max_bytes + 1024 * 1024,
+        debug=settings.debug,
+    )

@@ -1,0 +1,2 @@
+"""Admin pages for the organisation (being built)."""
+PAGES: list = []

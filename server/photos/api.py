@@ -1,0 +1,6 @@
+"""Photo endpoints (being built)."""
+from litestar import Controller
+
+
+class PhotosApi(Controller):
+    path = "/api/v1/photos"

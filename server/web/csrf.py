@@ -1,0 +1,36 @@
+"""CSRF protection: Litestar's double-submit token, skipped for bearer-token calls.
+
+Browsers send the token in the `X-CSRFToken` header (htmx and our scripts do
+it for every request, see templates/base.html) or in the `_csrf_token` form
+field. A call with `Authorization: Bearer` cannot be forged by another site
+(browsers do not add that header on their own), and `AuthMiddleware` then
+ignores cookies, so it needs no token.
+"""
+from __future__ import annotations
+
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import Headers
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.types import Receive, Scope, Send
+
+from server.settings import Settings
+
+CSRF_HEADER = "x-csrftoken"
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="csrftoken",
+        header_name=CSRF_HEADER,
+        cookie_samesite="lax",
+        exclude=["^/static/", "^/sw.js$", "^/api/v1/auth/token$"],
+    )
+
+
+class CSRFUnlessBearerMiddleware(CSRFMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and Headers.from_scope(scope).get("authorization", "").lower().startswith("bearer "):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -1,0 +1,86 @@
+"""Turning every failure into a clear answer in the caller's language.
+
+API paths answer JSON `{"detail", "status_code", "errors"?}`; pages answer a
+translated error page (401 on a page redirects to sign-in instead). A 500
+never shows a traceback; it is logged with the request path.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
+
+from server.errors import DomainError
+from server.i18n import _
+from server.web.middleware import is_api_path
+
+log = logging.getLogger("server.errors")
+
+
+def _generic_message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood. Please check what you entered."),
+        401: _("Please sign in."),
+        403: _("You do not have permission to do this."),
+        404: _("The page or record was not found."),
+        405: _("This action is not available here."),
+        409: _("This cannot be done in the record's current state."),
+        413: _("The upload is too large."),
+        415: _("This kind of file is not accepted."),
+        422: _("Some of the information is not valid."),
+        429: _("Too many requests. Please wait a moment and try again."),
+    }
+    return messages.get(status, _("Something went wrong on our side. Please try again later."))
+
+
+def _answer(request: Request, status: int, message: str, field_errors: dict | None = None) -> Response:
+    if is_api_path(request.url.path) or request.headers.get("accept", "").startswith("application/json"):
+        body = {"detail": message, "status_code": status}
+        if field_errors:
+            body["errors"] = field_errors
+        return Response(content=body, status_code=status, media_type=MediaType.JSON)
+    if status == 401:
+        target = "/login?next=" + quote(request.url.path)
+        if request.headers.get("hx-request") == "true":
+            return Response(content="", status_code=200, headers={"HX-Redirect": target})
+        return Redirect(path=target, status_code=303)
+    from server.web.templating import render  # late: templating imports this package
+
+    response = render(request, "errors/error.html", status_code=status, status=status, message=message,
+                      field_errors=field_errors or {})
+    if request.headers.get("hx-request") == "true":
+        # Let htmx show the message where the request was made from.
+        response.headers["HX-Reswap"] = "none"
+        response.headers["HX-Trigger"] = '{"app:error": {"status": %d}}' % status
+    return response
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    return _answer(request, exc.status_code, exc.message, exc.field_errors)
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    field_errors = None
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        field_errors = {}
+        for item in exc.extra:
+            if isinstance(item, dict) and item.get("key"):
+                field_errors[str(item["key"])] = _("This value is not valid.")
+        status = 400
+    return _answer(request, status, _generic_message(status), field_errors)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path)
+    return _answer(request, 500, _generic_message(500))
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    HTTPException: http_exception_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,37 @@
+"""Role guards for route handlers, and the caller helpers controllers use.
+
+Object-level access (which project, which party, which unit) lives in each
+context's `access.py`; a role that may not act answers 403, an object the
+caller may not see answers 404.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from server.errors import Forbidden, Unauthenticated
+from server.i18n import _
+
+
+def current_user(connection: ASGIConnection) -> Any | None:
+    return connection.scope.get("user")
+
+
+def signed_in(connection: ASGIConnection, _: BaseRouteHandler | None = None) -> None:
+    if current_user(connection) is None:
+        raise Unauthenticated(_("Please sign in."))
+
+
+def allow(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A guard that lets in only these roles (signed-in first)."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        signed_in(connection)
+        if current_user(connection).role not in allowed:
+            raise Forbidden(_("You do not have permission to do this."))
+
+    guard.__name__ = "allow_" + "_".join(sorted(allowed))
+    return guard

@@ -1,0 +1,95 @@
+"""Jinja2 set-up and the one `render` helper every page handler uses.
+
+`render` answers the whole page, or only the named block when htmx asks for
+it (jinja2-fragments), with `Vary: HX-Request` since one URL answers both ways.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments import render_block
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.utils.scope.state import ScopeState
+
+from server.accounts.roles import ROLE_LABELS
+from server.i18n import LANGUAGE_NAMES, current_locale, gettext, ngettext
+from server.settings import PROJECT_ROOT
+from server.web.flash import pop_flash
+from server.web.nav import nav_for
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+@lru_cache(maxsize=None)
+def _static_version(path: str) -> str:
+    try:
+        return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def static_url(path: str) -> str:
+    """A cache-busting URL for a file under static/."""
+    return f"/static/{path}?v={_static_version(path)}"
+
+
+def _role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(static_url=static_url, role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES)
+    return env
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    """Render a page (or, for an htmx request, just `block` of it)."""
+    response = Response(content="", media_type=MediaType.HTML, status_code=status_code)
+    user = request.scope.get("user")
+    ctx = {
+        "request": request,
+        "user": user,
+        "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
+        "locale": current_locale.get(),
+        "html_lang": "zh-CN" if current_locale.get() == "zh_CN" else "en",
+        "nav": nav_for(user),
+        "flash": pop_flash(request, response),
+        "current_path": request.url.path,
+        **context,
+    }
+    env = environment()
+    if block and is_htmx(request):
+        html = render_block(env, template, block, ctx)
+    else:
+        html = env.get_template(template).render(ctx)
+    response.content = html
+    response.headers["Vary"] = "HX-Request"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
