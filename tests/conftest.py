@@ -78,9 +78,9 @@ def app(migrated_db):
 
 @pytest.fixture
 async def client(app):
-    from litestar.testing import AsyncTestClient
+    from tests.support import make_client
 
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+    async with make_client(app) as c:
         yield c
 
 

@@ -9,9 +9,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from litestar.testing import AsyncTestClient
+import httpx
+
+AsyncTestClient = httpx.AsyncClient
 
 PASSWORD = "correct-horse-42"
+
+
+def make_client(app: Any, client_ip: str = "127.0.0.1") -> httpx.AsyncClient:
+    """An HTTP client that calls the app in this event loop (the database pool
+    lives here too). Lifespan hooks are not run: the fixtures start the pool."""
+    transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
 
 
 def redis_server_binary() -> str:
@@ -124,7 +133,7 @@ class Personas:
         from server.accounts.services import token_create
 
         token = await token_create(self.users[name])
-        client = AsyncTestClient(app=self.app, base_url="http://testserver.local")
+        client = make_client(self.app)
         await client.__aenter__()
         client.headers["Authorization"] = f"Bearer {token}"
         self._clients.append(client)
@@ -132,7 +141,7 @@ class Personas:
 
     async def browser(self, name: str) -> AsyncTestClient:
         """A client signed in through the login form, with its CSRF header set."""
-        client = AsyncTestClient(app=self.app, base_url="http://testserver.local")
+        client = make_client(self.app)
         await client.__aenter__()
         self._clients.append(client)
         await login(client, name)
