@@ -19,7 +19,7 @@ def current_user(connection: ASGIConnection) -> Any | None:
     return connection.scope.get("user")
 
 
-def signed_in(connection: ASGIConnection, _: BaseRouteHandler | None = None) -> None:
+def signed_in(connection: ASGIConnection, handler: BaseRouteHandler | None = None) -> None:
     if current_user(connection) is None:
         raise Unauthenticated(_("Please sign in."))
 

@@ -1,26 +1,56 @@
-"""The navigation each role sees: bottom tab bar on phones, side menu on desktop."""
+"""The navigation each role sees: a bottom tab bar on phones, a side menu on desktop.
+
+One list, read top to bottom. `icon` names a Lucide SVG under
+static/vendor/lucide/ (copied there by scripts/vendor.sh: add new names to its
+ICONS list). `roles` is None for "everyone signed in". The home page shows
+the same entries (except Home and Me) as big tiles, so a new module becomes
+reachable from both places by adding one line here.
+
+Keep a role's entries to five or fewer: the phone tab bar has no more room.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from server.accounts import roles
 from server.i18n import lazy_gettext as _l
 
-# (label, url, icon name under static/img/icons/, roles that see it)
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any  # a lazy translation: rendered in the request's language
+    url: str
+    icon: str
+    roles: frozenset[str] | None = None
+    hint: Any = ""  # one line under the tile on the home page
+    also: tuple[str, ...] = ()  # other path prefixes where this entry shows as current
+
+
 NAV_ITEMS = [
-    (_l("Home"), "/", "home", None),
-    (_l("Projects"), "/admin/projects", "building", {roles.ADMIN}),
-    (_l("Parties"), "/admin/parties", "briefcase", {roles.ADMIN}),
-    (_l("Users"), "/admin/users", "users", {roles.ADMIN}),
-    (_l("Me"), "/account", "user", None),
+    NavItem(_l("Home"), "/", "house"),
+    NavItem(_l("Projects"), "/admin/projects", "building-2", frozenset({roles.ADMIN}),
+            _l("Projects, buildings, units and unit types"), ("/admin/buildings", "/admin/units")),
+    NavItem(_l("Parties"), "/admin/parties", "briefcase", frozenset({roles.ADMIN}),
+            _l("Departments, construction, supervision and repair units")),
+    NavItem(_l("Users"), "/admin/users", "users", frozenset({roles.ADMIN}),
+            _l("Accounts, roles and passwords")),
+    NavItem(_l("Me"), "/account", "user"),
 ]
+
+# Entries that are navigation chrome rather than work to do.
+_NOT_ON_HOME = {"/", "/account"}
 
 
 def nav_for(user: Any | None) -> list[dict]:
+    """The entries this user sees. `prefixes` are the paths (besides "/" for
+    Home, matched exactly) under which the template marks the entry current."""
     if user is None:
         return []
     return [
-        {"label": label, "url": url, "icon": icon}
-        for label, url, icon, allowed in NAV_ITEMS
-        if allowed is None or user.role in allowed
+        {"label": item.label, "url": item.url, "icon": item.icon, "hint": item.hint,
+         "prefixes": (item.url, *item.also) if item.url != "/" else (),
+         "on_home": item.url not in _NOT_ON_HOME}
+        for item in NAV_ITEMS
+        if item.roles is None or user.role in item.roles
     ]

@@ -1,0 +1,61 @@
+"""Demo data for a first look (`make run` loads it into an empty database).
+
+The logins are listed in README.md; they all share DEMO_PASSWORD. Never
+loaded into a database that already has users.
+"""
+from __future__ import annotations
+
+from server.accounts import roles
+from server.accounts.services import unit_owner_add, user_create
+from server.accounts.tables import User
+from server.org.services import (
+    building_create,
+    party_create,
+    project_create,
+    unit_type_create,
+    units_bulk_create,
+)
+from server.org.tables import Unit
+
+DEMO_PASSWORD = "demo12345"
+
+DEMO_USERS = [
+    # (username, role, display name, party key)
+    ("admin", roles.ADMIN, "系统管理员", None),
+    ("kefu", roles.CS_STAFF, "王客服", None),
+    ("yanfang", roles.INSPECTOR, "李验房", None),
+    ("xiangmu", roles.PROJECT_STAFF, "赵工（项目部）", None),
+    ("jianli", roles.SUPERVISOR, "周监理", None),
+    ("shigong", roles.CONTRACTOR, "陈工（中建三局）", "builder"),
+    ("zhijian", roles.QUALITY_CENTER, "孙质检", None),
+    ("13800000000", roles.OWNER, "刘业主", None),
+]
+
+
+async def seed_demo() -> bool:
+    if await User.count().run() > 0:
+        return False
+    project = await project_create(actor=None, name="阳光花园", code="YGHY", city="杭州",
+                                   address="杭州市余杭区阳光大道 1 号")
+    parties = {
+        "builder": await party_create(actor=None, name="中建三局第一工程公司", kind="construction_unit",
+                                      contact_name="陈工", phone="13900000001"),
+        "builder2": await party_create(actor=None, name="浙江精装饰工程有限公司", kind="construction_unit"),
+        "supervisor": await party_create(actor=None, name="华信工程监理有限公司", kind="supervision_unit"),
+        "repair": await party_create(actor=None, name="安居维修服务有限公司", kind="repair_unit"),
+        "property": await party_create(actor=None, name="万家物业服务有限公司", kind="property_company"),
+    }
+    type_a = await unit_type_create(actor=None, project_id=project.id, name="A户型 三室两厅", description="89 m²")
+    type_b = await unit_type_create(actor=None, project_id=project.id, name="B户型 两室两厅", description="72 m²")
+    for name, unit_type in (("1号楼", type_a), ("2号楼", type_b)):
+        building = await building_create(actor=None, project_id=project.id, name=name)
+        await units_bulk_create(actor=None, building_id=building.id, floor_from=1, floor_to=6, units_per_floor=2,
+                                unit_type_id=unit_type.id)
+    users = {}
+    for username, role, display_name, party_key in DEMO_USERS:
+        users[username] = await user_create(
+            actor=None, username=username, password=DEMO_PASSWORD, role=role, display_name=display_name,
+            party_id=parties[party_key].id if party_key else None)
+    first_unit = await Unit.objects().order_by(Unit.id).first().run()
+    await unit_owner_add(actor=None, unit_id=first_unit.id, user_id=users["13800000000"].id)
+    return True
