@@ -28,9 +28,18 @@ def csrf_config(settings: Settings) -> CSRFConfig:
     )
 
 
+def _needs_no_token(scope: Scope) -> bool:
+    headers = Headers.from_scope(scope)
+    if headers.get("authorization", "").lower().startswith("bearer "):
+        return True
+    # An API call carrying no session cookie cannot ride on a victim's
+    # session: it is simply unauthenticated, and should hear 401, not 403.
+    return scope["path"].startswith("/api/") and "sid=" not in headers.get("cookie", "")
+
+
 class CSRFUnlessBearerMiddleware(CSRFMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and Headers.from_scope(scope).get("authorization", "").lower().startswith("bearer "):
+        if scope["type"] == "http" and _needs_no_token(scope):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
