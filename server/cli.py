@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("run", help="start Redis (if needed), migrate, seed, web server and workers")
     args = parser.parse_args(argv)
 
+    from server.db import DatabaseUnavailable
     from server.errors import Invalid
     from server.settings import SettingsError, get_settings
 
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> None:
             run()
     except SettingsError as exc:
         sys.exit(f"Configuration error: {exc}")
+    except DatabaseUnavailable as exc:
+        sys.exit(str(exc))
     except Invalid as exc:
         details = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
         sys.exit(f"{exc.message} {details}")

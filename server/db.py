@@ -85,9 +85,13 @@ async def close_pool() -> None:
         await db.close_connection_pool()
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot be reached."""
+
+
 async def check_connection() -> None:
     """Fail at start, loudly, when the database cannot be reached."""
     try:
         await engine().run_ddl("SELECT 1")
     except Exception as exc:  # noqa: BLE001 - any failure here means "cannot start"
-        raise RuntimeError(f"Cannot reach the database: {exc}") from exc
+        raise DatabaseUnavailable(f"Cannot reach the database: {exc}") from exc

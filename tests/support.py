@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from functools import lru_cache
 import socket
 import subprocess
 import sys
@@ -92,6 +93,13 @@ async def truncate_all() -> None:
                 await db.run_ddl(f'DELETE FROM "{name}"')
 
 
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    from server.accounts.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
 class Personas:
     """Named users with signed-in API clients: `p.api("alice")`, `p.user("bob")`."""
 
@@ -114,7 +122,7 @@ class Personas:
         self._clients: list[AsyncTestClient] = []
 
     async def setup(self) -> None:
-        from server.accounts.services import user_create
+        from server.accounts.tables import User
         from server.org.services import party_create
 
         self.parties["builder_a"] = await party_create(actor=None, name="Builder A", kind="construction_unit")
@@ -122,8 +130,12 @@ class Personas:
         party_of = {"bob": "builder_a", "bert": "builder_b"}
         for name, role in self.ROLES.items():
             party = self.parties[party_of[name]].id if name in party_of else None
-            self.users[name] = await user_create(actor=None, username=name, password=PASSWORD, role=role,
-                                                 party_id=party, display_name=name.title())
+            # Inserted directly with one shared hash: argon2 is slow on purpose,
+            # and nine hashes per test would dominate the suite's time.
+            user = User(username=name, password_hash=_password_hash(), role=role, party=party,
+                        display_name=name.title())
+            await user.save().run()
+            self.users[name] = user
 
     def user(self, name: str) -> Any:
         return self.users[name]

@@ -9,9 +9,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 
-from server.accounts import services
+from server.accounts import roles, services
+from server.accounts.tables import User
 from server.errors import TooManyAttempts, Unauthenticated
 from server.i18n import LOCALES, _
+from server.org.tables import Party, Project
 from server.settings import get_settings
 from server.web.flash import flash
 from server.web.guards import signed_in
@@ -79,14 +81,21 @@ async def switch_language(request: Request, data: Form) -> Response:
 
 @get("/account", guards=[signed_in])
 async def account_page(request: Request) -> Response:
-    return render(request, "accounts/account.html")
+    user = request.scope["user"]
+    party = await Party.objects().get(Party.id == user.party).run() if user.party else None
+    return render(request, "accounts/account.html", party=party)
 
 
 @get("/", name="home")
 async def home(request: Request) -> Response:
-    if request.scope.get("user") is None:
+    user = request.scope.get("user")
+    if user is None:
         return Redirect(path="/login", status_code=303)
-    return render(request, "home.html")
+    counts = None
+    if user.role == roles.ADMIN:
+        counts = {"projects": await Project.count().run(), "parties": await Party.count().run(),
+                  "users": await User.count().run()}
+    return render(request, "home.html", counts=counts)
 
 
 PAGES = [login_page, login_submit, logout, switch_language, account_page, home]

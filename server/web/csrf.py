@@ -14,6 +14,7 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import Receive, Scope, Send
 
 from server.settings import Settings
+from server.web.middleware import SESSION_COOKIE, cookies_of
 
 CSRF_HEADER = "x-csrftoken"
 
@@ -34,7 +35,7 @@ def _needs_no_token(scope: Scope) -> bool:
         return True
     # An API call carrying no session cookie cannot ride on a victim's
     # session: it is simply unauthenticated, and should hear 401, not 403.
-    return scope["path"].startswith("/api/") and "sid=" not in headers.get("cookie", "")
+    return scope["path"].startswith("/api/") and SESSION_COOKIE not in cookies_of(headers)
 
 
 class CSRFUnlessBearerMiddleware(CSRFMiddleware):

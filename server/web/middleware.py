@@ -16,7 +16,7 @@ SESSION_COOKIE = "sid"
 LANGUAGE_COOKIE = "lang"
 
 
-def _cookies(headers: Headers) -> dict[str, str]:
+def cookies_of(headers: Headers) -> dict[str, str]:
     from http.cookies import SimpleCookie
 
     jar = SimpleCookie()
@@ -49,7 +49,7 @@ class LocaleMiddleware:
             return
         headers = Headers.from_scope(scope)
         accept = headers.get("accept-language") if is_api_path(scope["path"]) else None
-        locale = pick_locale(_cookies(headers).get(LANGUAGE_COOKIE), accept, get_settings().default_language)
+        locale = pick_locale(cookies_of(headers).get(LANGUAGE_COOKIE), accept, get_settings().default_language)
         token = current_locale.set(locale)
         scope.setdefault("state", {})["locale"] = locale
         try:
@@ -100,7 +100,7 @@ class AuthMiddleware:
             method = "token"
             user = await user_for_token(authorization[7:].strip())
         else:
-            raw = _cookies(headers).get(SESSION_COOKIE)
+            raw = cookies_of(headers).get(SESSION_COOKIE)
             if raw:
                 method = "session"
                 user = await user_for_session(raw)

@@ -83,3 +83,14 @@ async def test_sign_in_redirects_only_to_paths_on_this_site(client, personas):
     r = await client.post("/login", data={"username": "carol", "password": "correct-horse-42",
                                           "next": "https://evil.example/"}, follow_redirects=False)
     assert r.headers["location"] == "/"
+
+
+async def test_signing_in_does_not_need_redis(app, personas, redis_server):
+    redis_server.stop()
+    try:
+        async with make_client(app) as c:
+            r = await login(c, "carol")
+            assert r.status_code == 303
+            assert (await c.get("/api/v1/auth/me")).json()["username"] == "carol"
+    finally:
+        redis_server.start()

@@ -1,0 +1,257 @@
+"""Pure image code: checking an upload by decoding it, and rendering the
+display image and thumbnail. No database, no storage, no HTTP, no i18n:
+callers hand in a path or file object and get bytes and facts back, so the
+web app (validation) and the worker (rendering) share it, and the benchmark
+times exactly what the worker runs.
+
+Why the pipeline is shaped the way it is (measured, see bench/results/photos.md):
+- A JPEG is decoded at reduced scale with `draft()`. libjpeg can only scale
+  by 1/2, 1/4 or 1/8 and Pillow picks the largest factor that keeps BOTH
+  sides >= the size asked for, so we must ask for the fitted size
+  (1600x1200 for a 4:3 photo); asking for 1600x1600 would decode at full size.
+- Rotation (EXIF orientation) is applied after resizing: rotating 2 MP
+  instead of 12 MP.
+- The thumbnail is made from the display image with LANCZOS; a box
+  `reduce()` is cheaper but visibly aliased.
+- Output is always JPEG. Transparent PNG/WebP (floor plans drawn on a
+  transparent canvas) is flattened onto white, which is what a plan printed
+  on paper looks like, so every variant has one media type.
+- Nothing of the original's metadata is copied: no EXIF (GPS, camera
+  serials), no XMP, no comments. Only an RGB ICC profile is kept, because
+  dropping a Display-P3 profile would shift the colours.
+"""
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import IO, Any
+
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
+
+pillow_heif.register_heif_opener()
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+DISPLAY_MAX_SIDE = 1600
+THUMB_MAX_SIDE = 320
+DISPLAY_QUALITY = 82
+THUMB_QUALITY = 80
+FLATTEN_BACKGROUND = (255, 255, 255)
+# Pillow first shrinks by an integer factor with a box filter, then
+# LANCZOS-resizes the rest; at a gap of 3 the result is indistinguishable
+# from a pure LANCZOS resize (Pillow docs) and much faster for big PNGs.
+DISPLAY_REDUCING_GAP = 3.0
+# Decoding for validation only needs to prove the data is complete:
+# 1/8-scale JPEG decoding still reads every byte of the entropy-coded data.
+VALIDATION_DRAFT_SCALE = 8
+
+# Phones in China write local time without an offset; when
+# OffsetTimeOriginal is missing we assume China Standard Time (UTC+8),
+# which is where this product's photos are taken.
+DEFAULT_CAPTURE_TZ = timezone(timedelta(hours=8))
+
+EXIF_ORIENTATION = 0x0112
+EXIF_IFD = 0x8769
+EXIF_DATETIME_ORIGINAL = 0x9003
+EXIF_OFFSET_TIME_ORIGINAL = 0x9011
+
+# EXIF orientation -> the transpose that makes the picture upright.
+UPRIGHT_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+class ImageRejected(Exception):
+    """The file is not an image we accept; `reason` is one of the constants."""
+
+    EMPTY = "empty"
+    UNSUPPORTED = "unsupported"
+    BROKEN = "broken"
+    TOO_MANY_PIXELS = "too_many_pixels"
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    format: str
+    """One of ACCEPTED_FORMATS."""
+    width: int
+    """As stored (before EXIF orientation)."""
+    height: int
+
+
+@dataclass(frozen=True)
+class Rendered:
+    display: bytes
+    thumb: bytes
+    display_size: tuple[int, int]
+    thumb_size: tuple[int, int]
+    width: int
+    """Upright size of the original."""
+    height: int
+    captured_at: datetime | None
+
+
+def _bomb_warnings_are_errors() -> None:
+    # Pillow only *warns* between MAX_IMAGE_PIXELS and twice that. We make the
+    # warning an exception. Not with `warnings.catch_warnings()`: it swaps the
+    # process-wide filter list and is not thread-safe, and this runs in
+    # threads. Adding the same filter again is idempotent (it moves to the front).
+    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
+
+# ---------------------------------------------------------------- geometry
+
+def fitted_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """`size` scaled down so its longest side is at most `max_side`; never up."""
+    width, height = size
+    longest = max(width, height)
+    if longest <= max_side:
+        return width, height
+    scale = max_side / longest
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def orientation_of(exif: Any) -> int:
+    value = exif.get(EXIF_ORIENTATION, 1) if exif else 1
+    return value if value in UPRIGHT_TRANSPOSE else 1
+
+
+def upright_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """Orientations 5-8 turn the picture by 90 degrees: width and height swap."""
+    return (size[1], size[0]) if orientation in (5, 6, 7, 8) else size
+
+
+def captured_at(exif: Any) -> datetime | None:
+    """DateTimeOriginal (+ OffsetTimeOriginal) as an aware datetime, or None."""
+    if not exif:
+        return None
+    try:
+        sub = exif.get_ifd(EXIF_IFD)
+        raw = str(sub.get(EXIF_DATETIME_ORIGINAL) or "").strip().rstrip("\x00")
+        if not raw:
+            return None
+        moment = datetime.strptime(raw[:19], "%Y:%m:%d %H:%M:%S")
+        offset = str(sub.get(EXIF_OFFSET_TIME_ORIGINAL) or "").strip().rstrip("\x00")
+        tz = _parse_offset(offset) or DEFAULT_CAPTURE_TZ
+    except (ValueError, TypeError, KeyError, OSError):
+        return None  # cameras write "0000:00:00 00:00:00" and worse; no date then
+    if moment.year < 1990:
+        return None
+    return moment.replace(tzinfo=tz)
+
+
+def _parse_offset(text: str) -> timezone | None:
+    """"+08:00" / "-05:30" -> timezone; anything else -> None."""
+    if len(text) != 6 or text[0] not in "+-" or text[3] != ":":
+        return None
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if hours > 14 or minutes > 59:
+        return None
+    sign = 1 if text[0] == "+" else -1
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+# ---------------------------------------------------------------- validation
+
+def inspect(path: str | os.PathLike, *, max_pixels: int) -> ImageFacts:
+    """Prove that `path` is a whole JPEG/PNG/WebP/HEIF image of acceptable
+    size by decoding it; raise ImageRejected otherwise. Names and MIME types
+    the client sent are never trusted."""
+    if os.path.getsize(path) == 0:
+        raise ImageRejected(ImageRejected.EMPTY)
+    _bomb_warnings_are_errors()
+    try:
+        with Image.open(path, formats=ACCEPTED_FORMATS) as im:
+            width, height = im.size
+            if width * height > max_pixels:
+                raise ImageRejected(ImageRejected.TOO_MANY_PIXELS, f"{width}x{height}")
+            image_format = "JPEG" if im.format == "MPO" else im.format
+            if image_format == "JPEG":
+                im.draft(None, (max(1, width // VALIDATION_DRAFT_SCALE), max(1, height // VALIDATION_DRAFT_SCALE)))
+            im.load()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ImageRejected(ImageRejected.TOO_MANY_PIXELS, str(exc)) from None
+    except UnidentifiedImageError as exc:
+        raise ImageRejected(ImageRejected.UNSUPPORTED, str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - each decoder fails its own way (OSError, SyntaxError, ValueError...)
+        raise ImageRejected(ImageRejected.BROKEN, f"{type(exc).__name__}: {exc}") from None
+    if image_format not in ACCEPTED_FORMATS:
+        raise ImageRejected(ImageRejected.UNSUPPORTED, str(image_format))
+    return ImageFacts(format=image_format, width=width, height=height)
+
+
+# ---------------------------------------------------------------- rendering
+
+def render(source: str | os.PathLike | IO[bytes]) -> Rendered:
+    """Decode an accepted original and make the display image and thumbnail."""
+    _bomb_warnings_are_errors()
+    with Image.open(source, formats=ACCEPTED_FORMATS) as im:
+        exif = im.getexif()
+        orientation = orientation_of(exif)
+        stored_size = im.size
+        icc = _rgb_icc_profile(im.info.get("icc_profile"))
+        target = fitted_size(stored_size, DISPLAY_MAX_SIDE)
+        if im.format in ("JPEG", "MPO"):
+            im.draft("RGB", target)  # see the module docstring: the FITTED size
+        rgb = _to_rgb(im)
+    display = rgb if rgb.size == target else rgb.resize(target, Image.Resampling.LANCZOS,
+                                                        reducing_gap=DISPLAY_REDUCING_GAP)
+    if orientation in UPRIGHT_TRANSPOSE:
+        display = display.transpose(UPRIGHT_TRANSPOSE[orientation])  # after the resize: 6x fewer pixels
+    thumb = display.resize(fitted_size(display.size, THUMB_MAX_SIDE), Image.Resampling.LANCZOS)
+    width, height = upright_size(stored_size, orientation)
+    return Rendered(
+        display=encode_jpeg(display, DISPLAY_QUALITY, icc),
+        thumb=encode_jpeg(thumb, THUMB_QUALITY, icc),
+        display_size=display.size,
+        thumb_size=thumb.size,
+        width=width,
+        height=height,
+        captured_at=captured_at(exif),
+    )
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """A new RGB image: alpha flattened onto white, 16-bit scaled to 8-bit."""
+    if im.mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    if im.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        im = im.convert("I").point(lambda v: v / 256).convert("L")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = im.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, FLATTEN_BACKGROUND)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return im.convert("RGB")  # also copies when already RGB: the caller closes `im`
+
+
+def _rgb_icc_profile(icc: bytes | None) -> bytes | None:
+    # Bytes 16-20 of an ICC header name its colour space; a CMYK or grey
+    # profile would be wrong on the RGB output, so only an RGB one is kept.
+    return icc if icc and len(icc) > 20 and icc[16:20] == b"RGB " else None
+
+
+def encode_jpeg(im: Image.Image, quality: int, icc: bytes | None = None) -> bytes:
+    im.info = {}  # resize() copies `info`, and Pillow writes info["comment"] back
+    buffer = io.BytesIO()
+    options: dict[str, Any] = {"quality": quality}
+    if icc:
+        options["icc_profile"] = icc
+    im.save(buffer, "JPEG", **options)
+    return buffer.getvalue()
