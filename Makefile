@@ -27,6 +27,7 @@ test: $(STAMP) ## Run the whole test suite (starts its own Redis; DATABASE_URL p
 bench: $(STAMP) ## Run the benchmarks and write tables under bench/results/
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.photos
+	$(BIN)/python -m bench.serving
 
 migrate: $(STAMP) ## Apply database migrations
 	$(BIN)/python -m server migrate
