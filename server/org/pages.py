@@ -20,7 +20,7 @@ from piccolo.query.functions.aggregate import Count
 
 from server.accounts import roles
 from server.errors import Invalid
-from server.i18n import _
+from server.i18n import _, ngettext
 from server.i18n import lazy_gettext as _l
 from server.org import access, services
 from server.org.tables import PARTY_KINDS, Building, Party, Project, Unit, UnitStatus, UnitType
@@ -235,7 +235,7 @@ class OrgAdminPages(Controller):
                                              block="form", status_code=400, form=typed(data),
                                              errors=exc.field_errors, message=exc.message)
         if created:
-            message = _("%(n)s units created.", n=len(created))
+            message = ngettext("%(num)s unit created.", "%(num)s units created.", len(created))
         else:
             message = _("No new units: all these unit numbers already exist.")
         return done(request, f"/admin/buildings/{building_id}", message)
