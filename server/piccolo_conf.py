@@ -17,5 +17,7 @@ APP_REGISTRY = AppRegistry(
         "server.photos.piccolo_app",
         "server.org.piccolo_app",
         "server.accounts.piccolo_app",
+        "server.notifications.piccolo_app",
+        "server.inspections.piccolo_app",
     ]
 )

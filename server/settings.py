@@ -106,6 +106,8 @@ class Settings:
     """Where photo originals, display images and thumbnails are stored."""
     secret_key: str
     """Signs CSRF tokens and contractor links. Set it in production; a random one is made otherwise."""
+    base_url: str = ""
+    """The site's public address, used in links sent by webhook and email."""
     host: str = "127.0.0.1"
     port: int = 8000
     upload_max_bytes: int = 25 * 1024 * 1024
@@ -118,6 +120,10 @@ class Settings:
     login_max_failures_per_client: int = 20
     login_window_minutes: int = 15
     default_language: str = "zh_CN"
+    rectify_days: int = 7
+    """Days a construction unit has to rectify a defect."""
+    urgent_rectify_days: int = 1
+    """Days for an urgent defect (a safety risk now)."""
     debug: bool = False
     mail: MailSettings = field(default_factory=MailSettings)
 
@@ -143,6 +149,7 @@ def load_settings() -> Settings:
         redis_url=redis_url,
         media_root=media if media.is_absolute() else PROJECT_ROOT / media,
         secret_key=secret or _local_secret_key(),
+        base_url=_env("BASE_URL", f"http://{_env('HOST', '127.0.0.1')}:{_env('PORT', '8000')}").rstrip("/"),
         host=_env("HOST", "127.0.0.1"),
         port=_int("PORT", 8000, minimum=1),
         upload_max_bytes=_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, minimum=1024),
@@ -153,6 +160,8 @@ def load_settings() -> Settings:
         login_max_failures_per_client=_int("LOGIN_MAX_FAILURES_PER_CLIENT", 20, minimum=1),
         login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 15, minimum=1),
         default_language=language,
+        rectify_days=_int("RECTIFY_DAYS", 7, minimum=1),
+        urgent_rectify_days=_int("URGENT_RECTIFY_DAYS", 1, minimum=1),
         debug=_bool("DEBUG", False),
         mail=MailSettings(
             host=_env("SMTP_HOST", ""),

@@ -1,0 +1,201 @@
+"""JSON API for inspection and rectification (API.md "Inspection and rectification")."""
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+
+from server.inspections import access, defects, services
+from server.inspections import schemas as s
+from server.inspections.selectors import defect_filters, defect_page, photos_by_subject
+from server.inspections.tables import Defect, Inspection
+from server.pagination import Page
+from server.photos.schemas import photo_out
+from server.photos.upload import receive_upload
+from server.web.guards import allow, current_user
+
+Limit = Parameter(query="limit", default=None, required=False)
+Offset = Parameter(query="offset", default=None, required=False)
+
+
+async def defect_with_photos(defect: Defect) -> s.DefectOut:
+    photos = await photos_by_subject("defect", [defect.id])
+    return s.defect_out(defect, photos.get(defect.id, []))
+
+
+class InspectionsApi(Controller):
+    path = "/api/v1"
+    tags = ["Inspection and rectification"]
+
+    @post("/inspections", guards=[allow(*access.PLANNERS, *access.INSPECTORS)], status_code=201)
+    async def create_inspection(self, request: Request, data: s.InspectionIn) -> Response[s.InspectionOut]:
+        inspection, created = await services.inspection_create(
+            actor=current_user(request), unit_id=data.unit_id, inspector_id=data.inspector_id,
+            scheduled_for=data.scheduled_for, plan_id=data.plan_id, client_id=data.client_id)
+        return Response(s.inspection_out(inspection), status_code=201 if created else 200)
+
+    @get("/inspections", guards=[allow(*access.INSPECTION_READERS)])
+    async def list_inspections(self, unit_id: int | None = None, status: str | None = None,
+                               limit: int | None = Limit, offset: int | None = Offset) -> dict:
+        page = Page.of(limit, offset)
+        where = Inspection.id.is_not_null()
+        if unit_id is not None:
+            where &= Inspection.unit == unit_id
+        if status:
+            where &= Inspection.status == status
+        rows = await Inspection.objects().where(where).order_by(Inspection.id).limit(page.limit).offset(
+            page.offset).run()
+        return {"items": [s.inspection_out(r) for r in rows], "total": await Inspection.count().where(where).run()}
+
+    @get("/inspections/{inspection_id:int}", guards=[allow(*access.INSPECTION_READERS)])
+    async def get_inspection(self, request: Request, inspection_id: int) -> s.InspectionOut:
+        return s.inspection_out(await access.inspection_for(current_user(request), inspection_id))
+
+    @post("/inspections/{inspection_id:int}/start", guards=[allow(*access.INSPECTORS)], status_code=200)
+    async def start(self, request: Request, inspection_id: int) -> s.InspectionOut:
+        inspection = await access.inspection_for(current_user(request), inspection_id)
+        return s.inspection_out(await services.inspection_start(actor=current_user(request), inspection=inspection))
+
+    @post("/inspections/{inspection_id:int}/attendees", guards=[allow(*access.INSPECTORS)], status_code=201)
+    async def add_attendee(self, request: Request, inspection_id: int, data: s.AttendeeIn) -> dict:
+        inspection = await access.inspection_for(current_user(request), inspection_id)
+        attendee = await services.attendee_add(actor=current_user(request), inspection=inspection, kind=data.kind,
+                                               party_id=data.party_id, person=data.person)
+        return {"id": attendee.id, "kind": attendee.kind, "party_id": attendee.party, "person": attendee.person}
+
+    @get("/inspections/{inspection_id:int}/checklist", guards=[allow(*access.INSPECTION_READERS)])
+    async def checklist(self, request: Request, inspection_id: int) -> dict:
+        inspection = await access.inspection_for(current_user(request), inspection_id)
+        return {"rooms": await services.checklist_of(inspection)}
+
+    @post("/inspections/{inspection_id:int}/items/{item_id:int}", guards=[allow(*access.INSPECTORS)],
+          status_code=200)
+    async def mark_item(self, request: Request, inspection_id: int, item_id: int, data: s.ItemResultIn) -> dict:
+        inspection = await access.inspection_for(current_user(request), inspection_id)
+        row = await services.item_mark(actor=current_user(request), inspection=inspection, item_id=item_id,
+                                       result=data.result)
+        return {"item_id": row.item, "result": row.result}
+
+    @post("/inspections/{inspection_id:int}/defects", guards=[allow(*access.INSPECTORS)], status_code=201)
+    async def record_defect(self, request: Request, inspection_id: int) -> Response[s.DefectOut]:
+        """multipart/form-data: client_id, room, category, severity, description, construction_unit_id,
+        pin_x, pin_y (0..1), captured_at, and zero or more files in `photos`. 200 on a repeat client_id."""
+        inspection = await access.inspection_for(current_user(request), inspection_id)
+        with await receive_upload(request) as upload:
+            fields = {name: upload.field(name) for name in (
+                "client_id", "room", "category", "severity", "description", "construction_unit_id", "pin_x",
+                "pin_y", "captured_at", "checklist_item_id")}
+            defect, created = await defects.defect_record(actor=current_user(request), inspection=inspection,
+                                                          fields=fields, files=upload.files_for("photos"))
+        return Response(await defect_with_photos(defect), status_code=201 if created else 200)
+
+    @post("/inspections/{inspection_id:int}/complete", guards=[allow(*access.INSPECTORS)], status_code=200)
+    async def complete(self, request: Request, inspection_id: int) -> dict:
+        inspection = await access.inspection_for(current_user(request), inspection_id)
+        inspection, notice_ids = await services.inspection_complete(actor=current_user(request),
+                                                                    inspection=inspection)
+        return {**_as_dict(s.inspection_out(inspection)), "notice_ids": notice_ids}
+
+
+def _as_dict(struct: Any) -> dict:
+    import msgspec
+
+    return msgspec.to_builtins(struct)
+
+
+class DefectsApi(Controller):
+    path = "/api/v1/defects"
+    tags = ["Inspection and rectification"]
+
+    @get("/", guards=[allow(*access.DEFECT_READERS)])
+    async def list_defects(self, request: Request, status: str | None = None,
+                           construction_unit_id: int | None = None, unit_id: int | None = None,
+                           inspection_id: int | None = None, overdue: bool | None = None,
+                           limit: int | None = Limit, offset: int | None = Offset) -> dict:
+        """A contractor sees only its own party's defects, whatever it asks for."""
+        where = defect_filters(current_user(request), status=status, construction_unit_id=construction_unit_id,
+                               unit_id=unit_id, inspection_id=inspection_id, overdue=overdue)
+        rows, total = await defect_page(where, Page.of(limit, offset))
+        photos = await photos_by_subject("defect", [r.id for r in rows])
+        return {"items": [s.defect_out(r, photos.get(r.id, [])) for r in rows], "total": total}
+
+    @get("/{defect_id:int}", guards=[allow(*access.DEFECT_READERS)])
+    async def get_defect(self, request: Request, defect_id: int) -> s.DefectOut:
+        return await defect_with_photos(await access.defect_for(current_user(request), defect_id))
+
+    @post("/{defect_id:int}/photos", guards=[allow(*access.DEFECT_READERS)], status_code=201)
+    async def add_photos(self, request: Request, defect_id: int) -> Response[dict]:
+        """multipart: client_id, stage (found|rectified|recheck), photos."""
+        user = current_user(request)
+        defect = await access.defect_for(user, defect_id)
+        with await receive_upload(request) as upload:
+            stage = upload.field("stage") or "found"
+            _may_add_stage(user, stage)
+            recorded = await defects.defect_photos_add(actor=user, defect=defect, stage=stage,
+                                                       files=upload.files_for("photos"),
+                                                       client_id=upload.field("client_id"))
+        created = any(r.created for r in recorded)
+        return Response({"photos": [_as_dict(photo_out(r.photo)) for r in recorded]},
+                        status_code=201 if created else 200)
+
+    @post("/{defect_id:int}/rectify", guards=[allow(*access.RECTIFIERS)], status_code=200)
+    async def rectify(self, request: Request, defect_id: int) -> s.DefectOut:
+        """JSON {"note"} after uploading after-photos (stage `rectified`), or multipart with note + photos."""
+        user = current_user(request)
+        defect = await access.defect_for(user, defect_id)
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            with await receive_upload(request) as upload:
+                await defects.defect_rectify(actor=user, defect=defect, note=upload.field("note") or "",
+                                             files=upload.files_for("photos"))
+        else:
+            data = await _json(request, s.RectifyIn)
+            await defects.defect_rectify(actor=user, defect=defect, note=data.note)
+        return await defect_with_photos(defect)
+
+    @post("/{defect_id:int}/checks", guards=[allow(*access.CHECKERS)], status_code=201)
+    async def add_check(self, request: Request, defect_id: int) -> Response[s.CheckOut]:
+        user = current_user(request)
+        defect = await access.defect_for(user, defect_id)
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            with await receive_upload(request) as upload:
+                check, created = await defects.defect_check_add(
+                    actor=user, defect=defect, result=upload.field("result") or "", note=upload.field("note") or "",
+                    files=upload.files_for("photos"), client_id=upload.field("client_id"))
+        else:
+            data = await _json(request, s.CheckIn)
+            check, created = await defects.defect_check_add(actor=user, defect=defect, result=data.result,
+                                                            note=data.note, client_id=data.client_id)
+        return Response(s.check_out(check), status_code=201 if created else 200)
+
+    @post("/{defect_id:int}/recheck", guards=[allow(*access.RECHECKERS)], status_code=200)
+    async def recheck(self, request: Request, defect_id: int, data: s.RecheckIn) -> s.DefectOut:
+        user = current_user(request)
+        defect = await access.defect_for(user, defect_id)
+        await defects.defect_recheck(actor=user, defect=defect, result=data.result, note=data.note)
+        return await defect_with_photos(defect)
+
+
+def _may_add_stage(user: Any, stage: str) -> None:
+    """Contractors add after-photos; the CS center adds found and recheck photos."""
+    from server.accounts import roles
+    from server.errors import Forbidden
+    from server.i18n import _
+
+    allowed = {"rectified"} if user.role == roles.CONTRACTOR else {"found", "recheck"}
+    if stage not in allowed and stage in defects.PHOTO_STAGES:
+        raise Forbidden(_("You do not have permission to do this."))
+
+
+async def _json(request: Request, shape: Any) -> Any:
+    import msgspec
+
+    from server.errors import Invalid
+    from server.i18n import _
+
+    try:
+        return msgspec.json.decode(await request.body() or b"{}", type=shape)
+    except msgspec.ValidationError as exc:
+        raise Invalid(_("Some of the information is not valid."), ) from None
+    except msgspec.DecodeError:
+        raise Invalid(_("The request could not be understood. Please check what you entered.")) from None

@@ -1,0 +1,231 @@
+"""Defects: record (with photos), rectify, check during rectification, recheck."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any, Sequence
+
+from server.audit.services import audit_record
+from server.db import write_transaction
+from server.errors import Conflict, Invalid
+from server.i18n import _
+from server.inspections.default_checklist import CATEGORIES
+from server.inspections.services import _parse_uuid, inspection_pass_if_all_closed, now
+from server.inspections.states import DEFECT_TRANSITIONS, SEVERITIES, next_state
+from server.inspections.tables import Defect, DefectCheck, Inspection, Recheck, TradeAssignment
+from server.org.tables import Party, Unit
+from server.photos.services import PhotoIntake
+from server.photos.tables import Photo
+from server.photos.upload import StagedFile
+from server.settings import get_settings
+
+SUBJECT = "defect"
+CHECK_SUBJECT = "defect_check"
+PHOTO_STAGES = ("found", "rectified", "recheck")
+
+
+def _invalid(errors: dict[str, str]) -> Invalid:
+    return Invalid(_("Please correct the marked fields."), field_errors=errors)
+
+
+def _discard(files: Sequence[StagedFile]) -> None:
+    for staged in files:
+        staged.path.unlink(missing_ok=True)
+
+
+def deadline_for(severity: str, start: dt.datetime | None = None) -> dt.datetime:
+    settings = get_settings()
+    days = settings.urgent_rectify_days if severity == "urgent" else settings.rectify_days
+    return (start or now()) + dt.timedelta(days=days)
+
+
+def _pin(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        errors[field] = _("Enter a number between 0 and 1.")
+        return None
+    if not (Decimal(0) <= number <= Decimal(1)):
+        errors[field] = _("Enter a number between 0 and 1.")
+        return None
+    return number.quantize(Decimal("0.0001"))
+
+
+async def default_construction_unit(unit_id: int, category: str) -> int | None:
+    """The party assigned to this category's trade in the unit's building."""
+    unit = await Unit.select(Unit.building).where(Unit.id == unit_id).first().run()
+    row = await TradeAssignment.select(TradeAssignment.party).where(
+        (TradeAssignment.building == unit["building"]) & (TradeAssignment.category == category)
+    ).first().run() if unit else None
+    return row["party"] if row else None
+
+
+async def _transition(actor: Any, defect: Defect, action: str, **changes: Any) -> Defect:
+    target = next_state(DEFECT_TRANSITIONS, action, defect.status)
+    values = {Defect.status: target, **{getattr(Defect, k): v for k, v in changes.items()}}
+    updated = await Defect.update(values).where(
+        (Defect.id == defect.id) & (Defect.status == defect.status)).returning(Defect.id).run()
+    if not updated:  # someone else moved it first
+        raise Conflict(_("This cannot be done in the record's current state."))
+    await audit_record(actor=actor, object_type="defect", object_id=defect.id, action=action,
+                       from_state=defect.status, to_state=target,
+                       details={k: str(v) for k, v in changes.items() if k in ("rectify_note", "reopen_count")})
+    for key, value in changes.items():
+        setattr(defect, key, value)
+    defect.status = target
+    return defect
+
+
+async def defect_record(*, actor: Any, inspection: Inspection, fields: dict[str, Any],
+                        files: Sequence[StagedFile] = ()) -> tuple[Defect, bool]:
+    """Record a defect found during an inspection, with its photos; (defect, created).
+
+    A repeat `client_id` answers the defect already recorded and stores nothing.
+    """
+    client_id = _parse_uuid(fields.get("client_id"))
+    if client_id is not None:
+        existing = await Defect.objects().get(Defect.client_id == client_id).run()
+        if existing is not None:
+            _discard(files)
+            return existing, False
+    errors: dict[str, str] = {}
+    room = str(fields.get("room") or "").strip()
+    if not room:
+        errors["room"] = _("Choose a room.")
+    category = fields.get("category")
+    if category not in CATEGORIES:
+        errors["category"] = _("Choose a category.")
+    severity = fields.get("severity")
+    if severity not in SEVERITIES:
+        errors["severity"] = _("Choose how serious it is.")
+    description = str(fields.get("description") or "").strip()
+    if not description and not files:
+        errors["description"] = _("Describe the defect or add a photo.")
+    pin_x, pin_y = _pin(fields.get("pin_x"), "pin_x", errors), _pin(fields.get("pin_y"), "pin_y", errors)
+    party_id = fields.get("construction_unit_id")
+    try:
+        party_id = int(party_id) if party_id not in (None, "") else None
+    except (TypeError, ValueError):
+        party_id = -1
+    if party_id is None and category in CATEGORIES:
+        party_id = await default_construction_unit(inspection.unit, category)
+    party = await Party.objects().get(Party.id == party_id).run() if party_id else None
+    if party is None or party.kind != "construction_unit":
+        errors["construction_unit_id"] = _("Choose the construction unit responsible.")
+    captured_at = fields.get("captured_at")
+    if isinstance(captured_at, str) and captured_at:
+        try:
+            captured_at = dt.datetime.fromisoformat(captured_at)
+        except ValueError:
+            errors["captured_at"] = _("This value is not valid.")
+    if errors:
+        _discard(files)
+        raise _invalid(errors)
+    if inspection.status != "in_progress":
+        _discard(files)
+        raise Conflict(_("Defects can only be recorded while the inspection is in progress."))
+    async with PhotoIntake(files) as intake:
+        async with write_transaction():
+            defect = Defect(
+                inspection=inspection.id, unit=inspection.unit, client_id=client_id, room=room[:50],
+                category=category, severity=severity, description=description, construction_unit=party.id,
+                pin_x=pin_x, pin_y=pin_y, captured_at=captured_at or None, created_by=getattr(actor, "id", None),
+                checklist_item=fields.get("checklist_item_id") or None,
+            )
+            await defect.save().run()
+            await audit_record(actor=actor, object_type="defect", object_id=defect.id, action="create",
+                               to_state="open", details={"inspection_id": inspection.id, "severity": severity})
+            await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage="found")
+    return defect, True
+
+
+async def defect_photos_add(*, actor: Any, defect: Defect, stage: str, files: Sequence[StagedFile],
+                            client_id: Any = None) -> list[Any]:
+    if stage not in PHOTO_STAGES:
+        _discard(files)
+        raise _invalid({"stage": _("This value is not valid.")})
+    if not files:
+        raise _invalid({"photos": _("Add at least one photo.")})
+    uuid_ = _parse_uuid(client_id)
+    async with PhotoIntake(files) as intake:
+        async with write_transaction():
+            recorded = await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage=stage,
+                                           client_ids=[uuid_])
+    return recorded
+
+
+async def _last_reopened_at(defect: Defect) -> dt.datetime:
+    row = await Recheck.select(Recheck.created_at).where(
+        (Recheck.defect == defect.id) & (Recheck.result == "fail")
+    ).order_by(Recheck.id, ascending=False).first().run()
+    return row["created_at"] if row else defect.created_at
+
+
+async def defect_rectify(*, actor: Any, defect: Defect, note: str, files: Sequence[StagedFile] = ()) -> Defect:
+    """The contractor says it is fixed. At least one after-photo (stage
+    `rectified`, taken since the defect was last opened) is required."""
+    if defect.status != "open":
+        _discard(files)
+        raise Conflict(_("This cannot be done in the record's current state."))
+    async with PhotoIntake(files) as intake:
+        async with write_transaction():
+            if files:
+                await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage="rectified")
+            since = await _last_reopened_at(defect)
+            has_photo = await Photo.exists().where(
+                (Photo.subject_type == SUBJECT) & (Photo.subject_id == defect.id) & (Photo.stage == "rectified")
+                & (Photo.created_at >= since)).run()
+            if not has_photo:
+                raise _invalid({"photos": _("Add at least one photo of the rectified work.")})
+            await _transition(actor, defect, "rectify", rectified_at=now(), rectify_note=(note or "").strip(),
+                              overdue_since=None)
+    return defect
+
+
+async def defect_check_add(*, actor: Any, defect: Defect, result: str, note: str,
+                           files: Sequence[StagedFile] = (), client_id: Any = None) -> tuple[DefectCheck, bool]:
+    """A check by the project department or the supervisor during rectification."""
+    uuid_ = _parse_uuid(client_id)
+    if uuid_ is not None:
+        existing = await DefectCheck.objects().get(DefectCheck.client_id == uuid_).run()
+        if existing is not None:
+            _discard(files)
+            return existing, False
+    if result not in ("ok", "not_ok"):
+        _discard(files)
+        raise _invalid({"result": _("Choose OK or not OK.")})
+    if defect.status == "closed":
+        _discard(files)
+        raise Conflict(_("This cannot be done in the record's current state."))
+    async with PhotoIntake(files) as intake:
+        async with write_transaction():
+            check = DefectCheck(defect=defect.id, by=getattr(actor, "id", None), result=result,
+                                note=(note or "").strip(), client_id=uuid_)
+            await check.save().run()
+            await intake.record(subject_type=CHECK_SUBJECT, subject_id=check.id, actor=actor, stage="check")
+            await audit_record(actor=actor, object_type="defect", object_id=defect.id, action="check",
+                               details={"result": result, "note": check.note})
+    return check, True
+
+
+async def defect_recheck(*, actor: Any, defect: Defect, result: str, note: str) -> Defect:
+    """复验: pass closes the defect (and, if it was the last, passes the inspection
+    and the unit); fail reopens it with a reason and a new deadline."""
+    if result not in ("pass", "fail"):
+        raise _invalid({"result": _("Choose pass or fail.")})
+    note = (note or "").strip()
+    if result == "fail" and not note:
+        raise _invalid({"note": _("Give the reason it failed.")})
+    async with write_transaction():
+        if result == "pass":
+            await _transition(actor, defect, "recheck_pass", closed_at=now())
+        else:
+            await _transition(actor, defect, "recheck_fail", reopen_count=defect.reopen_count + 1,
+                              deadline=deadline_for(defect.severity), overdue_since=None)
+        await Recheck.insert(Recheck(defect=defect.id, by=getattr(actor, "id", None), result=result,
+                                     note=note)).run()
+        if result == "pass":
+            await inspection_pass_if_all_closed(actor=actor, inspection_id=defect.inspection)
+    return defect

@@ -1,0 +1,125 @@
+"""API shapes for inspection and rectification."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+import msgspec
+
+from server.photos.schemas import PhotoOut
+
+
+class InspectionIn(msgspec.Struct):
+    unit_id: int
+    inspector_id: Optional[int] = None
+    scheduled_for: Optional[dt.date] = None
+    plan_id: Optional[int] = None
+    client_id: Optional[str] = None
+
+
+class InspectionOut(msgspec.Struct):
+    id: int
+    unit_id: int
+    status: str
+    inspector_id: Optional[int]
+    scheduled_for: Optional[dt.date]
+    plan_id: Optional[int]
+    is_first: bool
+    started_at: Optional[dt.datetime]
+    completed_at: Optional[dt.datetime]
+    passed_at: Optional[dt.datetime]
+    client_id: Optional[str]
+
+
+class AttendeeIn(msgspec.Struct):
+    kind: str
+    person: str
+    party_id: Optional[int] = None
+
+
+class ItemResultIn(msgspec.Struct):
+    result: str
+
+
+class DefectOut(msgspec.Struct):
+    id: int
+    client_id: Optional[str]
+    inspection_id: int
+    unit_id: int
+    room: str
+    category: str
+    severity: str
+    description: str
+    construction_unit_id: int
+    pin_x: Optional[str]
+    pin_y: Optional[str]
+    status: str
+    reopen_count: int
+    notice_id: Optional[int]
+    deadline: Optional[dt.datetime]
+    overdue: bool
+    captured_at: Optional[dt.datetime]
+    created_at: dt.datetime
+    rectified_at: Optional[dt.datetime]
+    closed_at: Optional[dt.datetime]
+    photos: list[PhotoOut] = []
+
+
+class RectifyIn(msgspec.Struct):
+    note: str = ""
+
+
+class CheckIn(msgspec.Struct):
+    result: str
+    note: str = ""
+    client_id: Optional[str] = None
+
+
+class CheckOut(msgspec.Struct):
+    id: int
+    defect_id: int
+    result: str
+    note: str
+    by_id: Optional[int]
+    created_at: dt.datetime
+
+
+class RecheckIn(msgspec.Struct):
+    result: str
+    note: str = ""
+
+
+class PlanIn(msgspec.Struct):
+    project_id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+def inspection_out(row: Any) -> InspectionOut:
+    return InspectionOut(id=row.id, unit_id=row.unit, status=row.status, inspector_id=row.inspector,
+                         scheduled_for=row.scheduled_for, plan_id=row.plan, is_first=row.is_first,
+                         started_at=row.started_at, completed_at=row.completed_at, passed_at=row.passed_at,
+                         client_id=str(row.client_id) if row.client_id else None)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def defect_out(row: Any, photos: list[PhotoOut] | None = None) -> DefectOut:
+    overdue = row.status == "open" and row.deadline is not None and row.deadline < _now()
+    return DefectOut(
+        id=row.id, client_id=str(row.client_id) if row.client_id else None, inspection_id=row.inspection,
+        unit_id=row.unit, room=row.room, category=row.category, severity=row.severity,
+        description=row.description, construction_unit_id=row.construction_unit,
+        pin_x=str(row.pin_x) if row.pin_x is not None else None,
+        pin_y=str(row.pin_y) if row.pin_y is not None else None, status=row.status,
+        reopen_count=row.reopen_count, notice_id=row.notice, deadline=row.deadline, overdue=overdue,
+        captured_at=row.captured_at, created_at=row.created_at, rectified_at=row.rectified_at,
+        closed_at=row.closed_at, photos=photos or [])
+
+
+def check_out(row: Any) -> CheckOut:
+    return CheckOut(id=row.id, defect_id=row.defect, result=row.result, note=row.note, by_id=row.by,
+                    created_at=row.created_at)

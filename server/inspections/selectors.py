@@ -1,0 +1,49 @@
+"""Reads for inspection pages and the API: a constant number of queries per list."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from server.inspections.access import visible_defects
+from server.inspections.tables import Defect
+from server.pagination import Page
+from server.photos.schemas import PhotoOut, photo_out
+from server.photos.tables import Photo
+
+
+async def photos_by_subject(subject_type: str, ids: list[int]) -> dict[int, list[PhotoOut]]:
+    """Every photo of these subjects, oldest first, in one query."""
+    grouped: dict[int, list[PhotoOut]] = defaultdict(list)
+    if not ids:
+        return grouped
+    rows = await Photo.objects().where((Photo.subject_type == subject_type) & Photo.subject_id.is_in(ids)).order_by(
+        Photo.id).run()
+    for photo in rows:
+        grouped[photo.subject_id].append(photo_out(photo))
+    return grouped
+
+
+def defect_filters(user: Any, *, status: str | None = None, construction_unit_id: int | None = None,
+                   unit_id: int | None = None, inspection_id: int | None = None,
+                   overdue: bool | None = None) -> Any:
+    """The where-clause of a defect list: always limited to what the user may see."""
+    where = visible_defects(user)
+    if status:
+        where &= Defect.status == status
+    if construction_unit_id is not None:
+        where &= Defect.construction_unit == construction_unit_id
+    if unit_id is not None:
+        where &= Defect.unit == unit_id
+    if inspection_id is not None:
+        where &= Defect.inspection == inspection_id
+    if overdue:
+        where &= (Defect.status == "open") & (Defect.deadline < dt.datetime.now(dt.timezone.utc))
+    return where
+
+
+async def defect_page(where: Any, page: Page) -> tuple[list[Defect], int]:
+    rows = await Defect.objects().where(where).order_by(Defect.deadline).order_by(Defect.id).limit(
+        page.limit).offset(page.offset).run()
+    total = await Defect.count().where(where).run()
+    return rows, total

@@ -1,0 +1,212 @@
+"""Inspections: plan, start, attendees, checklist results, complete (-> notices)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from server.audit.services import audit_record
+from server.db import write_transaction
+from server.errors import Conflict, Invalid, NotFound
+from server.i18n import _
+from server.inspections.checklists import template_for_unit
+from server.inspections.states import INSPECTION_TRANSITIONS, next_state
+from server.inspections.tables import (
+    ChecklistItem,
+    ChecklistRoom,
+    Defect,
+    Inspection,
+    InspectionAttendee,
+    InspectionPlan,
+    ItemResult,
+)
+from server.org.tables import Party, Unit, UnitStatus
+
+ATTENDEE_KINDS = ("project_department", "supervision_unit", "construction_unit")
+
+
+def _conflict() -> Conflict:
+    return Conflict(_("This cannot be done in the record's current state."))
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _parse_uuid(value: Any, field: str = "client_id") -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Invalid(_("Please correct the marked fields."),
+                      field_errors={field: _("This is not a valid identifier.")}) from None
+
+
+async def _set_unit_status(actor: Any, unit_id: int, status: str) -> None:
+    row = await Unit.select(Unit.status).where(Unit.id == unit_id).first().run()
+    if row and row["status"] != status:
+        await Unit.update({Unit.status: status}).where(Unit.id == unit_id).run()
+        await audit_record(actor=actor, object_type="unit", object_id=unit_id, action="status",
+                           from_state=row["status"], to_state=status)
+
+
+async def _transition(actor: Any, inspection: Inspection, action: str, **changes: Any) -> Inspection:
+    target = next_state(INSPECTION_TRANSITIONS, action, inspection.status)
+    # Compare-and-set on the status: a concurrent transition makes this one a 409.
+    values = {Inspection.status: target, **{getattr(Inspection, k): v for k, v in changes.items()}}
+    updated = await Inspection.update(values).where(
+        (Inspection.id == inspection.id) & (Inspection.status == inspection.status)
+    ).returning(Inspection.id).run()
+    if not updated:
+        raise _conflict()
+    await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action=action,
+                       from_state=inspection.status, to_state=target)
+    for key, value in changes.items():
+        setattr(inspection, key, value)
+    inspection.status = target
+    return inspection
+
+
+# ---------------------------------------------------------------- plans
+
+async def plan_create(*, actor: Any, project_id: int, name: str, starts_on: dt.date, ends_on: dt.date) -> InspectionPlan:
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = _("This field is required.")
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The end date must not be before the start date.")
+    if errors:
+        raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+    plan = InspectionPlan(project=project_id, name=name.strip()[:100], starts_on=starts_on, ends_on=ends_on,
+                          created_by=getattr(actor, "id", None))
+    async with write_transaction():
+        await plan.save().run()
+        await audit_record(actor=actor, object_type="inspection_plan", object_id=plan.id, action="create")
+    return plan
+
+
+# ---------------------------------------------------------------- inspections
+
+async def inspection_create(*, actor: Any, unit_id: int, inspector_id: int | None = None,
+                            scheduled_for: dt.date | None = None, plan_id: int | None = None,
+                            client_id: Any = None) -> tuple[Inspection, bool]:
+    """A planned inspection of a unit; (inspection, created). A repeat client_id answers the first."""
+    uuid_ = _parse_uuid(client_id)
+    async with write_transaction():
+        if uuid_ is not None:
+            existing = await Inspection.objects().get(Inspection.client_id == uuid_).run()
+            if existing is not None:
+                return existing, False
+        unit = await Unit.objects().get(Unit.id == unit_id).run()
+        if unit is None:
+            raise Invalid(_("Please correct the marked fields."), field_errors={"unit_id": _("No such unit.")})
+        if inspector_id is not None:
+            from server.accounts.tables import User
+
+            inspector = await User.objects().get(User.id == inspector_id).run()
+            if inspector is None or inspector.role not in ("inspector", "cs_staff"):
+                raise Invalid(_("Please correct the marked fields."),
+                              field_errors={"inspector_id": _("Choose an inspector.")})
+        earlier = await Inspection.exists().where(Inspection.unit == unit_id).run()
+        template = await template_for_unit(unit)
+        inspection = Inspection(unit=unit_id, inspector=inspector_id, scheduled_for=scheduled_for, plan=plan_id,
+                                client_id=uuid_, is_first=not earlier, template=template.id if template else None)
+        await inspection.save().run()
+        await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action="create",
+                           to_state="planned", details={"unit_id": unit_id})
+    return inspection, True
+
+
+async def inspection_start(*, actor: Any, inspection: Inspection) -> Inspection:
+    async with write_transaction():
+        await _transition(actor, inspection, "start", started_at=now())
+        await _set_unit_status(actor, inspection.unit, UnitStatus.INSPECTING)
+    return inspection
+
+
+async def attendee_add(*, actor: Any, inspection: Inspection, kind: str, party_id: int | None,
+                       person: str) -> InspectionAttendee:
+    errors = {}
+    if kind not in ATTENDEE_KINDS:
+        errors["kind"] = _("Choose who attended.")
+    if party_id is not None and not await Party.exists().where(Party.id == party_id).run():
+        errors["party_id"] = _("No such party.")
+    if not (person or "").strip():
+        errors["person"] = _("This field is required.")
+    if errors:
+        raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+    if inspection.status not in ("planned", "in_progress"):
+        raise _conflict()
+    attendee = InspectionAttendee(inspection=inspection.id, kind=kind, party=party_id, person=person.strip()[:100])
+    async with write_transaction():
+        await attendee.save().run()
+        await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action="attendee_add",
+                           details={"kind": kind, "party_id": party_id, "person": attendee.person})
+    return attendee
+
+
+async def item_mark(*, actor: Any, inspection: Inspection, item_id: int, result: str) -> ItemResult:
+    """Mark a checklist item OK (a defect on an item is recorded as a defect)."""
+    if result not in ("ok", "defect"):
+        raise Invalid(_("Please correct the marked fields."), field_errors={"result": _("Choose OK or defect.")})
+    if inspection.status != "in_progress":
+        raise _conflict()
+    item = await ChecklistItem.objects(ChecklistItem.room).get(ChecklistItem.id == item_id).run()
+    if item is None or item.room.template != inspection.template:
+        raise NotFound(_("The page or record was not found."))
+    async with write_transaction():
+        await ItemResult.delete().where((ItemResult.inspection == inspection.id) & (ItemResult.item == item_id)).run()
+        row = ItemResult(inspection=inspection.id, item=item_id, result=result, by=getattr(actor, "id", None))
+        await row.save().run()
+    return row
+
+
+async def inspection_complete(*, actor: Any, inspection: Inspection) -> tuple[Inspection, list[int]]:
+    """Finish: with open defects -> rectifying and one notice per construction
+    unit (dispatched by a worker); with none -> passed (a first-time pass when first)."""
+    from server.inspections.notices import notices_create, notices_dispatch
+
+    async with write_transaction():
+        open_count = await Defect.count().where(
+            (Defect.inspection == inspection.id) & (Defect.status != "closed")).run()
+        if open_count:
+            await _transition(actor, inspection, "complete_with_defects", completed_at=now())
+            notice_ids = await notices_create(actor=actor, inspection=inspection)
+            await _set_unit_status(actor, inspection.unit, UnitStatus.RECTIFYING)
+        else:
+            stamp = now()
+            await _transition(actor, inspection, "complete_clean", completed_at=stamp, passed_at=stamp)
+            notice_ids = []
+            await _set_unit_status(actor, inspection.unit, UnitStatus.PASSED)
+    await notices_dispatch(notice_ids)
+    return inspection, notice_ids
+
+
+async def inspection_pass_if_all_closed(*, actor: Any, inspection_id: int) -> bool:
+    """Called inside the recheck's transaction: the last closed defect passes the inspection and unit."""
+    inspection = await Inspection.objects().get(Inspection.id == inspection_id).run()
+    if inspection is None or inspection.status != "rectifying":
+        return False
+    remaining = await Defect.count().where((Defect.inspection == inspection_id) & (Defect.status != "closed")).run()
+    if remaining:
+        return False
+    await _transition(actor, inspection, "all_closed", passed_at=now())
+    await _set_unit_status(actor, inspection.unit, UnitStatus.PASSED)
+    return True
+
+
+async def checklist_of(inspection: Inspection) -> list[dict]:
+    """Rooms with their items and this inspection's results, in order (3 queries)."""
+    if inspection.template is None:
+        return []
+    rooms = await ChecklistRoom.select().where(ChecklistRoom.template == inspection.template).order_by(
+        ChecklistRoom.position).run()
+    items = await ChecklistItem.select().where(ChecklistItem.room.is_in([r["id"] for r in rooms] or [-1])).order_by(
+        ChecklistItem.position).run()
+    results = {r["item"]: r["result"] for r in await ItemResult.select(ItemResult.item, ItemResult.result).where(
+        ItemResult.inspection == inspection.id).run()}
+    by_room: dict[int, list] = {r["id"]: [] for r in rooms}
+    for item in items:
+        by_room[item["room"]].append({**item, "result": results.get(item["id"])})
+    return [{**room, "items": by_room[room["id"]]} for room in rooms]
