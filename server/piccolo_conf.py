@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "server.accounts.piccolo_app",
         "server.notifications.piccolo_app",
         "server.inspections.piccolo_app",
+        "server.handover.piccolo_app",
     ]
 )

@@ -87,10 +87,19 @@ async def truncate_all() -> None:
     if isinstance(db, PostgresEngine):
         await db.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
     else:
+        # The legal-record triggers refuse DELETE; tests drop and restore them
+        # around the wipe (PostgreSQL's TRUNCATE does not fire row triggers).
+        from importlib import import_module
+
+        immutable = import_module("server.handover.piccolo_migrations.handover_2026_11_27t11_29_29_107503")
         async with db.transaction():
             await db.run_ddl("PRAGMA defer_foreign_keys = ON")
+            for statement in immutable.SQLITE_DROP:
+                await db.run_ddl(statement)
             for name in names:
                 await db.run_ddl(f'DELETE FROM "{name}"')
+            for statement in immutable.SQLITE:
+                await db.run_ddl(statement)
 
 
 @lru_cache(maxsize=1)

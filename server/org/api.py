@@ -108,7 +108,10 @@ class OrgApi(Controller):
 
     @get("/units/{unit_id:int}", guards=[signed_in])
     async def get_unit(self, request: Request, unit_id: int) -> s.UnitOut:
-        return s.unit_out(await access.unit_for(request.scope["user"], unit_id))
+        from server.handover.api import handovers_of_unit  # handover builds on org, not the reverse
+
+        unit = await access.unit_for(request.scope["user"], unit_id)
+        return s.unit_out(unit, await handovers_of_unit(unit.id))
 
     @patch("/units/{unit_id:int}", guards=admin_only)
     async def update_unit(self, request: Request, unit_id: int, data: s.UnitPatch) -> s.UnitOut:
