@@ -6,9 +6,9 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
-from server.inspections import access, defects, services
+from server.inspections import access, defects, plans, services
 from server.inspections import schemas as s
-from server.inspections.selectors import defect_filters, defect_page, photos_by_subject
+from server.inspections.selectors import defect_filters, defect_page, photos_by_subject, unit_timeline
 from server.inspections.tables import Defect, Inspection
 from server.pagination import Page
 from server.photos.schemas import photo_out
@@ -96,6 +96,54 @@ class InspectionsApi(Controller):
         inspection, notice_ids = await services.inspection_complete(actor=current_user(request),
                                                                     inspection=inspection)
         return {**_as_dict(s.inspection_out(inspection)), "notice_ids": notice_ids}
+
+
+class PlansApi(Controller):
+    path = "/api/v1/inspection-plans"
+    tags = ["Inspection and rectification"]
+
+    @post("/", guards=[allow(*access.PLANNERS)], status_code=201)
+    async def create_plan(self, request: Request, data: s.PlanIn) -> dict:
+        from server.org.access import project_for
+
+        user = current_user(request)
+        await project_for(user, data.project_id)
+        plan = await services.plan_create(actor=user, project_id=data.project_id, name=data.name,
+                                          starts_on=data.starts_on, ends_on=data.ends_on)
+        return {"id": plan.id, "project_id": plan.project, "name": plan.name, "starts_on": plan.starts_on,
+                "ends_on": plan.ends_on}
+
+    @post("/{plan_id:int}/units", guards=[allow(*access.PLANNERS)], status_code=201)
+    async def add_units(self, request: Request, plan_id: int, data: s.PlanUnitsIn) -> dict:
+        plan = await plans.plan_get(plan_id)
+        created = await plans.plan_add_units(actor=current_user(request), plan=plan, unit_ids=data.unit_ids,
+                                             scheduled_for=data.scheduled_for, inspector_id=data.inspector_id)
+        return {"created": created}
+
+    @get("/{plan_id:int}/schedule", guards=[allow(*access.INSPECTION_READERS)])
+    async def schedule(self, plan_id: int) -> dict:
+        return await plans.plan_schedule(await plans.plan_get(plan_id))
+
+
+class TimelineApi(Controller):
+    path = "/api/v1"
+    tags = ["Inspection and rectification"]
+
+    @get("/units/{unit_id:int}/timeline", guards=[allow(*access.INSPECTION_READERS)])
+    async def unit_timeline(self, request: Request, unit_id: int) -> dict:
+        from server.org.access import unit_for
+
+        await unit_for(current_user(request), unit_id)
+        items = await unit_timeline(unit_id)
+        return {"items": items, "total": len(items)}
+
+    @get("/defects/{defect_id:int}/timeline", guards=[allow(*access.DEFECT_READERS)])
+    async def defect_timeline(self, request: Request, defect_id: int) -> dict:
+        from server.audit.services import audit_timeline
+
+        await access.defect_for(current_user(request), defect_id)
+        items = await audit_timeline("defect", defect_id)
+        return {"items": items, "total": len(items)}
 
 
 def _as_dict(struct: Any) -> dict:

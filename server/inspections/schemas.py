@@ -96,6 +96,12 @@ class PlanIn(msgspec.Struct):
     ends_on: dt.date
 
 
+class PlanUnitsIn(msgspec.Struct):
+    unit_ids: list[int]
+    scheduled_for: dt.date
+    inspector_id: Optional[int] = None
+
+
 def inspection_out(row: Any) -> InspectionOut:
     return InspectionOut(id=row.id, unit_id=row.unit, status=row.status, inspector_id=row.inspector,
                          scheduled_for=row.scheduled_for, plan_id=row.plan, is_first=row.is_first,

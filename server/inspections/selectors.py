@@ -47,3 +47,19 @@ async def defect_page(where: Any, page: Page) -> tuple[list[Defect], int]:
         page.limit).offset(page.offset).run()
     total = await Defect.count().where(where).run()
     return rows, total
+
+
+async def unit_timeline(unit_id: int, limit: int = 500) -> list[dict]:
+    """Everything that happened to a unit, its inspections, defects and notices: newest first."""
+    from server.audit.tables import AuditEntry
+    from server.inspections.tables import Inspection, RectificationNotice
+
+    inspections = [str(r["id"]) for r in await Inspection.select(Inspection.id).where(Inspection.unit == unit_id).run()]
+    defects = [str(r["id"]) for r in await Defect.select(Defect.id).where(Defect.unit == unit_id).run()]
+    notices = [str(r["id"]) for r in await RectificationNotice.select(RectificationNotice.id).where(
+        RectificationNotice.inspection.is_in([int(i) for i in inspections] or [-1])).run()]
+    where = (AuditEntry.object_type == "unit") & (AuditEntry.object_id == str(unit_id))
+    for object_type, ids in (("inspection", inspections), ("defect", defects), ("rectification_notice", notices)):
+        if ids:
+            where |= (AuditEntry.object_type == object_type) & AuditEntry.object_id.is_in(ids)
+    return await AuditEntry.select().where(where).order_by(AuditEntry.id, ascending=False).limit(limit).run()
