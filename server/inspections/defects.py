@@ -166,7 +166,8 @@ async def _last_reopened_at(defect: Defect) -> dt.datetime:
 async def defect_rectify(*, actor: Any, defect: Defect, note: str, files: Sequence[StagedFile] = ()) -> Defect:
     """The contractor says it is fixed. At least one after-photo (stage
     `rectified`, taken since the defect was last opened) is required."""
-    if defect.status != "open":
+    if defect.status != "open" or defect.notice is None:
+        # No notice yet: the inspection is still going on, nothing to rectify.
         _discard(files)
         raise Conflict(_("This cannot be done in the record's current state."))
     async with PhotoIntake(files) as intake:
