@@ -10,6 +10,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
 from server import db
+from server.accounts.admin_pages import ADMIN_PAGES
 from server.accounts.api import AuthApi, UsersApi
 from server.accounts.pages import PAGES as ACCOUNT_PAGES
 from server.org.api import OrgApi
@@ -34,15 +35,24 @@ async def _on_shutdown() -> None:
 
 def route_handlers() -> list:
     from server.org.pages import PAGES as ORG_PAGES
-    from server.photos.api import PhotosApi
+    from server.handover.api import HandoverApi
+    from server.inspections.api import DefectsApi, InspectionsApi, PlansApi, TimelineApi
+    from server.photos.api import PhotoFiles, PhotosApi
 
     return [
         AuthApi,
         UsersApi,
         OrgApi,
         PhotosApi,
+        PhotoFiles,
+        InspectionsApi,
+        DefectsApi,
+        PlansApi,
+        TimelineApi,
+        HandoverApi,
         *ACCOUNT_PAGES,
         *ORG_PAGES,
+        *ADMIN_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),
     ]

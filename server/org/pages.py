@@ -70,7 +70,11 @@ def opt_int(value: Any) -> int | None:
 
 def done(request: Request, url: str, message: str) -> Response:
     """After a successful form: go to `url` with a flash message (303, or HX-Redirect for htmx)."""
-    response = ClientRedirect(url) if is_htmx(request) else Redirect(path=url, status_code=303)
+    if is_htmx(request):
+        response: Response = ClientRedirect(url)
+        response.status_code = 200  # not the POST default 201: htmx acts on HX-Redirect of a 200
+    else:
+        response = Redirect(path=url, status_code=303)
     return flash(response, message)
 
 
@@ -85,7 +89,7 @@ def page_of(limit: Any, offset: Any, size: int = PAGE_SIZE) -> Page:
 
 
 async def paged_rows(query: Any, count_query: Any, page: Page) -> dict:
-    return {"items": await query.limit(page.limit).offset(page.offset).run(),
+    return {"rows": await query.limit(page.limit).offset(page.offset).run(),
             "total": await count_query.run(), "limit": page.limit, "offset": page.offset}
 
 
@@ -135,7 +139,7 @@ class OrgAdminPages(Controller):
         buildings = await paged_rows(
             Building.objects().where(Building.project == project_id).order_by(Building.name),
             Building.count().where(Building.project == project_id), page)
-        ids = [b.id for b in buildings["items"]]
+        ids = [b.id for b in buildings["rows"]]
         unit_counts = {}
         if ids:
             rows = await Unit.select(Unit.building, Count(Unit.id, alias="n")) \
@@ -197,7 +201,7 @@ class OrgAdminPages(Controller):
         units = await paged_rows(Unit.objects().where(where).order_by(Unit.floor, Unit.number),
                                  Unit.count().where(where), page)
         unit_types = await _unit_types_of(project.id)
-        floors = [(floor, list(rows)) for floor, rows in groupby(units["items"], key=lambda u: u.floor)]
+        floors = [(floor, list(rows)) for floor, rows in groupby(units["rows"], key=lambda u: u.floor)]
         context = {"form": {}, "errors": {}, "message": None, **form_context}
         return render(request, "org/building_detail.html", block=block, status_code=status_code,
                       project=project, building=building, units=units, floors=floors,

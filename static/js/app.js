@@ -4,7 +4,8 @@
  *    a form that comes back 400/422 (field errors) is swapped in like a 200,
  *    and a history-cache miss reloads the whole page, not a fragment.
  * 2. Errors: a response with `HX-Trigger: app:error` (server/web/errors.py),
- *    a failed request or no network shows a toast in the user's language.
+ *    a failed request or no network shows a toast in the user's language;
+ *    a form swapped back with errors gets the cursor in its first bad field.
  * 3. Confirmation: a form or button with data-confirm="question" asks once,
  *    in words, in a WeUI dialog (htmx's hx-confirm uses the same dialog).
  * Pages work without this file: forms post normally, links are links. */
@@ -58,6 +59,14 @@
     if (!evt.detail.xhr.getResponseHeader("HX-Trigger")) showToast(messageFrom(evt.detail.xhr));
   });
   body.addEventListener("htmx:sendError", function () { showToast(body.dataset.offlineText); });
+
+  // A form that came back with errors: put the cursor in the first field to fix.
+  body.addEventListener("htmx:afterSettle", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 400) {
+      var bad = document.querySelector("[aria-invalid=true]");
+      if (bad) bad.focus();
+    }
+  });
 
   // ------------------------------------------------------------ 3. confirmation
   var dialog = document.getElementById("app-confirm");

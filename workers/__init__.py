@@ -1,0 +1,1 @@
+"""arq workers: one module of jobs per context, wired in `workers.settings`."""

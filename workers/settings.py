@@ -1,0 +1,88 @@
+"""arq worker settings: `arq workers.settings.WorkerSettings` (default queue:
+JPEG/PNG/WebP photos and the cron sweeps) and
+`arq workers.settings.HeavyWorkerSettings` (HEIC photos, which decode 7-9x
+slower and would otherwise hold up everything behind them).
+
+Each worker process owns one executor thread for Pillow: one core per
+worker; run more worker processes to use more cores. arq reads settings
+classes through `__dict__`, so the two classes are spelled out in full
+rather than one inheriting from the other.
+"""
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+from arq.worker import Worker, create_worker, func
+from piccolo.engine.postgres import PostgresEngine
+
+from server import db, jobs
+from server.settings import SettingsError, get_settings
+from workers.notices import notice_dispatch, sweep_deliveries
+from workers.photos import process_photo, sweep_photos
+from server.inspections.overdue import overdue_job
+
+# keep_result=0: arq refuses a job id while its result is stored, and the
+# sweep must be able to queue "photo:<id>" again after a failed attempt.
+PROCESS_PHOTO = func(process_photo, name="process_photo", keep_result=0, timeout=300, max_tries=1)
+
+
+def worker_redis_settings() -> RedisSettings:
+    if not get_settings().redis_url:
+        raise SettingsError("REDIS_URL must be set to run workers")
+    settings = jobs.redis_settings()
+    # Unlike the web app (which must answer now), a worker may wait for Redis at start.
+    settings.conn_retries = 10
+    return settings
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    ctx["executor"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pillow")
+    await db.check_connection()
+    # A worker run inside another process (the tests) shares that process's
+    # PostgreSQL pool; only a pool we started is ours to close.
+    engine = db.engine()
+    ctx["owns_db_pool"] = isinstance(engine, PostgresEngine) and engine.pool is None
+    if ctx["owns_db_pool"]:
+        await db.start_pool()
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    ctx["executor"].shutdown(wait=True)
+    if ctx.get("owns_db_pool"):
+        await db.close_pool()
+
+
+class WorkerSettings:
+    queue_name = jobs.DEFAULT_QUEUE
+    functions = [PROCESS_PHOTO, func(notice_dispatch, name="notice_dispatch", keep_result=0, timeout=120)]
+    cron_jobs = [
+        cron(sweep_photos, name="sweep_photos", run_at_startup=True, unique=True, timeout=120),
+        cron(sweep_deliveries, name="sweep_deliveries", unique=True, timeout=300),
+        cron(overdue_job, name="overdue", minute=set(range(0, 60, 5)), unique=True, timeout=300),
+    ]
+    redis_settings = worker_redis_settings()
+    on_startup = startup
+    on_shutdown = shutdown
+    max_jobs = 4  # more than one thread's worth, so DB/Redis waits overlap the CPU work
+
+
+class HeavyWorkerSettings:
+    queue_name = jobs.HEAVY_QUEUE
+    functions = [PROCESS_PHOTO]
+    redis_settings = worker_redis_settings()
+    on_startup = startup
+    on_shutdown = shutdown
+    max_jobs = 2
+
+
+def worker_for(settings_cls: type, burst: bool = True, **overrides: Any) -> Worker:
+    """An arq Worker for in-process use (tests): `await worker.main()` runs it
+    until its queue is empty (burst), then `await worker.close()`."""
+    # CronJob objects remember their next run: fresh copies, so every worker
+    # made here runs its `run_at_startup` crons, as a new process would.
+    fresh_crons = [dataclasses.replace(job, next_run=None) for job in getattr(settings_cls, "cron_jobs", [])]
+    return create_worker(settings_cls, burst=burst, handle_signals=False, cron_jobs=fresh_crons, **overrides)
