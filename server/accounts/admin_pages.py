@@ -99,10 +99,6 @@ class UserAdminPages(Controller):
         role = data.get("role", "")
         form = {**typed(data), "username": user.username, "is_active": is_active}
         try:
-            if user.id == request.scope["user"].id and (not is_active or role != roles.ADMIN):
-                # Nobody locks themselves out; another administrator can do it.
-                raise Invalid(_("Please correct the marked fields."), field_errors={
-                    "is_active" if not is_active else "role": _("You cannot deactivate or demote your own account.")})
             await services.user_update(actor=request.scope["user"], user_id=user_id, role=role,
                                        party_id=opt_int(data.get("party_id")),
                                        display_name=data.get("display_name", ""), phone=data.get("phone", ""),

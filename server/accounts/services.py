@@ -100,6 +100,9 @@ async def user_update(
     party = await Party.objects().get(Party.id == new_party_id).run() if new_party_id else None
     if new_role in roles.PARTY_ROLES and (party is None or party.kind not in roles.PARTY_KINDS_FOR_CONTRACTOR):
         errors["party_id"] = _("A contractor must belong to a construction or repair unit.")
+    if actor is not None and actor.id == user.id and (is_active is False or new_role != user.role):
+        # Nobody locks themselves out (or drops their own admin role); another admin can.
+        errors["is_active" if is_active is False else "role"] = _("You cannot deactivate or demote your own account.")
     if password is not None and password != "" and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = _("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
     if errors:

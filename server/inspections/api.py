@@ -243,7 +243,7 @@ async def _json(request: Request, shape: Any) -> Any:
 
     try:
         return msgspec.json.decode(await request.body() or b"{}", type=shape)
-    except msgspec.ValidationError as exc:
+    except msgspec.ValidationError:
         raise Invalid(_("Some of the information is not valid."), ) from None
     except msgspec.DecodeError:
         raise Invalid(_("The request could not be understood. Please check what you entered.")) from None

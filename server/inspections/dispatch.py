@@ -17,7 +17,7 @@ from server.inspections.notices import notice_link_token
 from server.inspections.tables import Defect, Inspection, NoticeDelivery, RectificationNotice
 from server.notifications.channels import DeliveryFailed, send_email, send_webhook
 from server.notifications.tables import InboxMessage
-from server.org.tables import Building, Party, Project, Unit
+from server.org.tables import Party, Unit
 from server.settings import get_settings
 
 log = logging.getLogger("server.dispatch")

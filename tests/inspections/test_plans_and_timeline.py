@@ -1,5 +1,4 @@
 """The inspection plan and schedule, and the timeline of a unit and a defect."""
-import datetime as dt
 
 from tests.inspections.support import defect_form, photo_files, unit_under_inspection
 
@@ -36,7 +35,7 @@ async def test_the_schedule_shows_planned_against_done_per_day_and_building(pers
     assert outside.status_code == 400 and "scheduled_for" in outside.json()["errors"]
 
     ian = await personas.api("ian")
-    planned = (await ian.get(f"/api/v1/inspections?status=planned&limit=100")).json()["items"]
+    planned = (await ian.get("/api/v1/inspections?status=planned&limit=100")).json()["items"]
     for inspection in [i for i in planned if i["unit_id"] in units["1号楼"][:3]]:
         await ian.post(f"/api/v1/inspections/{inspection['id']}/start")
         await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")

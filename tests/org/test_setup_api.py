@@ -147,3 +147,13 @@ async def test_every_change_is_in_the_audit_trail(personas):
 async def test_the_openapi_schema_is_served(client):
     r = await client.get("/schema/openapi.json")
     assert r.status_code == 200 and "/api/v1/projects" in r.json()["paths"]
+
+
+async def test_an_admin_cannot_demote_or_disable_themselves(personas):
+    admin = await personas.api("alice")
+    own = personas.user("alice").id
+    r = await admin.patch(f"/api/v1/users/{own}", json={"role": "cs_staff"})
+    assert r.status_code == 400 and "role" in r.json()["errors"]
+    r = await admin.patch(f"/api/v1/users/{own}", json={"is_active": False})
+    assert r.status_code == 400 and "is_active" in r.json()["errors"]
+    assert (await admin.get("/api/v1/auth/me")).json()["role"] == "admin"
