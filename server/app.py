@@ -74,7 +74,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[_on_startup],
         on_shutdown=[_on_shutdown],
         openapi_config=OpenAPIConfig(title="CS Center API", version="1.0.0", path="/schema"),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # Level 6: nearly level 9's size at a third of its CPU (measured on a 50-row list).
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6,
+                                             exclude_opt_key="skip_compression"),
         request_max_body_size=settings.upload_max_bytes + 1024 * 1024,
         debug=settings.debug,
     )

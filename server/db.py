@@ -23,17 +23,97 @@ from server.settings import Settings
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
-class TunedSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine with WAL-friendly per-connection pragmas."""
+class _PooledConnection:
+    """An aiosqlite connection borrowed from the pool: `close()` gives it back.
 
-    async def get_connection(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+    Piccolo closes a transaction's connection when the transaction ends; with
+    this proxy that returns it to the pool instead, so a request does not pay
+    for a new connection, a new thread and three PRAGMAs (measured ~2 ms).
+    """
+
+    __slots__ = ("_connection", "_engine")
+
+    def __init__(self, connection: aiosqlite.Connection, engine: "TunedSQLiteEngine") -> None:
+        object.__setattr__(self, "_connection", connection)
+        object.__setattr__(self, "_engine", engine)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._connection, name, value)
+
+    async def close(self) -> None:
+        await self._engine.release(self._connection)
+
+
+class TunedSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with WAL-friendly pragmas and pooled connections."""
+
+    POOL_SIZE = 8
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._idle: list[aiosqlite.Connection] = []
+
+    async def _connect(self) -> aiosqlite.Connection:
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # An idle pooled connection must not keep the process alive at exit
+        # (aiosqlite's thread is not a daemon); it holds no transaction, so
+        # nothing is lost when the interpreter stops it.
+        pending._thread.daemon = True  # noqa: SLF001
+        connection = await pending
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
         await connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         # Safe with WAL: a power cut may lose the last commit, never corrupt.
         await connection.execute("PRAGMA synchronous = NORMAL")
         return connection
+
+    async def acquire(self) -> aiosqlite.Connection:
+        while self._idle:
+            connection = self._idle.pop()
+            if connection._running:  # noqa: SLF001 - a connection whose thread died is dropped
+                return connection
+        return await self._connect()
+
+    async def release(self, connection: aiosqlite.Connection) -> None:
+        try:
+            if connection.in_transaction:  # never hand on a half-finished transaction
+                await connection.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection is simply not reused
+            await connection.close()
+            return
+        if len(self._idle) < self.POOL_SIZE:
+            self._idle.append(connection)
+        else:
+            await connection.close()
+
+    async def get_connection(self) -> Any:
+        """Used by Piccolo for each transaction."""
+        return _PooledConnection(await self.acquire(), self)
+
+    async def _run_in_new_connection(self, query: str, args: Any = None, query_type: str = "generic",
+                                     table: Any = None) -> Any:
+        connection = await self.acquire()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                await connection.commit()
+                return await cursor.fetchall()
+        finally:
+            await self.release(connection)
+
+    async def _run_in_existing_connection(self, connection: Any, query: str, args: Any = None,
+                                          query_type: str = "generic", table: Any = None) -> Any:
+        # Piccolo re-sends "PRAGMA foreign_keys = 1" before every query; our
+        # connections have it set once, so that is one thread hop saved per query.
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    async def close_pool(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -83,6 +163,8 @@ async def close_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
+    elif isinstance(db, TunedSQLiteEngine):
+        await db.close_pool()
 
 
 class DatabaseUnavailable(RuntimeError):

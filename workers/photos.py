@@ -21,8 +21,7 @@ from typing import Any
 from server.audit.services import audit_record
 from server.db import write_transaction
 from server.photos import imaging
-from server.photos.services import FAILURE_GAVE_UP, FAILURE_UNREADABLE, PROCESS_JOB, job_id, queue_for, \
-    variant_key
+from server.photos.services import FAILURE_GAVE_UP, FAILURE_UNREADABLE, PROCESS_JOB, job_id, queue_for, variant_key
 from server.photos.storage import Storage, get_storage
 from server.photos.tables import Photo, PhotoStatus
 
@@ -108,7 +107,8 @@ async def _finish(photo_id: int, attempt: int, values: dict) -> None:
 async def _release(photo_id: int, attempt: int) -> None:
     async with write_transaction():
         if attempt >= MAX_ATTEMPTS:
-            values = {Photo.status: PhotoStatus.FAILED, Photo.failure_reason: FAILURE_GAVE_UP, Photo.processed_at: _now()}
+            values = {Photo.status: PhotoStatus.FAILED, Photo.failure_reason: FAILURE_GAVE_UP,
+                      Photo.processed_at: _now()}
         else:
             values = {Photo.status: PhotoStatus.PENDING, Photo.claimed_at: None}
         if await Photo.update(values).where(_ours(photo_id, attempt)).returning(Photo.id).run():

@@ -1,5 +1,5 @@
 """arq worker settings: `arq workers.settings.WorkerSettings` (default queue:
-JPEG/PNG/WebP photos and the cron sweeps) and
+JPEG/PNG/WebP photos, rectification notices and the cron sweeps) and
 `arq workers.settings.HeavyWorkerSettings` (HEIC photos, which decode 7-9x
 slower and would otherwise hold up everything behind them).
 
@@ -20,10 +20,10 @@ from arq.worker import Worker, create_worker, func
 from piccolo.engine.postgres import PostgresEngine
 
 from server import db, jobs
+from server.inspections.overdue import overdue_job
 from server.settings import SettingsError, get_settings
 from workers.notices import notice_dispatch, sweep_deliveries
 from workers.photos import process_photo, sweep_photos
-from server.inspections.overdue import overdue_job
 
 # keep_result=0: arq refuses a job id while its result is stored, and the
 # sweep must be able to queue "photo:<id>" again after a failed attempt.

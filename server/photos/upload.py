@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -54,8 +55,8 @@ class Upload:
     are removed whatever happens; files already moved into storage are gone
     from scratch and are left alone."""
 
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    files: list[StagedFile] = field(default_factory=list)
+    fields: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    files: list[StagedFile] = dataclass_field(default_factory=list)
 
     def field(self, name: str, default: str | None = None) -> str | None:
         values = self.fields.get(name)

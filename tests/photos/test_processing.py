@@ -2,8 +2,11 @@
 thumbnail upright and without metadata, and nothing lost when Redis is down."""
 from __future__ import annotations
 
+import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from PIL import Image
 
 from tests.photos import images
@@ -38,7 +41,7 @@ async def test_a_sideways_phone_photo_comes_out_upright_small_and_without_metada
     display = await _file(alice, photo_id, "display")
     thumb = await _file(alice, photo_id, "thumb")
     for data, longest in ((display, 1600), (thumb, 320)):
-        im = Image.open(__import__("io").BytesIO(data))
+        im = Image.open(io.BytesIO(data))
         assert im.format == "JPEG"
         assert im.size == (longest * 3 // 4, longest)  # portrait, fitted to the longest side
         assert images.looks_red(images.color_at(data, (0.5, 0.1)))  # top is red: upright
@@ -66,7 +69,7 @@ async def test_a_transparent_png_plan_is_flattened_on_white(alice, unit_type):
     row = await photo_row(photo_id)
     assert (row.status, row.width, row.height) == ("ready", 2400, 1200)
     display = await _file(alice, photo_id, "display")
-    assert Image.open(__import__("io").BytesIO(display)).size == (1600, 800)
+    assert Image.open(io.BytesIO(display)).size == (1600, 800)
     assert images.color_at(display, (0.2, 0.5)) >= (250, 250, 250)  # transparent -> white
     assert max(images.color_at(display, (0.8, 0.5))) < 60  # the drawing stays dark
 
@@ -81,7 +84,7 @@ async def test_a_heic_photo_is_processed_by_the_heavy_worker(alice, unit_type):
     row = await photo_row(photo_id)
     assert (row.status, row.width, row.height) == ("ready", 1200, 900)
     thumb = await _file(alice, photo_id, "thumb")
-    assert Image.open(__import__("io").BytesIO(thumb)).size == (320, 240)
+    assert Image.open(io.BytesIO(thumb)).size == (320, 240)
     assert images.looks_red(images.color_at(thumb, (0.5, 0.1)))
 
 
@@ -125,6 +128,36 @@ async def test_an_upload_while_redis_is_down_is_kept_and_processed_later(alice, 
     assert (await photo_row(photo_id)).status == "ready"
 
 
+class RecordingRedis:
+    """Stands in for arq's pool in a direct call of the sweep: records what it would queue."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple] = []
+
+    async def enqueue_job(self, name, *args, _job_id=None, _queue_name=None):
+        self.queued.append((name, args, _job_id, _queue_name))
+        return object()
+
+
+async def test_the_sweep_queues_only_photos_left_pending_for_a_while(alice, unit_type):
+    from server.jobs import DEFAULT_QUEUE, HEAVY_QUEUE
+    from server.photos.tables import Photo
+    from workers.photos import sweep_photos
+
+    fresh = await _upload(alice, unit_type, images.plain_jpeg())
+    old_jpeg = await _upload(alice, unit_type, images.plain_jpeg())
+    old_heic = await _upload(alice, unit_type, images.heic(), "IMG_1.HEIC")
+    await Photo.update({Photo.created_at: datetime.now(timezone.utc) - timedelta(minutes=2)}).where(
+        Photo.id.is_in([old_jpeg, old_heic])).run()
+    redis = RecordingRedis()
+    assert (await sweep_photos({"redis": redis}))["queued"] == 2
+    assert sorted(redis.queued) == sorted([
+        ("process_photo", (old_jpeg,), f"photo:{old_jpeg}", DEFAULT_QUEUE),
+        ("process_photo", (old_heic,), f"photo:{old_heic}", HEAVY_QUEUE),
+    ])
+    assert fresh not in [args[0] for _, args, _, _ in redis.queued]
+
+
 async def test_the_sweep_takes_back_a_claim_of_a_dead_worker(alice, unit_type):
     from server.photos.tables import Photo
     from workers.photos import sweep_photos
@@ -134,17 +167,49 @@ async def test_the_sweep_takes_back_a_claim_of_a_dead_worker(alice, unit_type):
     await Photo.update({Photo.status: "processing", Photo.claimed_at: long_ago, Photo.attempts: 1,
                         Photo.created_at: long_ago}).where(Photo.id == photo_id).run()
 
-    class NoRedis:  # the sweep's queueing is tested above; here only the rows matter
-        async def enqueue_job(self, *args, **kwargs):
-            return None
-
-    result = await sweep_photos({"redis": NoRedis()})
-    assert result["returned"] == 1
+    redis = RecordingRedis()
+    result = await sweep_photos({"redis": redis})
+    assert result["returned"] == 1 and result["queued"] == 1  # back to pending, and queued again
     row = await photo_row(photo_id)
     assert (row.status, row.claimed_at) == ("pending", None)
 
+    # A photo that keeps killing its worker is given up on after MAX_ATTEMPTS.
     await Photo.update({Photo.status: "processing", Photo.claimed_at: long_ago, Photo.attempts: 3}).where(
         Photo.id == photo_id).run()
-    assert (await sweep_photos({"redis": NoRedis()}))["failed"] == 1
-    failed = (await alice.get(f"/api/v1/photos/{photo_id}")).json()
+    assert (await sweep_photos({"redis": RecordingRedis()}))["failed"] == 1
+    failed = (await alice.get(f"/api/v1/photos/{photo_id}", headers={"Accept-Language": "en"})).json()
     assert failed["status"] == "failed" and "several attempts" in failed["failure_reason"]
+    chinese = (await alice.get(f"/api/v1/photos/{photo_id}", headers={"Accept-Language": "zh-CN"})).json()
+    assert chinese["failure_reason"] != failed["failure_reason"]  # stored in English, shown translated
+
+
+async def test_an_original_that_no_longer_decodes_fails_with_a_reason(alice, unit_type):
+    from server.photos.storage import get_storage
+    from workers.photos import process_photo
+
+    photo_id = await _upload(alice, unit_type, images.plain_jpeg())
+    row = await photo_row(photo_id)
+    get_storage().put_bytes(row.original_key, b"\xff\xd8 not really a jpeg any more")
+    with ThreadPoolExecutor(1) as executor:
+        assert await process_photo({"executor": executor}, photo_id) == "failed"
+    photo = (await alice.get(f"/api/v1/photos/{photo_id}", headers={"Accept-Language": "en"})).json()
+    assert (photo["status"], photo["failure_reason"]) == ("failed", "The photo could not be read.")
+    assert photo["urls"]["display"] is None
+
+
+async def test_a_storage_hiccup_gives_the_photo_back_for_another_attempt(alice, unit_type):
+    from server.photos.storage import get_storage
+    from workers.photos import process_photo
+
+    photo_id = await _upload(alice, unit_type, images.plain_jpeg())
+    row = await photo_row(photo_id)
+    storage = get_storage()
+    kept = storage.open(row.original_key).read()
+    storage.delete(row.original_key)  # e.g. an object store briefly answering 404
+    with ThreadPoolExecutor(1) as executor:
+        with pytest.raises(FileNotFoundError):
+            await process_photo({"executor": executor}, photo_id)
+        after = await photo_row(photo_id)
+        assert (after.status, after.attempts) == ("pending", 1)
+        storage.put_bytes(row.original_key, kept)
+        assert await process_photo({"executor": executor}, photo_id) == "ready"
