@@ -28,6 +28,7 @@ bench: $(STAMP) ## Run the benchmarks and write tables under bench/results/
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.photos
 	$(BIN)/python -m bench.serving
+	$(BIN)/python -m bench.inspections
 
 migrate: $(STAMP) ## Apply database migrations
 	$(BIN)/python -m server migrate
