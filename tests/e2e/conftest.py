@@ -1,0 +1,108 @@
+"""Browser tests: the real app served by granian, driven through real Chromium
+(Debian's /usr/bin/chromium via Playwright) on a phone-sized viewport.
+
+The server runs in a subprocess against the same database and Redis as the
+rest of the suite; photo processing and notice delivery run in a real arq
+worker in burst mode (`tests.photos.support.run_worker`) when a test needs them.
+Screenshots of each main step are kept under test-output/screens/.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "test-output" / "screens"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated_db):
+    """The app under granian on a free port; yields its base URL."""
+    if not Path(CHROMIUM).exists():
+        # CI always has it (.ci/run installs it); a laptop without it skips, saying why.
+        message = f"Chromium not found at {CHROMIUM}: `apt-get install chromium fonts-noto-cjk` or set CHROMIUM"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    port = _free_port()
+    env = dict(os.environ, PORT=str(port), BASE_URL=f"http://127.0.0.1:{port}")
+    log = open(ROOT / "test-output" / "live_server.log", "w") if (ROOT / "test-output").exists() else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the live server did not start; see test-output/live_server.log")
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+async def chromium():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def phone(chromium, live_server):
+    """A new browser context (no cookies) with a phone viewport, Chinese first."""
+    context = await chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                         locale="zh-CN", base_url=live_server)
+    yield context
+    await context.close()
+
+
+class Screens:
+    def __init__(self, name: str) -> None:
+        self.dir = SCREENS / name
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    async def shot(self, page, label: str) -> None:
+        self.count += 1
+        await page.screenshot(path=str(self.dir / f"{self.count:02d}-{label}.png"), full_page=True)
+
+
+@pytest.fixture
+def screens(request):
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    return Screens(request.node.name)
+
+
+async def sign_in(context, username: str, password: str):
+    page = await context.new_page()
+    await page.goto("/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    async with page.expect_navigation():
+        await page.click("form[action='/login'] button[type=submit]")
+    assert "/login" not in page.url, await page.inner_text("body")
+    return page
