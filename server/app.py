@@ -35,6 +35,7 @@ async def _on_shutdown() -> None:
 
 def route_handlers() -> list:
     from server.org.pages import PAGES as ORG_PAGES
+    from server.delivery.api import DeliveryApi
     from server.handover.api import HandoverApi
     from server.inspections.api import DefectsApi, InspectionsApi, PlansApi, TimelineApi
     from server.photos.api import PhotoFiles, PhotosApi
@@ -50,6 +51,7 @@ def route_handlers() -> list:
         PlansApi,
         TimelineApi,
         HandoverApi,
+        DeliveryApi,
         *ACCOUNT_PAGES,
         *ORG_PAGES,
         *ADMIN_PAGES,

@@ -1,0 +1,101 @@
+"""Delivery API: the area settlement of a unit (API.md "Delivery")."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Optional
+
+import msgspec
+from litestar import Controller, Request, post
+
+from server.delivery.settlement import Settlement, SettlementRule, settle
+from server.errors import Invalid
+from server.i18n import _
+from server.org.access import unit_for
+from server.web.guards import current_user, signed_in
+
+
+class RuleIn(msgspec.Struct):
+    """A contract's own rule, where it departs from the statutory default."""
+
+    threshold_percent: Optional[str] = None
+    over_beyond_paid_by: Optional[str] = None
+    under_beyond_refund_multiplier: Optional[str] = None
+
+
+class SettlementIn(msgspec.Struct):
+    contract_area: Any
+    registered_area: Any
+    unit_price: Any
+    rule: Optional[RuleIn] = None
+
+
+def _positive(value: Any, field: str, errors: dict[str, str], allow_zero: bool = False) -> Decimal:
+    # Strings only (or ints): a float has already lost the exact value.
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        errors[field] = _("Enter the number as a decimal string, e.g. \"89.50\".")
+        return Decimal(0)
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        errors[field] = _("This is not a number.")
+        return Decimal(0)
+    if not number.is_finite():
+        errors[field] = _("This is not a number.")
+    elif number < 0 or (number == 0 and not allow_zero):
+        errors[field] = _("Enter a number greater than zero.")
+    return number
+
+
+def _rule(data: RuleIn | None, errors: dict[str, str]) -> SettlementRule:
+    if data is None:
+        return SettlementRule()
+    default = SettlementRule()
+    threshold = (_positive(data.threshold_percent, "rule.threshold_percent", errors)
+                 if data.threshold_percent is not None else default.threshold_percent)
+    multiplier = (_positive(data.under_beyond_refund_multiplier, "rule.under_beyond_refund_multiplier", errors)
+                  if data.under_beyond_refund_multiplier is not None else default.under_beyond_refund_multiplier)
+    paid_by = data.over_beyond_paid_by or default.over_beyond_paid_by
+    if paid_by not in ("developer", "buyer"):
+        errors["rule.over_beyond_paid_by"] = _("Choose developer or buyer.")
+    return SettlementRule(threshold_percent=threshold, over_beyond_paid_by=paid_by,
+                          under_beyond_refund_multiplier=multiplier)
+
+
+def money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def settlement_out(result: Settlement) -> dict:
+    return {
+        "contract_area": str(result.contract_area),
+        "registered_area": str(result.registered_area),
+        "unit_price": str(result.unit_price),
+        "error_ratio_percent": money(result.error_ratio_percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+        "within_3_percent": result.within_threshold,
+        "buyer_may_cancel": result.buyer_may_cancel,
+        "buyer_pays": money(result.total("buyer_pays")),
+        "developer_refunds": money(result.total("developer_refunds")),
+        "developer_bears": money(result.total("developer_bears")),
+        "lines": [{"kind": line.kind, "direction": line.direction, "area": str(line.area),
+                   "unit_price": str(line.unit_price), "multiplier": str(line.multiplier),
+                   "amount": money(line.amount), "formula": line.formula} for line in result.lines],
+    }
+
+
+class DeliveryApi(Controller):
+    path = "/api/v1"
+    tags = ["Delivery"]
+
+    @post("/units/{unit_id:int}/area-settlement", guards=[signed_in], status_code=200)
+    async def area_settlement(self, request: Request, unit_id: int, data: SettlementIn) -> dict:
+        """Settle contract against registered area per rules.md (or the contract's own rule).
+        Amounts are decimal strings with two decimals; each line is rounded to the fen before adding."""
+        await unit_for(current_user(request), unit_id)
+        errors: dict[str, str] = {}
+        contract = _positive(data.contract_area, "contract_area", errors)
+        registered = _positive(data.registered_area, "registered_area", errors)
+        price = _positive(data.unit_price, "unit_price", errors)
+        rule = _rule(data.rule, errors)
+        if errors:
+            raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+        return settlement_out(settle(contract, registered, price, rule))
