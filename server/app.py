@@ -38,6 +38,7 @@ def route_handlers() -> list:
     from server.delivery.api import DeliveryApi
     from server.handover.api import HandoverApi
     from server.inspections.api import DefectsApi, InspectionsApi, PlansApi, TimelineApi
+    from server.inspections.pages import PAGES as INSPECTION_PAGES
     from server.photos.api import PhotoFiles, PhotosApi
 
     return [
@@ -55,6 +56,7 @@ def route_handlers() -> list:
         *ACCOUNT_PAGES,
         *ORG_PAGES,
         *ADMIN_PAGES,
+        *INSPECTION_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),
     ]
