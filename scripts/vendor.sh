@@ -3,7 +3,7 @@
 #
 # The copies are committed, so the app runs with only Python (no npm on the
 # user's machine); package-lock.json records exactly which versions they are.
-# To upgrade: `npm install --save-exact weui@X htmx.org@Y lucide-static@Z`,
+# To upgrade: `npm install --save-exact weui@X htmx.org@Y lucide-static@Z signature_pad@S`,
 # then `bash scripts/vendor.sh` (or `npm run vendor`) and commit static/vendor/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,13 +12,16 @@ cd "$(dirname "$0")/.."
 
 dest=static/vendor
 rm -rf "$dest"
-mkdir -p "$dest/weui" "$dest/htmx" "$dest/lucide"
+mkdir -p "$dest/weui" "$dest/htmx" "$dest/lucide" "$dest/signature_pad"
 
 cp node_modules/weui/dist/style/weui.min.css "$dest/weui/"
 cp node_modules/weui/LICENSE.txt "$dest/weui/LICENSE.txt"
 cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
 cp node_modules/htmx.org/LICENSE "$dest/htmx/LICENSE"
 cp node_modules/lucide-static/LICENSE "$dest/lucide/LICENSE"
+# The UMD build defines window.SignaturePad for a plain <script> (static/js/signature.js).
+cp node_modules/signature_pad/dist/signature_pad.umd.min.js "$dest/signature_pad/"
+cp node_modules/signature_pad/LICENSE "$dest/signature_pad/LICENSE"
 
 # Only the icons the templates and server/web/nav.py name (used as CSS masks,
 # see .icon in static/css/app.css). Add a name here when you use a new icon.
@@ -26,6 +29,7 @@ ICONS=(
   house building-2 briefcase users user log-out languages plus pencil
   chevron-right chevron-left layers-3 door-open circle-alert circle-check
   info lock clipboard-check wrench key-round message-circle
+  camera check circle-x clock map-pin minus printer rotate-ccw list-checks image
 )
 for icon in "${ICONS[@]}"; do
   cp "node_modules/lucide-static/icons/$icon.svg" "$dest/lucide/"
@@ -34,7 +38,7 @@ done
 # What was copied, from which versions (read by people, not by code).
 node -e '
 const lock = require("./package-lock.json").packages;
-for (const name of ["weui", "htmx.org", "lucide-static"]) {
+for (const name of ["weui", "htmx.org", "lucide-static", "signature_pad"]) {
   console.log(name + "@" + lock["node_modules/" + name].version);
 }' > "$dest/VERSIONS.txt"
 echo "vendored into $dest:"; cat "$dest/VERSIONS.txt"

@@ -38,7 +38,10 @@ def route_handlers() -> list:
     from server.delivery.api import DeliveryApi
     from server.handover.api import HandoverApi
     from server.inspections.api import DefectsApi, InspectionsApi, PlansApi, TimelineApi
+    from server.handover.pages import HANDOVER_PAGES
     from server.inspections.pages import PAGES as INSPECTION_PAGES
+    from server.inspections.rectification_pages import RECTIFICATION_PAGES
+    from server.notifications.pages import INBOX_PAGES
     from server.photos.api import PhotoFiles, PhotosApi
 
     return [
@@ -57,6 +60,9 @@ def route_handlers() -> list:
         *ORG_PAGES,
         *ADMIN_PAGES,
         *INSPECTION_PAGES,
+        *RECTIFICATION_PAGES,
+        *HANDOVER_PAGES,
+        *INBOX_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),
     ]

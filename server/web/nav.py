@@ -6,7 +6,9 @@ ICONS list). `roles` is None for "everyone signed in". The home page shows
 the same entries (except Home and Me) as big tiles, so a new module becomes
 reachable from both places by adding one line here.
 
-Keep a role's entries to five or fewer: the phone tab bar has no more room.
+The phone tab bar has room for five: entries with `tab=False` show only in
+the desktop side menu and as home-page tiles, so keep each role's `tab=True`
+entries (Home and Me included) to five or fewer — a test checks it.
 """
 from __future__ import annotations
 
@@ -25,16 +27,31 @@ class NavItem:
     roles: frozenset[str] | None = None
     hint: Any = ""  # one line under the tile on the home page
     also: tuple[str, ...] = ()  # other path prefixes where this entry shows as current
+    tab: bool = True  # in the phone tab bar (else desktop menu and home tiles only)
 
+
+CS = frozenset({roles.CS_STAFF, roles.INSPECTOR})
 
 NAV_ITEMS = [
     NavItem(_l("Home"), "/", "house"),
+    NavItem(_l("Today's inspections"), "/inspections", "clipboard-check", CS,
+            _l("Units to inspect, room by room")),
+    NavItem(_l("To recheck"), "/rechecks", "circle-check", CS, _l("Rectified defects waiting for the CS center")),
+    NavItem(_l("Key handover"), "/handover", "key-round", CS, _l("Keys from the construction unit, signed on screen"),
+            tab=False),
+    NavItem(_l("Inspection plans"), "/inspection-plans", "list-checks", frozenset({roles.CS_STAFF, roles.ADMIN}),
+            _l("Which units, which day, planned against done"), tab=False),
+    NavItem(_l("Rectification tasks"), "/tasks", "wrench", frozenset({roles.CONTRACTOR}),
+            _l("Your unit's defects to rectify, overdue first")),
+    NavItem(_l("To check"), "/checks", "clipboard-check", frozenset({roles.SUPERVISOR, roles.PROJECT_STAFF}),
+            _l("Check rectification work on site")),
     NavItem(_l("Projects"), "/admin/projects", "building-2", frozenset({roles.ADMIN}),
             _l("Projects, buildings, units and unit types"), ("/admin/buildings", "/admin/units")),
     NavItem(_l("Parties"), "/admin/parties", "briefcase", frozenset({roles.ADMIN}),
             _l("Departments, construction, supervision and repair units")),
     NavItem(_l("Users"), "/admin/users", "users", frozenset({roles.ADMIN}),
-            _l("Accounts, roles and passwords")),
+            _l("Accounts, roles and passwords"), tab=False),
+    NavItem(_l("Messages"), "/inbox", "message-circle", None, _l("Notices and reminders for you")),
     NavItem(_l("Me"), "/account", "user"),
 ]
 
@@ -50,7 +67,7 @@ def nav_for(user: Any | None) -> list[dict]:
     return [
         {"label": item.label, "url": item.url, "icon": item.icon, "hint": item.hint,
          "prefixes": (item.url, *item.also) if item.url != "/" else (),
-         "on_home": item.url not in _NOT_ON_HOME}
+         "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab}
         for item in NAV_ITEMS
         if item.roles is None or user.role in item.roles
     ]

@@ -100,3 +100,14 @@ async def test_static_files_are_vendored_not_from_a_cdn(client):
     for path in ("/static/vendor/weui/weui.min.css", "/static/vendor/htmx/htmx.min.js", "/static/js/app.js",
                  "/static/css/app.css", "/static/vendor/lucide/house.svg"):
         assert (await client.get(path)).status_code == 200, path
+
+
+def test_no_role_has_more_than_five_entries_in_the_phone_tab_bar():
+    from types import SimpleNamespace
+
+    from server.accounts.tables import ROLES
+    from server.web.nav import nav_for
+
+    for role in ROLES:
+        tabs = [item for item in nav_for(SimpleNamespace(role=role)) if item["tab"]]
+        assert len(tabs) <= 5, (role, [str(t["label"]) for t in tabs])
