@@ -101,7 +101,9 @@ async def main():
                 photos = []
         if photos:
             await Photo.insert(*photos).run()
-    print(plan.id, units[len(units) // 2]["id"])
+    middle = units[len(units) // 2 + 1]["id"]
+    inspection = await Inspection.select(Inspection.id).where(Inspection.unit == middle).first().run()
+    print(plan.id, middle, inspection["id"])
 
 asyncio.run(main())
 """ % {"pw": PASSWORD}
@@ -135,7 +137,7 @@ async def run_on(label: str, env: dict) -> list[dict]:
     out = subprocess.run([sys.executable, "-c", GENERATE, str(BUILDINGS), str(FLOORS), str(PER_FLOOR),
                           str(DEFECTS_PER_UNIT), str(PHOTOS_PER_DEFECT), str(PARTIES)],
                          env=env, cwd=ROOT, check=True, capture_output=True, text=True)
-    plan_id, unit_id = map(int, out.stdout.split()[-2:])
+    plan_id, unit_id, inspection_id = map(int, out.stdout.split()[-3:])
     print(f"{label}: generated in {time.perf_counter() - started:.0f} s", flush=True)
     port = free_port()
     server = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory",
@@ -158,7 +160,7 @@ async def run_on(label: str, env: dict) -> list[dict]:
             ("unit (API)", f"/api/v1/units/{unit_id}", "cs"),
             ("unit's defects (API)", f"/api/v1/defects?unit_id={unit_id}&limit=50", "cs"),
             ("project schedule (API)", f"/api/v1/inspection-plans/{plan_id}/schedule", "cs"),
-            *PAGE_TARGETS(unit_id, plan_id),
+            *page_targets(inspection_id, plan_id),
         ]
         for name, path, who in targets:
             await measure(base, path, tokens[who])  # warm-up
@@ -171,12 +173,12 @@ async def run_on(label: str, env: dict) -> list[dict]:
     return rows
 
 
-def PAGE_TARGETS(unit_id: int, plan_id: int) -> list[tuple[str, str, str]]:  # noqa: N802
-    """The HTML pages, once they exist (a 404 here would show in the statuses column)."""
+def page_targets(inspection_id: int, plan_id: int) -> list[tuple[str, str, str]]:
+    """The HTML pages people use (bearer tokens work on pages too)."""
     return [
         ("contractor task list (page)", "/tasks", "builder"),
-        ("unit page", f"/inspect/units/{unit_id}", "cs"),
-        ("project schedule (page)", f"/plans/{plan_id}/schedule", "cs"),
+        ("unit page (inspection walk-through)", f"/inspections/{inspection_id}", "cs"),
+        ("project schedule (page)", f"/inspection-plans/{plan_id}", "cs"),
     ]
 
 

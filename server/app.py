@@ -24,6 +24,7 @@ from server.web.templating import STATIC_DIR
 async def _on_startup() -> None:
     await db.check_connection()
     await db.start_pool()
+    await db.refresh_statistics()
 
 
 async def _on_shutdown() -> None:

@@ -24,6 +24,7 @@ async def migrate() -> None:
         result = await run_forwards("all")
         if not result.success:
             raise SystemExit(f"Migrations failed: {result.message}")
+        await db.refresh_statistics()
     finally:
         await db.close_pool()
 

@@ -167,6 +167,19 @@ async def close_pool() -> None:
         await db.close_pool()
 
 
+async def refresh_statistics() -> None:
+    """Give SQLite's query planner table statistics (ANALYZE, sampled: a few ms).
+
+    Without them SQLite guesses, and on a grown database it guessed wrong
+    (bench/inspections.py: a 15 ms scan instead of a 0.1 ms index lookup).
+    Run at start and hourly by the worker; PostgreSQL's autovacuum does this itself.
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA analysis_limit = 1000")
+        await db.run_ddl("ANALYZE")
+
+
 class DatabaseUnavailable(RuntimeError):
     """The configured database cannot be reached."""
 

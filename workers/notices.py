@@ -20,3 +20,10 @@ async def sweep_deliveries(ctx: dict[str, Any]) -> int:
     for row in await deliveries_due():
         sent += await deliver(row) == "sent"
     return sent
+
+
+async def refresh_statistics(ctx: dict[str, Any]) -> None:
+    """Hourly: keep SQLite's planner statistics current as the data grows."""
+    from server.db import refresh_statistics as refresh
+
+    await refresh()

@@ -22,7 +22,7 @@ from piccolo.engine.postgres import PostgresEngine
 from server import db, jobs
 from server.inspections.overdue import overdue_job
 from server.settings import SettingsError, get_settings
-from workers.notices import notice_dispatch, sweep_deliveries
+from workers.notices import notice_dispatch, refresh_statistics, sweep_deliveries
 from workers.photos import process_photo, sweep_photos
 
 # keep_result=0: arq refuses a job id while its result is stored, and the
@@ -62,6 +62,7 @@ class WorkerSettings:
     cron_jobs = [
         cron(sweep_photos, name="sweep_photos", run_at_startup=True, unique=True, timeout=120),
         cron(sweep_deliveries, name="sweep_deliveries", unique=True, timeout=300),
+        cron(refresh_statistics, name="refresh_statistics", minute={17}, unique=True, timeout=300),
         cron(overdue_job, name="overdue", minute=set(range(0, 60, 5)), unique=True, timeout=300),
     ]
     redis_settings = worker_redis_settings()

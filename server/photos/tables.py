@@ -18,7 +18,8 @@ class PhotoStatus:
 
 class Photo(Table, tablename="photo"):
     client_id = UUID(null=True, default=None, unique=True)
-    subject_type = Varchar(length=40, index=True)
+    subject_type = Varchar(length=40)
+    """Not indexed alone (nearly every photo is a defect photo); see the subject index migration."""
     subject_id = Integer(index=True)
     stage = Varchar(length=20, default="")
     status = Varchar(length=20, default=PhotoStatus.PENDING, index=True)

@@ -10,7 +10,6 @@ DESCRIPTION = "list_indexes"
 STATEMENTS = [
     "CREATE INDEX IF NOT EXISTS defect_party_deadline ON defect (construction_unit, deadline, id)",
     "CREATE INDEX IF NOT EXISTS defect_unit_deadline ON defect (unit, deadline, id)",
-    "CREATE INDEX IF NOT EXISTS defect_status_deadline ON defect (status, deadline, id)",
 ]
 
 
