@@ -3,7 +3,7 @@
 Generates one project with 20 buildings, 2,000 units, 40,000 defects and
 80,000 photo rows, in a fresh SQLite file and (when PostgreSQL answers on
 127.0.0.1:5432) a fresh PostgreSQL database, serves the app with granian (one
-worker) and measures the contractor task list, a unit page and the project
+worker per core) and measures the contractor task list, a unit page and the project
 schedule page under CONCURRENCY concurrent clients. Target: p95 < 150 ms.
 Writes bench/results/inspections.md.
 """
@@ -29,6 +29,8 @@ BUILDINGS, FLOORS, PER_FLOOR = 20, 25, 4          # 2,000 units
 DEFECTS_PER_UNIT, PHOTOS_PER_DEFECT = 20, 2       # 40,000 defects, 80,000 photos
 PARTIES = 10
 CONCURRENCY, REQUESTS = 20, 600
+WEB_WORKERS = str(os.cpu_count() or 1)
+"""One web process per core, as deployed (README: Deploying)."""
 TARGET_P95_MS = 150
 PASSWORD = "bench-password-1"
 
@@ -141,7 +143,7 @@ async def run_on(label: str, env: dict) -> list[dict]:
     print(f"{label}: generated in {time.perf_counter() - started:.0f} s", flush=True)
     port = free_port()
     server = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory",
-                               "server.app:create_app", "--port", str(port), "--workers", "1", "--no-access-log"],
+                               "server.app:create_app", "--port", str(port), "--workers", WEB_WORKERS, "--no-access-log"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     rows = []
@@ -210,7 +212,7 @@ async def main() -> None:
         f"{BUILDINGS} buildings, {BUILDINGS * FLOORS * PER_FLOOR:,} units, "
         f"{BUILDINGS * FLOORS * PER_FLOOR * DEFECTS_PER_UNIT:,} defects, "
         f"{BUILDINGS * FLOORS * PER_FLOOR * DEFECTS_PER_UNIT * PHOTOS_PER_DEFECT:,} photo rows. "
-        f"granian, one worker; {CONCURRENCY} concurrent clients, {REQUESTS} requests per row, client on the same "
+        f"granian, {WEB_WORKERS} workers (one per core); {CONCURRENCY} concurrent clients, {REQUESTS} requests per row, client on the same "
         f"2-core machine. Target p95 < {TARGET_P95_MS} ms. `make bench` rewrites this file "
         f"({dt.date.today().isoformat()}).",
         "",

@@ -35,7 +35,7 @@ from server.inspections.pages_common import (
     timeline_rows,
     unit_place,
 )
-from server.inspections.selectors import photos_by_subject, unit_timeline
+from server.inspections.selectors import as_rows, photos_by_subject, unit_timeline
 from server.inspections.tables import (
     ChecklistItem,
     Defect,
@@ -135,8 +135,8 @@ async def _attendee_party_choices() -> list[tuple[str, list[tuple[int, str]]]]:
 async def unit_defects(inspection_id: int, page: Page) -> dict:
     """The inspection's defects, newest on top, with photos and party names (four queries)."""
     where = Defect.inspection == inspection_id
-    rows = await Defect.objects().where(where).order_by(Defect.id, ascending=False).limit(page.limit).offset(
-        page.offset).run()
+    rows = as_rows(await Defect.select().where(where).order_by(Defect.id, ascending=False).limit(page.limit).offset(
+        page.offset).run())
     total = await Defect.count().where(where).run()
     photos = await photos_by_subject("defect", [d.id for d in rows])
     names = await party_names([d.construction_unit for d in rows])

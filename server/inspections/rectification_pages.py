@@ -27,7 +27,7 @@ from server.i18n import _
 from server.inspections import access, defects
 from server.inspections.default_checklist import CATEGORIES
 from server.inspections.notices import notice_from_token
-from server.inspections.selectors import defect_filters, photos_by_subject
+from server.inspections.selectors import as_rows, defect_filters, photos_by_subject
 from server.inspections.states import DEFECT_STATUS_LABELS, SEVERITY_LABELS
 from server.inspections.tables import Defect, DefectCheck, Inspection, NoticeDelivery, Recheck, RectificationNotice
 from server.org.pages import Form, done, opt_int, page_of, typed
@@ -107,8 +107,8 @@ async def grouped_defects(where: Any, page: Any) -> dict:
         QueryString("{} IS NULL", first_open), first_open, QueryString('MIN("defect"."deadline")'), Defect.unit,
     ).limit(page.limit).offset(page.offset).run()
     unit_ids = [r["unit"] for r in rows]
-    found = await Defect.objects().where(where & Defect.unit.is_in(unit_ids or [-1])).order_by(
-        Defect.deadline).order_by(Defect.id).run()
+    found = as_rows(await Defect.select().where(where & Defect.unit.is_in(unit_ids or [-1])).order_by(
+        Defect.deadline).order_by(Defect.id).run())
     units = await _units(unit_ids)
     groups = [(units[u], [d for d in found if d.unit == u]) for u in unit_ids if u in units]
     return {"groups": groups, "total": total, "limit": page.limit, "offset": page.offset,
@@ -239,7 +239,7 @@ class ContractorPages(Controller):
 
 
 async def notice_view(notice: RectificationNotice) -> dict:
-    rows = await Defect.objects().where(Defect.notice == notice.id).order_by(Defect.id).run()
+    rows = as_rows(await Defect.select().where(Defect.notice == notice.id).order_by(Defect.id).run())
     inspection = await Inspection.select(Inspection.unit).where(Inspection.id == notice.inspection).first().run()
     return {"notice": notice, "defects": rows, "photos": await _round_photos(rows),
             "unit": (await _units([inspection["unit"]]))[inspection["unit"]],
