@@ -109,7 +109,7 @@ def run() -> None:
             children.append(subprocess.Popen([str(VENV_BIN / "arq"), settings_class], env=env, cwd=PROJECT_ROOT))
         children.append(subprocess.Popen(
             [str(VENV_BIN / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",
-             "--host", settings.host, "--port", str(settings.port),
+             "--host", settings.host, "--port", str(settings.port), "--loop", "uvloop",
              "--workers", os.environ.get("WEB_WORKERS", "1")],
             env=env, cwd=PROJECT_ROOT,
         ))
