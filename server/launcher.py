@@ -89,7 +89,13 @@ def run() -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    # Both set explicitly: a shell that starts us in the background hands us
+    # SIGINT ignored, and Python then installs no handler of its own.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         if not os.environ.get("REDIS_URL"):
             redis_process, url = start_local_redis()
