@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 
 def start_local_redis() -> tuple[subprocess.Popen, str]:
-    data_dir = PROJECT_ROOT / "var" / "redis"
+    data_dir = Path(os.environ.get("LOCAL_REDIS_DIR") or PROJECT_ROOT / "var" / "redis")
     data_dir.mkdir(parents=True, exist_ok=True)
     sock = data_dir / "redis.sock"
     args = [_redis_binary(), "--dir", str(data_dir), "--appendonly", "yes", "--save", "60 1",
