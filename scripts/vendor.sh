@@ -35,10 +35,15 @@ for icon in "${ICONS[@]}"; do
   cp "node_modules/lucide-static/icons/$icon.svg" "$dest/lucide/"
 done
 
+# axe-core is for the browser tests only (tests/e2e/), not served by the app.
+mkdir -p tests/e2e/vendor
+cp node_modules/axe-core/axe.min.js tests/e2e/vendor/
+cp node_modules/axe-core/LICENSE tests/e2e/vendor/axe-core.LICENSE
+
 # What was copied, from which versions (read by people, not by code).
 node -e '
 const lock = require("./package-lock.json").packages;
-for (const name of ["weui", "htmx.org", "lucide-static", "signature_pad"]) {
+for (const name of ["weui", "htmx.org", "lucide-static", "signature_pad", "axe-core"]) {
   console.log(name + "@" + lock["node_modules/" + name].version);
 }' > "$dest/VERSIONS.txt"
 echo "vendored into $dest:"; cat "$dest/VERSIONS.txt"

@@ -106,3 +106,16 @@ async def sign_in(context, username: str, password: str):
         await page.click("form[action='/login'] button[type=submit]")
     assert "/login" not in page.url, await page.inner_text("body")
     return page
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # from npm (package-lock.json), scripts/vendor.sh
+
+
+async def assert_accessible(page, label: str = "") -> None:
+    """axe-core in the page: no serious or critical accessibility violations."""
+    await page.add_script_tag(path=str(AXE))
+    violations = await page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')')")
+    assert violations == [], f"{label or page.url}: {violations}"

@@ -7,7 +7,7 @@ import datetime as dt
 
 from server.inspections.tables import Defect, Inspection
 from server.org.tables import Unit
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import assert_accessible, sign_in
 from tests.inspections.support import WebhookReceiver
 from tests.photos.images import plain_jpeg
 from tests.photos.support import run_worker
@@ -60,6 +60,7 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
         ian = await sign_in(phone, "ian", PASSWORD)
         await ian.goto("/inspections")
         await screens.shot(ian, "inspector-today")
+        await assert_accessible(ian, "inspector-today")
         async with ian.expect_navigation():
             await ian.click(f"a[href='/inspections/{inspection.id}']")
         async with ian.expect_navigation():
@@ -67,6 +68,7 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
         for party, index in ((a, 0), (a, 1), (b, 2)):
             await _record_defect(ian, inspection.id, str(photo), party.name, index)
         await screens.shot(ian, "inspector-three-defects")
+        await assert_accessible(ian, "inspector-three-defects")
         assert await Defect.count().where(Defect.inspection == inspection.id).run() == 3
         await ian.click(f"form[action='/inspections/{inspection.id}/finish'] button")
         async with ian.expect_navigation():
@@ -85,6 +87,7 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
     bob = await sign_in(bob_context, "bob", PASSWORD)
     await bob.goto("/tasks")
     await screens.shot(bob, "contractor-tasks")
+    await assert_accessible(bob, "contractor-tasks")
     listed = await bob.locator("a[href^='/tasks/defects/']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert {int(h.rsplit("/", 1)[1]) for h in listed} == set(a_ids)
     assert (await bob.goto(f"/tasks/defects/{b_id}")).status == 404
@@ -120,6 +123,7 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
     carol = await sign_in(carol_context, "carol", PASSWORD)
     await carol.goto("/rechecks")
     await screens.shot(carol, "cs-rechecks")
+    await assert_accessible(carol, "cs-rechecks")
 
     async def recheck(defect_id, verdict, reason=""):
         await carol.goto("/rechecks")
@@ -160,11 +164,13 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
     await carol.wait_for_url("**/handover/*", timeout=15000)
     await carol.wait_for_selector("text=SHA-256", timeout=15000)
     await screens.shot(carol, "handover-receipt")
+    await assert_accessible(carol, "handover-receipt")
 
     # ---- the unit's history shows every step
     await carol.goto(f"/inspections/{inspection.id}")
     history = await carol.inner_text("body")
     await screens.shot(carol, "unit-history")
+    await assert_accessible(carol, "unit-history")
     for context in (bob_context, sam_context, carol_context):
         await context.close()
     from server.inspections.selectors import unit_timeline
