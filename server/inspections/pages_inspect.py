@@ -205,9 +205,11 @@ class InspectionPages(Controller):
             "inspection": inspection, "place": place, "status_chip": inspection_chip(inspection.status),
             "rooms": rooms, "room": room, "defects": await unit_defects(inspection.id, page),
             "attendees": await _attendees(inspection.id), "kind_labels": ATTENDEE_KIND_LABELS,
-            "party_choices": await _attendee_party_choices(), "notices": notices, "inspector": inspector,
+            # The add-attendee form shows only while the inspection is open to attendees.
+            "party_choices": await _attendee_party_choices()
+            if can_inspect and inspection.status in ("planned", "in_progress") else [],
+            "notices": notices, "inspector": inspector,
             "can_inspect": can_inspect, "recording": can_inspect and inspection.status == "in_progress",
-            "timeline": timeline_rows(await unit_timeline(inspection.unit, limit=TIMELINE_LIMIT)),
             "form": {}, "errors": {}, "message": None,
         }
         if can_inspect and inspection.status == "in_progress":
@@ -215,6 +217,14 @@ class InspectionPages(Controller):
             context["capture"] = await capture_context(inspection, place, rooms, room=room)
         context.update(overrides)
         return render(request, "inspections/inspection.html", block=block, status_code=status_code, **context)
+
+    @get("/{inspection_id:int}/history", guards=[allow(*access.INSPECTION_READERS)])
+    async def history(self, request: Request, inspection_id: int) -> Response:
+        """The unit's history: the folded part of the unit page (htmx), or a page of its own."""
+        inspection = await access.inspection_for(request.scope["user"], inspection_id)
+        timeline = timeline_rows(await unit_timeline(inspection.unit, limit=TIMELINE_LIMIT))
+        return render(request, "inspections/history.html", block="history", inspection=inspection,
+                      place=await unit_place(inspection.unit), timeline=timeline)
 
     @post("/{inspection_id:int}/start", guards=[allow(*access.INSPECTORS)])
     async def start(self, request: Request, inspection_id: int) -> Response:

@@ -168,6 +168,8 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
 
     # ---- the unit's history shows every step
     await carol.goto(f"/inspections/{inspection.id}")
+    await carol.click("details.fold:has(.fold__body) > summary")  # the folded history loads when opened
+    await carol.wait_for_selector(".fold__body .timeline li")
     history = await carol.inner_text("body")
     await screens.shot(carol, "unit-history")
     await assert_accessible(carol, "unit-history")

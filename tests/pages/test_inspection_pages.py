@@ -413,7 +413,10 @@ async def test_the_unit_history_reads_as_steps(personas):
     await record(ian, inspection["id"], defect_form(builder_a(personas)))
     await ian.post(f"/inspections/{inspection['id']}/finish")
     page = (await ian.get(f"/inspections/{inspection['id']}")).text
-    history = page.split('class="timeline"')[1]
+    assert f'hx-get="/inspections/{inspection["id"]}/history"' in page  # folded: fetched when opened
+    fragment = await ian.get(f"/inspections/{inspection['id']}/history", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text
+    history = fragment.text.split('class="timeline"')[1]
     steps = re.findall(r'<div class="timeline__what">([^<(]+)', history)
     steps = [s.strip() for s in steps]
     assert steps[-1] == "Inspection planned"
