@@ -42,6 +42,8 @@ def route_handlers() -> list:
     from server.handover.pages import HANDOVER_PAGES
     from server.inspections.pages import PAGES as INSPECTION_PAGES
     from server.inspections.rectification_pages import RECTIFICATION_PAGES
+    from server.inspections.template_api import TemplateApi
+    from server.inspections.template_pages import TEMPLATE_PAGES
     from server.notifications.pages import INBOX_PAGES
     from server.photos.api import PhotoFiles, PhotosApi
 
@@ -64,6 +66,8 @@ def route_handlers() -> list:
         *RECTIFICATION_PAGES,
         *HANDOVER_PAGES,
         *INBOX_PAGES,
+        TemplateApi,
+        *TEMPLATE_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),
     ]

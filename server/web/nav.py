@@ -51,6 +51,8 @@ NAV_ITEMS = [
             _l("Departments, construction, supervision and repair units")),
     NavItem(_l("Users"), "/admin/users", "users", frozenset({roles.ADMIN}),
             _l("Accounts, roles and passwords"), tab=False),
+    NavItem(_l("Checklists"), "/admin/checklists", "list-checks", frozenset({roles.ADMIN}),
+            _l("Inspection checklists per project and unit type"), tab=False),
     NavItem(_l("Messages"), "/inbox", "message-circle", None, _l("Notices and reminders for you")),
     NavItem(_l("Me"), "/account", "user"),
 ]
