@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.serving import free_port
+from bench.load import free_port, have_wrk, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "inspections.md"
@@ -117,32 +117,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-WRK_SCRIPT = """
-done = function(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %d %d %d %d %d\\n", latency:percentile(50), latency:percentile(95),
-    summary.requests, summary.errors.status, errors))
-end
-"""
 WRK_SECONDS = 10
 
 
-def measure_with_wrk(base: str, path: str, token: str) -> dict:
-    """wrk (C, one thread) leaves the cores to the server: the fairer load generator."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    out = subprocess.run(["wrk", "-t1", f"-c{CONCURRENCY}", f"-d{WRK_SECONDS}s", "-s", script.name,
-                          "-H", f"Authorization: Bearer {token}", base + path],
-                         capture_output=True, text=True, check=True).stdout
-    os.unlink(script.name)
-    p50, p95, requests, bad_status, errors = map(int, out.split("RESULT")[1].split())
-    return {"p50": p50 / 1000, "p95": p95 / 1000, "statuses": [200] if not bad_status and not errors else [0],
-            "requests": requests}
-
-
 async def measure(base: str, path: str, token: str) -> dict:
-    if shutil.which("wrk"):
-        return await asyncio.to_thread(measure_with_wrk, base, path, token)
+    if have_wrk():
+        result = await asyncio.to_thread(wrk, base + path, {"Authorization": f"Bearer {token}"}, CONCURRENCY,
+                                         WRK_SECONDS)
+        return {**result, "statuses": [200] if not result["errors"] else [0]}
     return await measure_with_httpx(base, path, token)
 
 
@@ -244,7 +226,7 @@ async def main() -> None:
         f"{BUILDINGS * FLOORS * PER_FLOOR * DEFECTS_PER_UNIT:,} defects, "
         f"{BUILDINGS * FLOORS * PER_FLOOR * DEFECTS_PER_UNIT * PHOTOS_PER_DEFECT:,} photo rows. "
         f"granian, {WEB_WORKERS} workers (one per core); {CONCURRENCY} concurrent clients from "
-        f"{'wrk (one thread, ' + str(WRK_SECONDS) + ' s per row)' if shutil.which('wrk') else f'httpx ({REQUESTS} requests per row)'}"
+        f"{'wrk (one thread, ' + str(WRK_SECONDS) + ' s per row)' if have_wrk() else f'httpx ({REQUESTS} requests per row)'}"
         f" on the same 2-core machine. Target p95 < {TARGET_P95_MS} ms. `make bench` rewrites this file "
         f"({dt.date.today().isoformat()}).",
         "",

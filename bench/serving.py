@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,17 +23,13 @@ from pathlib import Path
 
 import httpx
 
+from bench.load import free_port, have_wrk, wrk
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "serving.md"
 CONCURRENCY = 64
 REQUESTS = 2000
 PASSWORD = "bench-password-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_command(name: str, port: int) -> list[str] | None:
@@ -72,6 +67,8 @@ asyncio.run(main())
 
 
 async def load(base: str, path: str, headers: dict) -> dict:
+    if have_wrk():
+        return await asyncio.to_thread(wrk, base + path, headers, CONCURRENCY, 10)
     latencies: list[float] = []
     errors = 0
     queue = iter(range(REQUESTS))
@@ -136,8 +133,9 @@ async def main() -> None:
     lines = [
         "# ASGI server: granian vs uvicorn",
         "",
-        f"One worker each, SQLite, {CONCURRENCY} concurrent connections, {REQUESTS} requests per row, "
-        "client on the same 2-core machine. `make bench` rewrites this file.",
+        f"One worker each, SQLite, {CONCURRENCY} concurrent connections from "
+        f"{'wrk (10 s per row)' if have_wrk() else f'httpx ({REQUESTS} requests per row)'}, "
+        "on the same 2-core machine. `make bench` rewrites this file.",
         "",
         "| server | page | req/s | p50 ms | p95 ms | p99 ms | errors |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
