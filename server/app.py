@@ -46,6 +46,7 @@ def route_handlers() -> list:
     from server.inspections.template_pages import TEMPLATE_PAGES
     from server.notifications.pages import INBOX_PAGES
     from server.photos.api import PhotoFiles, PhotosApi
+    from server.web.pwa import PWA_ROUTES
 
     return [
         AuthApi,
@@ -60,6 +61,7 @@ def route_handlers() -> list:
         HandoverApi,
         DeliveryApi,
         *ACCOUNT_PAGES,
+        *PWA_ROUTES,
         *ORG_PAGES,
         *ADMIN_PAGES,
         *INSPECTION_PAGES,

@@ -108,3 +108,9 @@
     ask(evt.detail.question, function () { evt.detail.issueRequest(true); });
   });
 })();
+
+// The service worker (served from /sw.js so it controls the whole site):
+// it keeps the app shell and an offline page on the phone.
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", function () { navigator.serviceWorker.register("/sw.js"); });
+}

@@ -1,0 +1,65 @@
+"""The installable web app: manifest, service worker and offline page.
+
+The service worker is served from /sw.js, not /static/, or its scope would
+be /static/ and it would control no page. Its VERSION is a hash of the shell
+files, so changing any of them makes browsers install the new worker and
+drop the old cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+
+from litestar import Request, Response, get
+
+from server.i18n import _
+from server.web.templating import STATIC_DIR, render, static_url
+
+# The app shell: what a phone needs to open the app at all without signal.
+SHELL_FILES = [
+    "vendor/weui/weui.min.css", "css/app.css", "vendor/htmx/htmx.min.js", "js/app.js",
+    "img/icons/icon-192.png", "img/icons/icon-512.png",
+]
+ICONS = [
+    {"src": "/static/img/icons/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
+    {"src": "/static/img/icons/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
+    {"src": "/static/img/icons/icon-maskable-512.png", "sizes": "512x512", "type": "image/png",
+     "purpose": "maskable"},
+]
+THEME_COLOR = "#067d3b"
+
+
+@lru_cache(maxsize=1)
+def _service_worker() -> str:
+    shell = [static_url(path) for path in SHELL_FILES] + ["/offline"]
+    version = hashlib.sha256("|".join(shell).encode()).hexdigest()[:12]
+    source = (STATIC_DIR / "js" / "sw.js").read_text()
+    return source.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
+
+
+@get("/sw.js", include_in_schema=False)
+async def service_worker() -> Response:
+    return Response(_service_worker(), media_type="text/javascript", headers={
+        "Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
+
+
+@get("/manifest.webmanifest", include_in_schema=False)
+async def manifest() -> Response:
+    body = {
+        "name": _("Customer Service Center"), "short_name": _("CS Center"), "lang": "zh-CN",
+        "start_url": "/", "scope": "/", "display": "standalone", "orientation": "portrait",
+        "theme_color": THEME_COLOR, "background_color": "#ededed", "icons": ICONS,
+    }
+    return Response(body, media_type="application/manifest+json", headers={"Cache-Control": "no-cache"})
+
+
+@get("/offline", include_in_schema=False)
+async def offline(request: Request) -> Response:
+    """Shown by the service worker when a page cannot be reached. Cached with the
+    shell, so it is rendered signed out and must not name the user."""
+    request.scope["user"] = None
+    return render(request, "offline.html")
+
+
+PWA_ROUTES = [service_worker, manifest, offline]
