@@ -36,7 +36,7 @@ async def _on_shutdown() -> None:
 
 def route_handlers() -> list:
     from server.org.pages import PAGES as ORG_PAGES
-    from server.delivery.api import DeliveryApi
+    from server.delivery.api import DeliveryApi, DeliveryTableApi
     from server.handover.api import HandoverApi
     from server.inspections.api import DefectsApi, InspectionsApi, PlansApi, TimelineApi
     from server.handover.pages import HANDOVER_PAGES
@@ -60,6 +60,7 @@ def route_handlers() -> list:
         TimelineApi,
         HandoverApi,
         DeliveryApi,
+        DeliveryTableApi,
         *ACCOUNT_PAGES,
         *PWA_ROUTES,
         *ORG_PAGES,

@@ -9,10 +9,13 @@ from __future__ import annotations
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None,
+                 report: list[dict] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field_errors = field_errors or {}
+        self.report = report or []
+        """Row-by-row problems of an import: [{"row": 3, "field": "...", "message": "..."}]."""
 
 
 class Invalid(DomainError):

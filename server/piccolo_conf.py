@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "server.notifications.piccolo_app",
         "server.inspections.piccolo_app",
         "server.handover.piccolo_app",
+        "server.delivery.piccolo_app",
     ]
 )

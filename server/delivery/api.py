@@ -5,9 +5,15 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Optional
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, Request, Response, get, post
 
+from server.accounts import roles
+from server.delivery import services
+from server.delivery.export import workbook
 from server.delivery.settlement import Settlement, SettlementRule, settle
+from server.org.access import project_for
+from server.photos.upload import receive_upload
+from server.web.guards import allow
 from server.errors import Invalid
 from server.i18n import _
 from server.org.access import unit_for
@@ -99,3 +105,66 @@ class DeliveryApi(Controller):
         if errors:
             raise Invalid(_("Please correct the marked fields."), field_errors=errors)
         return settlement_out(settle(contract, registered, price, rule))
+
+
+DELIVERY_WRITERS = (roles.ADMIN, roles.CS_STAFF, roles.SALES)
+
+
+class ContractIn(msgspec.Struct):
+    contract_area: Any
+    unit_price: Any
+    area_basis: str = "building_area"
+    buyer_name: str = ""
+    rule: Optional[dict] = None
+
+
+class DeliveryTableApi(Controller):
+    path = "/api/v1"
+    tags = ["Delivery"]
+
+    @post("/units/{unit_id:int}/contracts", guards=[allow(*DELIVERY_WRITERS)], status_code=201)
+    async def record_contract(self, request: Request, unit_id: int, data: ContractIn) -> dict:
+        """The unit's contract data; a change is a new record (the newest is in force)."""
+        await unit_for(current_user(request), unit_id)
+        contract = await services.contract_record(
+            actor=current_user(request), unit_id=unit_id, contract_area=data.contract_area,
+            unit_price=data.unit_price, area_basis=data.area_basis, buyer_name=data.buyer_name, rule=data.rule)
+        return {"id": contract.id, "unit_id": unit_id, "contract_area": money(Decimal(contract.contract_area)),
+                "unit_price": money(Decimal(contract.unit_price)), "area_basis": contract.area_basis,
+                "buyer_name": contract.buyer_name, "rule": contract.rule}
+
+    @post("/projects/{project_id:int}/confirmed-areas", guards=[allow(*DELIVERY_WRITERS)], status_code=201)
+    async def import_confirmed_areas(self, request: Request, project_id: int) -> dict:
+        """multipart `file`: .xlsx or .csv with 楼栋, 房号, 确权面积. All rows or none: a bad row
+        answers 400 with `report`, one entry per problem, naming the row."""
+        await project_for(current_user(request), project_id)
+        with await receive_upload(request, max_files=1) as upload:
+            files = upload.files_for("file")
+            if not files:
+                raise Invalid(_("Please correct the marked fields."), field_errors={"file": _("Choose a file.")})
+            imported = await services.confirmed_areas_import(actor=current_user(request), project_id=project_id,
+                                                             path=files[0].path, filename=files[0].filename or "")
+        return {"imported": imported}
+
+    @get("/projects/{project_id:int}/delivery-table", guards=[allow(*roles.STAFF)])
+    async def delivery_table(self, request: Request, project_id: int) -> dict:
+        await project_for(current_user(request), project_id)
+        rows = []
+        for row in await services.delivery_table(project_id):
+            result = row["settlement"]
+            rows.append({
+                "unit_id": row["unit"]["id"], "building": row["unit"]["building"], "unit": row["unit"]["number"],
+                "buyer_name": row["contract"]["buyer_name"] if row["contract"] else None,
+                "contract_area": money(Decimal(row["contract"]["contract_area"])) if row["contract"] else None,
+                "registered_area": money(Decimal(row["confirmed"]["registered_area"])) if row["confirmed"] else None,
+                "settlement": settlement_out(result) if result else None,
+                "flagged": bool(result and result.buyer_may_cancel),
+            })
+        return {"items": rows, "total": len(rows)}
+
+    @get("/projects/{project_id:int}/delivery-table.xlsx", guards=[allow(*roles.STAFF)])
+    async def delivery_table_xlsx(self, request: Request, project_id: int) -> Response:
+        project = await project_for(current_user(request), project_id)
+        data = workbook(project.name, await services.delivery_table(project_id))
+        return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="delivery-table-{project_id}.xlsx"'})

@@ -1,0 +1,164 @@
+"""Delivery: contract data, confirmed areas, and the delivery comparison table (交付对照表)."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from server.audit.services import audit_record
+from server.db import write_transaction
+from server.delivery.importing import UnreadableFile, read_rows
+from server.delivery.settlement import SettlementRule, settle
+from server.delivery.tables import AREA_BASES, ConfirmedArea, UnitContract
+from server.errors import Invalid, NotFound
+from server.i18n import _
+from server.org.tables import Building, Project, Unit
+
+
+def _invalid(errors: dict[str, str]) -> Invalid:
+    return Invalid(_("Please correct the marked fields."), field_errors=errors)
+
+
+def parse_positive(value: Any) -> tuple[Decimal | None, str | None]:
+    """(number, None) or (None, a translated reason): a decimal string or int above zero."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None, _("Enter the number as a decimal string, e.g. \"89.50\".")
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        return None, _("This is not a number.")
+    if not number.is_finite():
+        return None, _("This is not a number.")
+    if number <= 0:
+        return None, _("Enter a number greater than zero.")
+    return number, None
+
+
+def rule_from(data: dict | None) -> SettlementRule:
+    data = data or {}
+    default = SettlementRule()
+    return SettlementRule(
+        threshold_percent=Decimal(str(data.get("threshold_percent", default.threshold_percent))),
+        over_beyond_paid_by=data.get("over_beyond_paid_by", default.over_beyond_paid_by),
+        under_beyond_refund_multiplier=Decimal(str(data.get("under_beyond_refund_multiplier",
+                                                            default.under_beyond_refund_multiplier))))
+
+
+async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_price: Any,
+                          area_basis: str = "building_area", buyer_name: str = "",
+                          rule: dict | None = None) -> UnitContract:
+    """A unit's contract data; a change is a new record, the newest is in force."""
+    if not await Unit.exists().where(Unit.id == unit_id).run():
+        raise NotFound(_("The page or record was not found."))
+    errors: dict[str, str] = {}
+    area, reason = parse_positive(contract_area)
+    if reason:
+        errors["contract_area"] = reason
+    price, reason = parse_positive(unit_price)
+    if reason:
+        errors["unit_price"] = reason
+    if area_basis not in AREA_BASES:
+        errors["area_basis"] = _("Choose building area or interior area.")
+    clean_rule: dict[str, str] = {}
+    for key in ("threshold_percent", "under_beyond_refund_multiplier"):
+        if (rule or {}).get(key) is not None:
+            number, reason = parse_positive(rule[key])
+            if reason:
+                errors[f"rule.{key}"] = reason
+            else:
+                clean_rule[key] = str(number)
+    if (rule or {}).get("over_beyond_paid_by") is not None:
+        if rule["over_beyond_paid_by"] not in ("developer", "buyer"):
+            errors["rule.over_beyond_paid_by"] = _("Choose developer or buyer.")
+        else:
+            clean_rule["over_beyond_paid_by"] = rule["over_beyond_paid_by"]
+    if errors:
+        raise _invalid(errors)
+    contract = UnitContract(unit=unit_id, contract_area=area, unit_price=price, area_basis=area_basis,
+                            buyer_name=(buyer_name or "").strip()[:100], rule=clean_rule,
+                            created_by=getattr(actor, "id", None))
+    async with write_transaction():
+        await contract.save().run()
+        await audit_record(actor=actor, object_type="unit", object_id=unit_id, action="contract_record",
+                           details={"contract_area": str(area), "unit_price": str(price), "rule": clean_rule})
+    return contract
+
+
+async def confirmed_areas_import(*, actor: Any, project_id: int, path: Path, filename: str) -> int:
+    """Import a confirmed-area file for a project: every row or none.
+
+    Any bad row (unknown unit, not a number, zero or negative, a unit twice)
+    rejects the whole file with a row-by-row report in the user's language.
+    """
+    if not await Project.exists().where(Project.id == project_id).run():
+        raise NotFound(_("The page or record was not found."))
+    try:
+        rows, missing = read_rows(path, filename)
+    except UnreadableFile:
+        raise Invalid(_("The file could not be read. Upload the Excel (.xlsx) or CSV file.")) from None
+    if missing:
+        raise Invalid(_("The file needs the columns 楼栋, 房号 and 确权面积 in its first row."),
+                      field_errors={"file": _("Missing columns: %(names)s", names=", ".join(missing))})
+    units = {(r["building"], r["number"]): r["id"] for r in await Unit.select(
+        Unit.id, Unit.number, Unit.building.name.as_alias("building")).where(
+        Unit.building.is_in(Building.select(Building.id).where(Building.project == project_id))).run()}
+    report: list[dict] = []
+    seen: dict[int, int] = {}
+    clean: list[tuple[int, Decimal]] = []
+    for number, row in rows:
+        unit_id = units.get((row["building"], row["unit"]))
+        if unit_id is None:
+            report.append({"row": number, "field": "unit",
+                           "message": _("No unit %(building)s %(unit)s in this project.",
+                                        building=row["building"], unit=row["unit"])})
+        elif unit_id in seen:
+            report.append({"row": number, "field": "unit",
+                           "message": _("This unit is already on row %(row)s.", row=seen[unit_id])})
+        area, reason = parse_positive(row["registered_area"])
+        if reason:
+            report.append({"row": number, "field": "registered_area", "message": reason})
+        if unit_id is not None:
+            seen.setdefault(unit_id, number)
+            if area is not None:
+                clean.append((unit_id, area))
+    if not rows:
+        raise Invalid(_("The file has no rows to import."))
+    if report:
+        raise Invalid(_("Nothing was imported: %(n)s problems in the file, listed by row.", n=len(report)),
+                      report=report)
+    async with write_transaction():
+        await ConfirmedArea.insert(*[ConfirmedArea(unit=u, registered_area=a, source=filename[:200],
+                                                   created_by=getattr(actor, "id", None)) for u, a in clean]).run()
+        await audit_record(actor=actor, object_type="project", object_id=project_id, action="confirmed_areas_import",
+                           details={"file": filename, "rows": len(clean)})
+    return len(clean)
+
+
+def _latest(rows: list[dict]) -> dict[int, dict]:
+    latest: dict[int, dict] = {}
+    for row in rows:  # ordered by id: the last one wins
+        latest[row["unit"]] = row
+    return latest
+
+
+async def delivery_table(project_id: int) -> list[dict]:
+    """One row per unit of the project: contract, confirmed area, settlement (4 queries)."""
+    units = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building")).where(
+        Unit.building.is_in(Building.select(Building.id).where(Building.project == project_id))).order_by(
+        Unit.building).order_by(Unit.floor).order_by(Unit.number).run()
+    ids = [u["id"] for u in units] or [-1]
+    contracts = _latest(await UnitContract.select().where(UnitContract.unit.is_in(ids)).order_by(
+        UnitContract.id).run())
+    areas = _latest(await ConfirmedArea.select().where(ConfirmedArea.unit.is_in(ids)).order_by(
+        ConfirmedArea.id).run())
+    table = []
+    for unit in units:
+        contract, area = contracts.get(unit["id"]), areas.get(unit["id"])
+        result = None
+        if contract and area:
+            rule = contract["rule"] if isinstance(contract["rule"], dict) else json.loads(contract["rule"] or "{}")
+            result = settle(Decimal(contract["contract_area"]), Decimal(area["registered_area"]),
+                            Decimal(contract["unit_price"]), rule_from(rule))
+        table.append({"unit": unit, "contract": contract, "confirmed": area, "settlement": result})
+    return table
