@@ -2,3 +2,7 @@
 import os
 
 os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
+
+from server import piccolo_speedups  # noqa: E402  (after PICCOLO_CONF is set)
+
+piccolo_speedups.apply()
