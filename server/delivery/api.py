@@ -1,7 +1,7 @@
 """Delivery API: the area settlement of a unit (API.md "Delivery")."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Optional
 
 import msgspec
@@ -35,21 +35,12 @@ class SettlementIn(msgspec.Struct):
     rule: Optional[RuleIn] = None
 
 
-def _positive(value: Any, field: str, errors: dict[str, str], allow_zero: bool = False) -> Decimal:
-    # Strings only (or ints): a float has already lost the exact value.
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        errors[field] = _("Enter the number as a decimal string, e.g. \"89.50\".")
-        return Decimal(0)
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors[field] = _("This is not a number.")
-        return Decimal(0)
-    if not number.is_finite():
-        errors[field] = _("This is not a number.")
-    elif number < 0 or (number == 0 and not allow_zero):
-        errors[field] = _("Enter a number greater than zero.")
-    return number
+def _positive(value: Any, field: str, errors: dict[str, str]) -> Decimal:
+    """services.parse_positive, collecting its message under `field`."""
+    number, reason = services.parse_positive(value)
+    if reason:
+        errors[field] = reason
+    return number or Decimal(0)
 
 
 def _rule(data: RuleIn | None, errors: dict[str, str]) -> SettlementRule:
