@@ -1,6 +1,7 @@
 """Delivery: contract data, confirmed areas, and the delivery comparison table (交付对照表)."""
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -94,7 +95,8 @@ async def confirmed_areas_import(*, actor: Any, project_id: int, path: Path, fil
     if not await Project.exists().where(Project.id == project_id).run():
         raise NotFound(_("The page or record was not found."))
     try:
-        rows, missing = read_rows(path, filename)
+        # openpyxl parsing up to 20,000 rows is CPU work: off the event loop.
+        rows, missing = await asyncio.to_thread(read_rows, path, filename)
     except UnreadableFile:
         raise Invalid(_("The file could not be read. Upload the Excel (.xlsx) or CSV file.")) from None
     if missing:

@@ -139,8 +139,9 @@ async def handover_create(*, actor: Any, unit_id: int, to: str, keys: Any, signa
     signed = {}
     for side in ("giver", "receiver"):
         try:
-            signed[side] = signature_from_data_url((signatures or {}).get(side) if isinstance(signatures, dict)
-                                                   else None)
+            # Decoding the PNG is Pillow work: off the event loop.
+            signed[side] = await asyncio.to_thread(
+                signature_from_data_url, (signatures or {}).get(side) if isinstance(signatures, dict) else None)
         except BadSignature:
             errors[f"signatures.{side}"] = _("Both parties must sign on the screen.")
     if corrects_id is not None:
