@@ -51,9 +51,11 @@ async def notices_create(*, actor: Any, inspection: Inspection) -> list[int]:
         notice = RectificationNotice(inspection=inspection.id, party=party_id, deadline=max(deadlines.values()),
                                      number=notice_number(inspection.id, party_id, start))
         await notice.save().run()
-        for defect_id, deadline in deadlines.items():
-            await Defect.update({Defect.notice: notice.id, Defect.deadline: deadline}).where(
-                Defect.id == defect_id).run()
+        # The deadline depends only on severity: one update per severity, not per defect.
+        for severity in {d["severity"] for d in party_defects}:
+            ids = [d["id"] for d in party_defects if d["severity"] == severity]
+            await Defect.update({Defect.notice: notice.id, Defect.deadline: deadlines[ids[0]]}).where(
+                Defect.id.is_in(ids)).run()
         party = parties[party_id]
         channels = ["inbox"]
         if party["webhook_url"]:
