@@ -75,6 +75,13 @@ class RedisServer:
         redis.Redis(port=self.port).flushall()
 
 
+# Migrations whose triggers make legal records immutable (SQLITE / SQLITE_DROP).
+IMMUTABLE_MIGRATIONS = (
+    "server.handover.piccolo_migrations.handover_2026_11_27t11_29_29_107503",
+    "server.delivery.piccolo_migrations.delivery_2026_11_27t13_36_30_000000",
+)
+
+
 async def truncate_all() -> None:
     from piccolo.engine.postgres import PostgresEngine
 
@@ -91,14 +98,14 @@ async def truncate_all() -> None:
         # around the wipe (PostgreSQL's TRUNCATE does not fire row triggers).
         from importlib import import_module
 
-        immutable = import_module("server.handover.piccolo_migrations.handover_2026_11_27t11_29_29_107503")
+        immutable = [import_module(name) for name in IMMUTABLE_MIGRATIONS]
         async with db.transaction():
             await db.run_ddl("PRAGMA defer_foreign_keys = ON")
-            for statement in immutable.SQLITE_DROP:
+            for statement in (s for module in immutable for s in module.SQLITE_DROP):
                 await db.run_ddl(statement)
             for name in names:
                 await db.run_ddl(f'DELETE FROM "{name}"')
-            for statement in immutable.SQLITE:
+            for statement in (s for module in immutable for s in module.SQLITE):
                 await db.run_ddl(statement)
 
 

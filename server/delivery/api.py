@@ -106,6 +106,7 @@ class ContractIn(msgspec.Struct):
     unit_price: Any
     area_basis: str = "building_area"
     buyer_name: str = ""
+    buyer_phone: str = ""
     rule: Optional[dict] = None
 
 
@@ -119,10 +120,11 @@ class DeliveryTableApi(Controller):
         await unit_for(current_user(request), unit_id)
         contract = await services.contract_record(
             actor=current_user(request), unit_id=unit_id, contract_area=data.contract_area,
-            unit_price=data.unit_price, area_basis=data.area_basis, buyer_name=data.buyer_name, rule=data.rule)
+            unit_price=data.unit_price, area_basis=data.area_basis, buyer_name=data.buyer_name,
+            buyer_phone=data.buyer_phone, rule=data.rule)
         return {"id": contract.id, "unit_id": unit_id, "contract_area": money(Decimal(contract.contract_area)),
                 "unit_price": money(Decimal(contract.unit_price)), "area_basis": contract.area_basis,
-                "buyer_name": contract.buyer_name, "rule": contract.rule}
+                "buyer_name": contract.buyer_name, "buyer_phone": contract.buyer_phone, "rule": contract.rule}
 
     @post("/projects/{project_id:int}/confirmed-areas", guards=[allow(*DELIVERY_WRITERS)], status_code=201)
     async def import_confirmed_areas(self, request: Request, project_id: int) -> dict:

@@ -36,6 +36,16 @@ def parse_positive(value: Any) -> tuple[Decimal | None, str | None]:
     return number, None
 
 
+def normalise_mobile(value: Any) -> str | None:
+    """A mainland mobile number as 11 digits ("" when none given), or None when malformed."""
+    text = "".join(ch for ch in str(value or "") if ch not in " -")
+    if text.startswith("+86"):
+        text = text[3:]
+    if not text:
+        return ""
+    return text if len(text) == 11 and text.isdigit() and text.startswith("1") else None
+
+
 def rule_from(data: dict | None) -> SettlementRule:
     data = data or {}
     default = SettlementRule()
@@ -47,7 +57,7 @@ def rule_from(data: dict | None) -> SettlementRule:
 
 
 async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_price: Any,
-                          area_basis: str = "building_area", buyer_name: str = "",
+                          area_basis: str = "building_area", buyer_name: str = "", buyer_phone: str = "",
                           rule: dict | None = None) -> UnitContract:
     """A unit's contract data; a change is a new record, the newest is in force."""
     if not await Unit.exists().where(Unit.id == unit_id).run():
@@ -61,6 +71,9 @@ async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_
         errors["unit_price"] = reason
     if area_basis not in AREA_BASES:
         errors["area_basis"] = _("Choose building area or interior area.")
+    buyer_phone = normalise_mobile(buyer_phone)
+    if buyer_phone is None:
+        errors["buyer_phone"] = _("Enter an 11-digit mobile number starting with 1.")
     clean_rule: dict[str, str] = {}
     for key in ("threshold_percent", "under_beyond_refund_multiplier"):
         if (rule or {}).get(key) is not None:
@@ -77,7 +90,7 @@ async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_
     if errors:
         raise _invalid(errors)
     contract = UnitContract(unit=unit_id, contract_area=area, unit_price=price, area_basis=area_basis,
-                            buyer_name=(buyer_name or "").strip()[:100], rule=clean_rule,
+                            buyer_name=(buyer_name or "").strip()[:100], buyer_phone=buyer_phone, rule=clean_rule,
                             created_by=getattr(actor, "id", None))
     async with write_transaction():
         await contract.save().run()

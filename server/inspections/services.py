@@ -90,7 +90,7 @@ async def plan_create(*, actor: Any, project_id: int, name: str, starts_on: dt.d
 
 async def inspection_create(*, actor: Any, unit_id: int, inspector_id: int | None = None,
                             scheduled_for: dt.date | None = None, plan_id: int | None = None,
-                            client_id: Any = None) -> tuple[Inspection, bool]:
+                            client_id: Any = None, kind: str = "acceptance") -> tuple[Inspection, bool]:
     """A planned inspection of a unit; (inspection, created). A repeat client_id answers the first."""
     uuid_ = _parse_uuid(client_id)
     async with write_transaction():
@@ -111,7 +111,8 @@ async def inspection_create(*, actor: Any, unit_id: int, inspector_id: int | Non
         earlier = await Inspection.exists().where(Inspection.unit == unit_id).run()
         template = await template_for_unit(unit)
         inspection = Inspection(unit=unit_id, inspector=inspector_id, scheduled_for=scheduled_for, plan=plan_id,
-                                client_id=uuid_, is_first=not earlier, template=template.id if template else None)
+                                client_id=uuid_, is_first=not earlier and kind == "acceptance", kind=kind,
+                                template=template.id if template else None)
         await inspection.save().run()
         await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action="create",
                            to_state="planned", details={"unit_id": unit_id})
@@ -121,7 +122,8 @@ async def inspection_create(*, actor: Any, unit_id: int, inspector_id: int | Non
 async def inspection_start(*, actor: Any, inspection: Inspection) -> Inspection:
     async with write_transaction():
         await _transition(actor, inspection, "start", started_at=now())
-        await _set_unit_status(actor, inspection.unit, UnitStatus.INSPECTING)
+        if inspection.kind == "acceptance":
+            await _set_unit_status(actor, inspection.unit, UnitStatus.INSPECTING)
     return inspection
 
 
@@ -173,12 +175,14 @@ async def inspection_complete(*, actor: Any, inspection: Inspection) -> tuple[In
         if open_count:
             await _transition(actor, inspection, "complete_with_defects", completed_at=now())
             notice_ids = await notices_create(actor=actor, inspection=inspection)
-            await _set_unit_status(actor, inspection.unit, UnitStatus.RECTIFYING)
+            if inspection.kind == "acceptance":  # a walkthrough leaves a delivered unit passed
+                await _set_unit_status(actor, inspection.unit, UnitStatus.RECTIFYING)
         else:
             stamp = now()
             await _transition(actor, inspection, "complete_clean", completed_at=stamp, passed_at=stamp)
             notice_ids = []
-            await _set_unit_status(actor, inspection.unit, UnitStatus.PASSED)
+            if inspection.kind == "acceptance":
+                await _set_unit_status(actor, inspection.unit, UnitStatus.PASSED)
     await notices_dispatch(notice_ids)
     return inspection, notice_ids
 
@@ -192,7 +196,8 @@ async def inspection_pass_if_all_closed(*, actor: Any, inspection_id: int) -> bo
     if remaining:
         return False
     await _transition(actor, inspection, "all_closed", passed_at=now())
-    await _set_unit_status(actor, inspection.unit, UnitStatus.PASSED)
+    if inspection.kind == "acceptance":
+        await _set_unit_status(actor, inspection.unit, UnitStatus.PASSED)
     return True
 
 

@@ -76,6 +76,10 @@ class Inspection(Table, tablename="inspection"):
     inspector = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None, index=True)
     scheduled_for = Date(null=True, default=None, index=True)
     status = Varchar(length=20, default="planned", index=True)
+    kind = Varchar(length=20, default="acceptance")
+    """acceptance (分户验收), or delivery_walkthrough: the owner's walk through
+    a unit that has passed, on delivery day. A walkthrough's defects go to
+    rectification like any other, but do not take the unit back from passed."""
     is_first = Boolean(default=True)
     """The unit's first inspection: its result counts for the first-time pass rate."""
     template = ForeignKey(references=ChecklistTemplate, on_delete=OnDelete.set_null, null=True, default=None)
