@@ -86,7 +86,7 @@ class OwnerAccessCode(Table, tablename="owner_access_code"):
 
 # ---------------------------------------------------------------- announcement
 
-class Announcement(Table, tablename="delivery_announcement"):
+class DeliveryAnnouncement(Table, tablename="delivery_announcement"):
     """交房公告: drafted (CS), approved (CS), published (PR). Once published it
     is a public record and is not edited; a correction is a new announcement."""
 
@@ -101,7 +101,10 @@ class Announcement(Table, tablename="delivery_announcement"):
     approved_at = Timestamptz(null=True, default=None)
     published_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
-    supersedes = ForeignKey(references="Announcement", on_delete=OnDelete.restrict, null=True, default=None)
+    supersedes = ForeignKey(references="DeliveryAnnouncement", on_delete=OnDelete.restrict, null=True, default=None)
+
+
+Announcement = DeliveryAnnouncement  # the short name used by the announcement code
 
 
 # ---------------------------------------------------------------- delivery day

@@ -139,7 +139,7 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="Announcement",
+        class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         schema=None,
         columns=None,
@@ -268,7 +268,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="batch",
         db_column_name="batch",
@@ -292,7 +292,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="title",
         db_column_name="title",
@@ -314,7 +314,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="body",
         db_column_name="body",
@@ -335,7 +335,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="status",
         db_column_name="status",
@@ -357,7 +357,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="public_token",
         db_column_name="public_token",
@@ -379,7 +379,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="drafted_by",
         db_column_name="drafted_by",
@@ -403,7 +403,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="drafted_at",
         db_column_name="drafted_at",
@@ -424,7 +424,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="approved_by",
         db_column_name="approved_by",
@@ -448,7 +448,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="approved_at",
         db_column_name="approved_at",
@@ -469,7 +469,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="published_by",
         db_column_name="published_by",
@@ -493,7 +493,7 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="published_at",
         db_column_name="published_at",
@@ -514,14 +514,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Announcement",
+        table_class_name="DeliveryAnnouncement",
         tablename="delivery_announcement",
         column_name="supersedes",
         db_column_name="supersedes",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": "Announcement",
+            "references": "DeliveryAnnouncement",
             "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
