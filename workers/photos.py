@@ -77,11 +77,14 @@ async def process_photo(ctx: dict[str, Any], photo_id: int) -> str:
         log.exception("Photo %s attempt %s failed", photo_id, attempt)
         await _release(photo_id, attempt)
         raise
+    # EXIF's capture time when the file has one; else keep what the client
+    # sent (a photo downscaled in the browser has no EXIF left).
+    exif_time = {Photo.captured_at: rendered.captured_at} if rendered.captured_at else {}
     await _finish(photo_id, attempt, {
         Photo.status: PhotoStatus.READY,
         Photo.width: rendered.width,
         Photo.height: rendered.height,
-        Photo.captured_at: rendered.captured_at,
+        **exif_time,
         Photo.display_key: variant_key(original_key, "display"),
         Photo.thumb_key: variant_key(original_key, "thumb"),
         Photo.failure_reason: "",

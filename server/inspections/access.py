@@ -38,6 +38,15 @@ async def inspection_for(user: Any, inspection_id: int) -> Inspection:
     return inspection
 
 
+async def inspection_to_work(user: Any, inspection_id: int) -> Inspection:
+    """An inspection this user may work on the phone (and so download for
+    offline use): CS staff and admins any, an inspector only their own."""
+    inspection = await inspection_for(user, inspection_id)
+    if user.role not in (roles.ADMIN, roles.CS_STAFF) and inspection.inspector != user.id:
+        raise _not_found()
+    return inspection
+
+
 def visible_defects(user: Any) -> Any:
     """A where-clause: the defects this user may see."""
     if is_staff(user):

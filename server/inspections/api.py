@@ -80,15 +80,26 @@ class InspectionsApi(Controller):
     @post("/inspections/{inspection_id:int}/defects", guards=[allow(*access.INSPECTORS)], status_code=201)
     async def record_defect(self, request: Request, inspection_id: int) -> Response[s.DefectOut]:
         """multipart/form-data: client_id, room, category, severity, description, construction_unit_id,
-        pin_x, pin_y (0..1), captured_at, and zero or more files in `photos`. 200 on a repeat client_id."""
+        pin_x, pin_y (0..1), captured_at, and zero or more files in `photos`, with optional
+        `photo_client_id` and `photo_captured_at` per photo (in the same order). 200 on a repeat client_id."""
         inspection = await access.inspection_for(current_user(request), inspection_id)
         with await receive_upload(request) as upload:
             fields = {name: upload.field(name) for name in (
                 "client_id", "room", "category", "severity", "description", "construction_unit_id", "pin_x",
                 "pin_y", "captured_at", "checklist_item_id")}
+            fields["photo_client_ids"] = upload.fields.get("photo_client_id", [])
+            fields["photo_captured_ats"] = upload.fields.get("photo_captured_at", [])
             defect, created = await defects.defect_record(actor=current_user(request), inspection=inspection,
                                                           fields=fields, files=upload.files_for("photos"))
         return Response(await defect_with_photos(defect), status_code=201 if created else 200)
+
+    @get("/inspections/{inspection_id:int}/offline", guards=[allow(*access.INSPECTORS)])
+    async def offline_bundle(self, request: Request, inspection_id: int) -> dict:
+        """What to store on the phone to work this inspection without signal (server/inspections/offline.py).
+        An inspector gets only inspections given to them; others answer 404."""
+        from server.inspections.offline import offline_bundle
+
+        return await offline_bundle(await access.inspection_to_work(current_user(request), inspection_id))
 
     @post("/inspections/{inspection_id:int}/complete", guards=[allow(*access.INSPECTORS)], status_code=200)
     async def complete(self, request: Request, inspection_id: int) -> dict:
@@ -174,7 +185,8 @@ class DefectsApi(Controller):
 
     @post("/{defect_id:int}/photos", guards=[allow(*access.DEFECT_READERS)], status_code=201)
     async def add_photos(self, request: Request, defect_id: int) -> Response[dict]:
-        """multipart: client_id, stage (found|rectified|recheck), photos."""
+        """multipart: client_id, stage (found|rectified|recheck), captured_at (the device's, ISO 8601), photos.
+        200 when the client_id was already recorded (nothing stored again)."""
         user = current_user(request)
         defect = await access.defect_for(user, defect_id)
         with await receive_upload(request) as upload:
@@ -182,7 +194,8 @@ class DefectsApi(Controller):
             _may_add_stage(user, stage)
             recorded = await defects.defect_photos_add(actor=user, defect=defect, stage=stage,
                                                        files=upload.files_for("photos"),
-                                                       client_id=upload.field("client_id"))
+                                                       client_id=upload.field("client_id"),
+                                                       captured_at=upload.field("captured_at"))
         created = any(r.created for r in recorded)
         return Response({"photos": [_as_dict(photo_out(r.photo)) for r in recorded]},
                         status_code=201 if created else 200)

@@ -14,7 +14,7 @@ from server.inspections.services import _parse_uuid, inspection_pass_if_all_clos
 from server.inspections.states import DEFECT_TRANSITIONS, SEVERITIES, next_state
 from server.inspections.tables import Defect, DefectCheck, Inspection, Recheck, TradeAssignment
 from server.org.tables import Party, Unit
-from server.photos.services import PhotoIntake
+from server.photos.services import PhotoIntake, parse_captured_at
 from server.photos.tables import Photo
 from server.photos.upload import StagedFile
 from server.settings import get_settings
@@ -83,6 +83,9 @@ async def defect_record(*, actor: Any, inspection: Inspection, fields: dict[str,
     """Record a defect found during an inspection, with its photos; (defect, created).
 
     A repeat `client_id` answers the defect already recorded and stores nothing.
+    `photo_client_ids` and `photo_captured_ats` (lists, in the order of the
+    files) give each photo its own client_id and device capture time; a photo
+    without a time of its own takes the defect's `captured_at`.
     """
     client_id = _parse_uuid(fields.get("client_id"))
     if client_id is not None:
@@ -115,11 +118,18 @@ async def defect_record(*, actor: Any, inspection: Inspection, fields: dict[str,
     if party is None or party.kind != "construction_unit":
         errors["construction_unit_id"] = _("Choose the construction unit responsible.")
     captured_at = fields.get("captured_at")
-    if isinstance(captured_at, str) and captured_at:
-        try:
-            captured_at = dt.datetime.fromisoformat(captured_at)
-        except ValueError:
-            errors["captured_at"] = _("This value is not valid.")
+    try:
+        captured_at = parse_captured_at(captured_at)
+    except Invalid as exc:
+        errors.update(exc.field_errors)
+    photo_client_ids, photo_times = [], []
+    try:
+        photo_client_ids = [_parse_uuid(v, "photos") for v in fields.get("photo_client_ids") or []]
+        photo_times = [parse_captured_at(v, "photos") for v in fields.get("photo_captured_ats") or []]
+    except Invalid as exc:
+        errors.update(exc.field_errors)
+    photo_times = [photo_times[i] if i < len(photo_times) and photo_times[i] else captured_at
+                   for i in range(len(files))]
     if errors:
         _discard(files)
         raise _invalid(errors)
@@ -137,22 +147,28 @@ async def defect_record(*, actor: Any, inspection: Inspection, fields: dict[str,
             await defect.save().run()
             await audit_record(actor=actor, object_type="defect", object_id=defect.id, action="create",
                                to_state="open", details={"inspection_id": inspection.id, "severity": severity})
-            await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage="found")
+            await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage="found",
+                                client_ids=photo_client_ids, captured_ats=photo_times)
     return defect, True
 
 
 async def defect_photos_add(*, actor: Any, defect: Defect, stage: str, files: Sequence[StagedFile],
-                            client_id: Any = None) -> list[Any]:
+                            client_id: Any = None, captured_at: Any = None) -> list[Any]:
     if stage not in PHOTO_STAGES:
         _discard(files)
         raise _invalid({"stage": _("This value is not valid.")})
     if not files:
         raise _invalid({"photos": _("Add at least one photo.")})
-    uuid_ = _parse_uuid(client_id)
+    try:
+        uuid_ = _parse_uuid(client_id)
+        moment = parse_captured_at(captured_at)
+    except Invalid:
+        _discard(files)
+        raise
     async with PhotoIntake(files) as intake:
         async with write_transaction():
             recorded = await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage=stage,
-                                           client_ids=[uuid_])
+                                           client_ids=[uuid_], captured_ats=[moment] * len(files))
     return recorded
 
 

@@ -110,6 +110,22 @@ def parse_client_id(value: str | None, field: str = "client_id") -> uuid.UUID | 
                       field_errors={field: _("This must be a UUID.")}) from None
 
 
+def parse_captured_at(value: Any, field: str = "captured_at") -> datetime | None:
+    """An ISO 8601 time from the client (`Date.toISOString()`), or None when absent.
+    A time without an offset is taken as UTC."""
+    if isinstance(value, datetime) or value is None:
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid(_("Please correct the marked fields."),
+                      field_errors={field: _("This value is not valid.")}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _rejection(exc: imaging.ImageRejected, max_pixels: int) -> DomainError:
     if exc.reason == imaging.ImageRejected.EMPTY:
         return Invalid(_("The file is empty. Please choose the photo again."))
@@ -176,16 +192,23 @@ class PhotoIntake:
             staged.path.unlink(missing_ok=True)
 
     async def record(self, *, subject_type: str, subject_id: int, actor: Any, stage: str = "",
-                     client_ids: Sequence[uuid.UUID | None] | None = None) -> list[RecordedPhoto]:
+                     client_ids: Sequence[uuid.UUID | None] | None = None,
+                     captured_ats: Sequence[datetime | None] | None = None) -> list[RecordedPhoto]:
         """Store and insert one `pending` photo per checked file. A file whose
-        client_id is already known answers the existing photo and stores nothing."""
+        client_id is already known answers the existing photo and stores nothing.
+
+        `captured_ats` are the device's capture times as the client sent them:
+        a photo downscaled in the browser has lost its EXIF, so this is the
+        only capture time it has (processing keeps EXIF's when there is one)."""
         if not engine().transaction_exists():
             raise RuntimeError("PhotoIntake.record must run inside the caller's write_transaction()")
         client_ids = list(client_ids or [])
+        captured_ats = list(captured_ats or [])
         storage = get_storage()
         results = []
         for index, item in enumerate(self.checked):
             client_id = client_ids[index] if index < len(client_ids) else None
+            captured_at = captured_ats[index] if index < len(captured_ats) else None
             existing = await _existing(client_id, subject_type, subject_id)
             if existing is not None:
                 results.append(RecordedPhoto(existing, created=False))
@@ -195,7 +218,7 @@ class PhotoIntake:
             self._stored_keys.append(key)
             photo = Photo(client_id=client_id, subject_type=subject_type, subject_id=subject_id, stage=stage,
                           status=PhotoStatus.PENDING, image_format=item.facts.format, byte_size=item.staged.size,
-                          original_key=key, uploaded_by_id=getattr(actor, "id", None))
+                          original_key=key, uploaded_by_id=getattr(actor, "id", None), captured_at=captured_at)
             await photo.save().run()
             await audit_record(actor=actor, object_type="photo", object_id=photo.id, action="create",
                                to_state=PhotoStatus.PENDING,

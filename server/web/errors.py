@@ -74,7 +74,12 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
             if isinstance(item, dict) and item.get("key"):
                 field_errors[str(item["key"])] = _("This value is not valid.")
         status = 400
-    return _answer(request, status, _generic_message(status), field_errors)
+    response = _answer(request, status, _generic_message(status), field_errors)
+    if status == 403 and "CSRF" in str(exc.detail) and isinstance(response.content, dict):
+        # The offline outbox tells an expired form token from a refusal: it
+        # asks the inspector to sign in again instead of giving up the record.
+        response.content["reason"] = "csrf"
+    return response
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

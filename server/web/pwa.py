@@ -17,9 +17,13 @@ from server.i18n import _
 from server.web.templating import STATIC_DIR, render, static_url
 
 # The app shell: what a phone needs to open the app at all without signal.
+# The outbox and the capture page's own files are part of it: a defect can be
+# recorded on a downloaded unit page with no signal at all.
 SHELL_FILES = [
     "vendor/weui/weui.min.css", "css/app.css", "vendor/htmx/htmx.min.js", "js/app.js",
+    "js/outbox.js", "js/offline.js", "css/inspections.css", "js/capture.js",
     "img/icons/icon-192.png", "img/icons/icon-512.png",
+    *sorted(f"vendor/lucide/{p.name}" for p in (STATIC_DIR / "vendor" / "lucide").glob("*.svg")),
 ]
 ICONS = [
     {"src": "/static/img/icons/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
@@ -35,7 +39,8 @@ def _service_worker() -> str:
     shell = [static_url(path) for path in SHELL_FILES] + ["/offline"]
     version = hashlib.sha256("|".join(shell).encode()).hexdigest()[:12]
     source = (STATIC_DIR / "js" / "sw.js").read_text()
-    return source.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
+    return (source.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
+            .replace("__OUTBOX__", json.dumps(static_url("js/outbox.js"))))
 
 
 @get("/sw.js", include_in_schema=False)
@@ -62,4 +67,18 @@ async def offline(request: Request) -> Response:
     return render(request, "offline.html")
 
 
-PWA_ROUTES = [service_worker, manifest, offline]
+@get("/offline/session", include_in_schema=False)
+async def offline_session(request: Request) -> Response:
+    """Asked by the outbox before it uploads (static/js/outbox.js), from a page
+    or the service worker: who is signed in, and a CSRF token that matches
+    the browser's cookie now (a page served from the offline cache carries
+    an old one). Never cached."""
+    from litestar.utils.scope.state import ScopeState
+
+    user = request.scope.get("user")
+    body = {"signed_in": user is not None, "user_id": getattr(user, "id", None),
+            "csrf_token": ScopeState.from_scope(request.scope).csrf_token or ""}
+    return Response(body, headers={"Cache-Control": "no-store"})
+
+
+PWA_ROUTES = [service_worker, manifest, offline, offline_session]

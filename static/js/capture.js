@@ -8,11 +8,12 @@
  * 3. The form: photos from camera and gallery kept in a list (previews, remove),
  *    the first photo's time as captured_at, quick phrases, the construction
  *    unit following the category until changed by hand, a pin on the floor plan.
- * 4. Sending: multipart over XHR (for upload progress) with the X-CSRFToken
- *    header - never the _csrf_token field, which would make the CSRF
- *    middleware read the whole upload into memory - and a client_id made
- *    when the form opens, so a double tap or a retry never records twice.
- *    A 400's messages go beside their fields; nothing typed or chosen is lost. */
+ * 4. Photos downscaled in the browser before they are kept or sent.
+ * 5. Saving always goes through the outbox (static/js/outbox.js, sent by
+ *    offline.js with the X-CSRFToken header), under a client_id made when
+ *    the form opens, so a double tap or a retry never records twice. The
+ *    server's messages go beside their fields; nothing typed or chosen is lost.
+ * 6. A refused record opened from the outbox (?outbox=<client_id>) to fix. */
 (function () {
   "use strict";
 
@@ -212,10 +213,46 @@
     });
   }
 
-  // ------------------------------------------------------------ 4. sending
+  // ------------------------------------------------------------ 4. downscaling
+  // At most 2560 px on the long side, JPEG 0.85, upright (the browser applies
+  // EXIF orientation when decoding): a 4 MB phone photo becomes well under
+  // 1 MB. The canvas drops EXIF, so the capture time travels as a field. A
+  // photo the browser cannot decode (HEIC on Android) goes as it is.
+  var MAX_SIDE = 2560, QUALITY = 0.85;
+  function shrink(file) {
+    if (!window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.type === "image/jpeg" && file.size <= 1024 * 1024) {
+        bitmap.close();
+        return file;  // small already: keep it untouched, EXIF and all
+      }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      var ctx = canvas.getContext("2d");
+      ctx.imageSmoothingQuality = "high";
+      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); }, "image/jpeg", QUALITY);
+      });
+    }).catch(function () { return file; });
+  }
+
+  // ------------------------------------------------------------ 5. saving: always through the outbox
+  // The defect goes into the outbox on the phone first (static/js/outbox.js),
+  // then we try to send it at once. Accepted: to the unit page, the new
+  // defect on top. Refused: the server's messages beside the fields, the
+  // record kept; saving again sends the same client_id. No signal: it waits
+  // ("waiting to sync" in the top bar) and the form is ready for the next one.
   var save = form.querySelector("[data-save]");
   var progress = form.querySelector("[data-progress]");
   var messageBox = form.querySelector("[data-form-message]");
+  var inspectionId = Number((form.getAttribute("action").match(/inspections\/(\d+)/) || [])[1]);
+  var FIELDS = ["room", "category", "severity", "description", "construction_unit_id", "pin_x", "pin_y",
+                "captured_at", "checklist_item_id"];
+  var editing = null;  // the outbox record this form was opened to fix
 
   function setProgress(percent) {
     progress.hidden = false;
@@ -233,14 +270,11 @@
     messageBox.appendChild(box);
   }
 
-  // The server re-rendered the form with its messages: copy them beside our
-  // live fields (which still hold what was typed, and the photos).
-  function showErrors(html) {
-    var doc = new DOMParser().parseFromString(html, "text/html");
+  // The server's messages (from the outbox record) beside their fields.
+  function showErrors(errors, message) {
     var first = null;
     form.querySelectorAll("[data-error-for]").forEach(function (slot) {
-      var theirs = doc.querySelector('[data-error-for="' + slot.dataset.errorFor + '"]');
-      var text = theirs && !theirs.hidden ? theirs.textContent.trim() : "";
+      var text = (errors || {})[slot.dataset.errorFor] || "";
       slot.textContent = text;
       slot.hidden = !text;
       var field = form.elements[slot.dataset.errorFor];
@@ -249,59 +283,131 @@
       }
       if (text && !first) first = slot;
     });
-    var theirMessage = doc.querySelector("[data-form-message]");
-    showMessage(theirMessage ? theirMessage.textContent.trim() : body.dataset.errorText);
-    (first || messageBox).scrollIntoView({ block: "center", behavior: "smooth" });
+    showMessage(message || "");
+    if (message || first) (first || messageBox).scrollIntoView({ block: "center", behavior: "smooth" });
   }
 
-  function errorText(xhr) {
-    try {
-      var el = new DOMParser().parseFromString(xhr.responseText || "", "text/html").querySelector("[data-error-message]");
-      if (el && el.textContent.trim()) return el.textContent.trim();
-    } catch (e) { /* the generic text below */ }
-    return body.dataset.errorText;
+  function label(fields) {
+    var category = form.querySelector('input[name="category"]:checked');
+    var name = category ? category.parentNode.textContent.trim() : "";
+    return [form.dataset.unit, fields.room, name, (fields.description || "").slice(0, 40)].filter(Boolean).join(" · ");
   }
+
+  function buildRecord() {
+    var data = new FormData(form);
+    var fields = {};
+    FIELDS.forEach(function (name) { fields[name] = data.get(name) || ""; });
+    if (!fields.captured_at) fields.captured_at = new Date().toISOString();
+    return Promise.all(chosen.map(function (file) {
+      if (file.outboxPhoto) return file.outboxPhoto;  // shrunk and named already (saved before)
+      return shrink(file).then(function (blob) {
+        var name = blob === file ? (file.name || "photo.jpg") : (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg";
+        file.outboxPhoto = { client_id: Outbox.uuid(), blob: blob, name: name, sent: false, original_size: file.size,
+                             captured_at: new Date(file.lastModified || Date.now()).toISOString() };
+        return file.outboxPhoto;
+      });
+    })).then(function (photos) {
+      return {
+        client_id: form.elements.client_id.value, user_id: Number(body.dataset.userId) || null,
+        inspection_id: inspectionId, created_at: editing ? editing.created_at : new Date().toISOString(),
+        fields: fields, photos: photos, defect_id: editing ? editing.defect_id : null,
+        state: "waiting", message: "", errors: {}, label: label(fields)
+      };
+    });
+  }
+
+  function clearForNext() {
+    form.reset();
+    ["client_id", "captured_at", "pin_x", "pin_y", "checklist_item_id"].forEach(function (n) { form.elements[n].value = ""; });
+    var note = form.querySelector("[data-item-note]");
+    if (note) note.hidden = true;
+    var status = form.querySelector("[data-pin-status]");
+    if (status) { status.textContent = status.dataset.emptyText; form.querySelector("[data-pin]").hidden = true; }
+    chosen = [];
+    renderShots();
+    partyChosenByHand = false;
+    editing = null;
+    showErrors({}, "");
+    ensureClientId();
+  }
+
+  function unitUrl(record, defectId) {
+    return "/inspections/" + record.inspection_id + "?room=" + encodeURIComponent(record.fields.room) +
+      (defectId ? "#defect-" + defectId : "");
+  }
+
+  if (window.Outbox) Outbox.on(function (event) {
+    if (sending && event.type === "progress") setProgress(Math.min(99, Math.round(100 * event.fraction)));
+  });
 
   var sending = false;
   form.addEventListener("submit", function (evt) {
     evt.preventDefault();
-    if (sending) return;  // a double tap; the client_id would protect us anyway
+    if (sending || !window.Outbox || !window.OfflineUi) return;  // a double tap: one save at a time
     ensureClientId();
-    var data = new FormData(form);  // the file inputs have no name: photos come from `chosen`
-    chosen.forEach(function (file) { data.append("photos", file, file.name || "photo.jpg"); });
-
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
-    xhr.setRequestHeader("X-CSRFToken", csrfToken());
-    xhr.setRequestHeader("HX-Request", "true");
-    xhr.upload.onprogress = function (e) {
-      if (e.lengthComputable) setProgress(Math.min(99, Math.round(100 * e.loaded / e.total)));
-    };
-    xhr.onload = function () {
+    sending = true;
+    save.disabled = true;
+    showErrors({}, "");
+    setProgress(0);
+    var record = null;
+    buildRecord().then(function (built) {
+      record = built;
+      return Outbox.put(record);  // from here on it cannot be lost
+    }).then(function () {
+      return OfflineUi.sendNow();
+    }).then(function () {
+      return Outbox.get(record.client_id);
+    }).then(function (left) {
       sending = false;
       save.disabled = false;
-      var target = xhr.getResponseHeader("HX-Redirect");
-      if (xhr.status < 300 && target) {
+      progress.hidden = true;
+      if (!left) {  // accepted
         setProgress(100);
         save.textContent = form.dataset.savingText;
         save.disabled = true;  // leaving: the unit page shows the new defect on top
-        location.assign(target);
-        return;
+        location.assign(unitUrl(record, OfflineUi.sent[record.client_id]));
+      } else if (left.state === "refused") {
+        editing = left;
+        showErrors(left.errors, left.message);
+      } else {
+        clearForNext();
+        if (sheet) closeSheet(false);
+        OfflineUi.toast(OfflineUi.text.saved_offline);
       }
-      progress.hidden = true;
-      if (xhr.status === 400) showErrors(xhr.responseText);
-      else showMessage(errorText(xhr));
-    };
-    xhr.onerror = xhr.ontimeout = function () {
+    }).catch(function () {
       sending = false;
       save.disabled = false;
       progress.hidden = true;
-      showMessage(body.dataset.offlineText);
-    };
-    sending = true;
-    save.disabled = true;
-    showMessage("");
-    setProgress(0);
-    xhr.send(data);
+      showMessage(body.dataset.errorText);
+    });
   });
+
+  // ------------------------------------------------------------ 6. fixing a refused record
+  // ?outbox=<client_id>: the record comes back into the form with the
+  // server's messages; saving sends it again under the same client_id.
+  var fixing = new URLSearchParams(location.search).get("outbox");
+  if (fixing && window.Outbox) {
+    Outbox.get(fixing).then(function (record) {
+      if (!record) return;
+      if (sheet && sheet.hidden) openSheet(form);
+      editing = record;
+      form.elements.client_id.value = record.client_id;
+      FIELDS.forEach(function (name) {
+        var field = form.elements[name];
+        if (!field) return;
+        if (field.length && field[0] && field[0].type === "radio") pick(form, name, record.fields[name]);
+        else field.value = record.fields[name] || "";
+      });
+      partyChosenByHand = true;
+      chosen = record.photos.filter(function (p) { return !p.sent && p.blob; }).map(function (p) {
+        var blob = p.blob;
+        blob.outboxPhoto = p;
+        return blob;
+      });
+      renderShots();
+      var status = form.querySelector("[data-pin-status]");
+      if (status && record.fields.pin_x) status.textContent = status.dataset.setText;
+      showErrors(record.errors, record.message);
+    });
+  }
 })();
