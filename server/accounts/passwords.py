@@ -10,6 +10,10 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 MIN_PASSWORD_LENGTH = 8
 
+# Stored for accounts that sign in another way (owners, with a one-time code):
+# not an argon2 hash, so no password ever matches it, and it costs no hashing.
+UNUSABLE_PASSWORD = "!unusable"
+
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)

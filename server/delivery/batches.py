@@ -1,0 +1,169 @@
+"""Delivery batches: the units delivered together, whether each is ready,
+and the owner accounts made for them.
+
+A unit is ready for delivery when it has passed inspection and the CS center
+has received its keys from the construction unit; otherwise the batch says
+what it still lacks. A unit belongs to one batch only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from server.accounts import roles
+from server.accounts.passwords import UNUSABLE_PASSWORD
+from server.accounts.tables import UnitOwner, User
+from server.audit.services import audit_record
+from server.db import write_transaction
+from server.delivery.tables import DeliveryBatch, DeliveryBatchUnit, UnitContract
+from server.errors import Invalid, NotFound
+from server.handover.tables import KeyHandover
+from server.i18n import _, lazy_gettext as _l
+from server.org.tables import Building, Project, Unit, UnitStatus
+
+LACKS = {
+    "inspection": _l("Has not passed inspection"),
+    "keys": _l("Keys not yet received by the CS center"),
+}
+PROCEDURE_TEMPLATE = "delivery_preparation"
+
+
+async def batch_create(*, actor: Any, project_id: int, name: str, starts_on: dt.date | None,
+                       ends_on: dt.date | None, place: str = "", what_to_bring: str = "",
+                       building_id: int | None = None) -> tuple[DeliveryBatch, int]:
+    """A batch of a building's (or the whole project's) units not yet in another batch; (batch, units added)."""
+    if not await Project.exists().where(Project.id == project_id).run():
+        raise NotFound(_("The page or record was not found."))
+    errors: dict[str, str] = {}
+    if not (name or "").strip():
+        errors["name"] = _("This field is required.")
+    if starts_on is None:
+        errors["starts_on"] = _("Enter a date.")
+    if ends_on is None:
+        errors["ends_on"] = _("Enter a date.")
+    elif starts_on is not None and ends_on < starts_on:
+        errors["ends_on"] = _("The end date must not be before the start date.")
+    if building_id is not None and not await Building.exists().where(
+            (Building.id == building_id) & (Building.project == project_id)).run():
+        errors["building_id"] = _("Choose a building of this project.")
+    if errors:
+        raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+    scope = (Unit.building == building_id) if building_id is not None else Unit.building.is_in(
+        Building.select(Building.id).where(Building.project == project_id))
+    async with write_transaction():
+        unit_ids = [r["id"] for r in await Unit.select(Unit.id).where(
+            scope & Unit.id.not_in(DeliveryBatchUnit.select(DeliveryBatchUnit.unit))).order_by(Unit.id).run()]
+        if not unit_ids:
+            raise Invalid(_("Every unit here is already in a delivery batch."),
+                          field_errors={"building_id": _("No units left to deliver here.")})
+        batch = DeliveryBatch(project=project_id, building=building_id, name=name.strip()[:100],
+                              starts_on=starts_on, ends_on=ends_on, place=(place or "").strip()[:200],
+                              what_to_bring=(what_to_bring or "").strip(), created_by=getattr(actor, "id", None))
+        await batch.save().run()
+        await DeliveryBatchUnit.insert(*[DeliveryBatchUnit(batch=batch.id, unit=u) for u in unit_ids]).run()
+        await audit_record(actor=actor, object_type="delivery_batch", object_id=batch.id, action="create",
+                           details={"units": len(unit_ids), "building_id": building_id})
+    await _start_preparation(actor, batch)
+    return batch, len(unit_ids)
+
+
+async def _start_preparation(actor: Any, batch: DeliveryBatch) -> None:
+    """Start the 10-step delivery preparation of regulation 2 for the batch, where the tracker is installed."""
+    try:
+        from server.procedures.services import start_procedure
+    except ImportError:  # the procedure tracker is optional for a batch
+        return
+    await start_procedure(PROCEDURE_TEMPLATE, "delivery_batch", batch.id, batch.project, batch.starts_on, actor)
+
+
+async def preparation_of(batch_id: int) -> Any | None:
+    try:
+        from server.procedures.services import procedure_for
+    except ImportError:
+        return None
+    return await procedure_for("delivery_batch", batch_id)
+
+
+async def batch_units(batch_id: int) -> list[dict]:
+    """Every unit of the batch with its readiness and what it lacks (3 queries)."""
+    units = await Unit.select(
+        Unit.id, Unit.number, Unit.floor, Unit.status, Unit.building.name.as_alias("building")).where(
+        Unit.id.is_in(DeliveryBatchUnit.select(DeliveryBatchUnit.unit).where(DeliveryBatchUnit.batch == batch_id))
+    ).order_by(Unit.building).order_by(Unit.floor).order_by(Unit.number).run()
+    ids = [u["id"] for u in units] or [-1]
+    keys_in = {r["unit"] for r in await KeyHandover.select(KeyHandover.unit).where(
+        KeyHandover.unit.is_in(ids) & (KeyHandover.to == "cs_center")).run()}
+    keys_out = {r["unit"] for r in await KeyHandover.select(KeyHandover.unit).where(
+        KeyHandover.unit.is_in(ids) & (KeyHandover.to == "owner")).run()}
+    for unit in units:
+        lacks = []
+        if unit["status"] != UnitStatus.PASSED:
+            lacks.append("inspection")
+        if unit["id"] not in keys_in:
+            lacks.append("keys")
+        unit["lacks"] = lacks
+        unit["lacks_text"] = [str(LACKS[k]) for k in lacks]
+        unit["ready"] = not lacks
+        unit["delivered"] = unit["id"] in keys_out
+    return units
+
+
+async def batch_of_unit(unit_id: int) -> DeliveryBatch | None:
+    link = await DeliveryBatchUnit.select(DeliveryBatchUnit.batch).where(DeliveryBatchUnit.unit == unit_id).first().run()
+    return await DeliveryBatch.objects().get(DeliveryBatch.id == link["batch"]).run() if link else None
+
+
+# ---------------------------------------------------------------- owners
+
+async def _latest_contracts(unit_ids: list[int]) -> dict[int, dict]:
+    latest: dict[int, dict] = {}
+    for row in await UnitContract.select(UnitContract.unit, UnitContract.buyer_name, UnitContract.buyer_phone).where(
+            UnitContract.unit.is_in(unit_ids or [-1])).order_by(UnitContract.id).run():
+        latest[row["unit"]] = row
+    return latest
+
+
+async def owners_setup(*, actor: Any, batch_id: int) -> dict:
+    """Make an owner account per unit of the batch from its contract (mobile
+    number as user name; no password: the owner signs in with a one-time code
+    printed on their notice) and link it to the unit. Safe to run again: it
+    makes only what is missing. Returns counts and the units with no mobile."""
+    units = await batch_units(batch_id)
+    contracts = await _latest_contracts([u["id"] for u in units])
+    made, linked, missing = 0, 0, []
+    async with write_transaction():
+        for unit in units:
+            contract = contracts.get(unit["id"])
+            phone = contract["buyer_phone"] if contract else ""
+            if not phone:
+                missing.append(unit)
+                continue
+            user = await User.objects().get(User.username == phone).run()
+            if user is None:
+                # No password: the owner signs in with the one-time code on their notice.
+                user = User(username=phone, password_hash=UNUSABLE_PASSWORD,
+                            role=roles.OWNER, display_name=contract["buyer_name"], phone=phone)
+                await user.save().run()
+                made += 1
+                await audit_record(actor=actor, object_type="user", object_id=user.id, action="create",
+                                   details={"role": roles.OWNER, "batch_id": batch_id})
+            elif user.role != roles.OWNER:
+                missing.append(unit)  # a staff account has this number: never turn it into an owner
+                continue
+            if not await UnitOwner.exists().where((UnitOwner.unit == unit["id"]) & (UnitOwner.user == user.id)).run():
+                await UnitOwner.insert(UnitOwner(unit=unit["id"], user=user.id)).run()
+                linked += 1
+                await audit_record(actor=actor, object_type="unit", object_id=unit["id"], action="owner_add",
+                                   details={"user_id": user.id, "batch_id": batch_id})
+    return {"accounts_made": made, "units_linked": linked, "units_without_mobile": missing}
+
+
+async def owners_of_batch(batch_id: int) -> list[dict]:
+    """(unit, owner) pairs of the batch, for the printed notices."""
+    rows = await UnitOwner.select(
+        UnitOwner.unit, UnitOwner.user, UnitOwner.user.username.as_alias("mobile"),
+        UnitOwner.user.display_name.as_alias("name"), UnitOwner.unit.number.as_alias("number"),
+        UnitOwner.unit.building.name.as_alias("building")).where(
+        UnitOwner.unit.is_in(DeliveryBatchUnit.select(DeliveryBatchUnit.unit).where(
+            DeliveryBatchUnit.batch == batch_id))).order_by(UnitOwner.unit).run()
+    return rows

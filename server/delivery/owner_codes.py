@@ -1,0 +1,121 @@
+"""One-time sign-in codes for owners, printed on their delivery notice.
+
+No password is ever sent to an owner. The code is an HMAC of a random nonce
+under the server's secret: the database holds the nonce and the code's
+SHA-256 (to find it), so the notice can be printed again, while a leaked
+database alone gives no working code. A code works once, for the mobile
+number it was made for, within CODE_DAYS; issuing a new one revokes the old.
+Wrong guesses count as failed sign-ins and are throttled like passwords.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from server.accounts import roles
+from server.accounts.services import _check_throttle
+from server.accounts.tables import LoginAttempt, UnitOwner, User
+from server.audit.services import audit_record
+from server.db import write_transaction
+from server.delivery.tables import DeliveryBatchUnit, OwnerAccessCode
+from server.errors import Unauthenticated
+from server.i18n import _
+from server.settings import get_settings
+
+CODE_DAYS = 90
+# No 0/O, 1/I/L: a code is read off paper and typed on a phone.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def code_for(nonce: str) -> str:
+    digest = hmac.new(get_settings().secret_key.encode(), b"owner-code\x00" + nonce.encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest, "big")
+    chars = []
+    for _i in range(CODE_LENGTH):
+        number, index = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[index])
+    return "".join(chars[:5]) + "-" + "".join(chars[5:])
+
+
+def normalise(code: str) -> str:
+    """What the owner typed, in the printed form: upper case, spaces dropped, one dash."""
+    text = "".join(ch for ch in (code or "").upper() if ch.isascii() and ch.isalnum())
+    return text[:5] + "-" + text[5:] if len(text) == CODE_LENGTH else text
+
+
+def _sha(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def sign_in_link(mobile: str, code: str) -> str:
+    """The link printed beside the code: opens the sign-in form filled in (GET never uses the code up)."""
+    return f"{get_settings().base_url.rstrip('/')}/owner/sign-in?{urlencode({'m': mobile, 'c': code})}"
+
+
+async def issue(*, actor: Any, user_id: int, unit_id: int) -> str:
+    """A new code for this owner and unit; any earlier unused one stops working."""
+    nonce = secrets.token_hex(16)
+    code = code_for(nonce)
+    async with write_transaction():
+        await OwnerAccessCode.update({OwnerAccessCode.revoked_at: now()}).where(
+            (OwnerAccessCode.user == user_id) & (OwnerAccessCode.unit == unit_id)
+            & OwnerAccessCode.used_at.is_null() & OwnerAccessCode.revoked_at.is_null()).run()
+        await OwnerAccessCode.insert(OwnerAccessCode(user=user_id, unit=unit_id, nonce=nonce,
+                                                     code_sha256=_sha(code))).run()
+        await audit_record(actor=actor, object_type="user", object_id=user_id, action="owner_code_issue",
+                           details={"unit_id": unit_id})
+    return code
+
+
+async def notices_for_batch(*, actor: Any, batch_id: int) -> list[dict]:
+    """Every owner of the batch with a working code (issued where none is
+    active) for the printed notices: [{unit, building, number, mobile, name, code, link}]."""
+    owners = await UnitOwner.select(
+        UnitOwner.unit, UnitOwner.user, UnitOwner.user.username.as_alias("mobile"),
+        UnitOwner.user.display_name.as_alias("name"), UnitOwner.unit.number.as_alias("number"),
+        UnitOwner.unit.building.name.as_alias("building")).where(
+        UnitOwner.unit.is_in(DeliveryBatchUnit.select(DeliveryBatchUnit.unit).where(
+            DeliveryBatchUnit.batch == batch_id)) & (UnitOwner.user.role == roles.OWNER)).order_by(
+        UnitOwner.unit).run()
+    since = now() - dt.timedelta(days=CODE_DAYS)
+    active = {(r["user"], r["unit"]): r["nonce"] for r in await OwnerAccessCode.select(
+        OwnerAccessCode.user, OwnerAccessCode.unit, OwnerAccessCode.nonce).where(
+        OwnerAccessCode.unit.is_in([o["unit"] for o in owners] or [-1]) & OwnerAccessCode.used_at.is_null()
+        & OwnerAccessCode.revoked_at.is_null() & (OwnerAccessCode.created_at >= since)).run()}
+    notices = []
+    for owner in owners:
+        nonce = active.get((owner["user"], owner["unit"]))
+        code = code_for(nonce) if nonce else await issue(actor=actor, user_id=owner["user"], unit_id=owner["unit"])
+        notices.append({**owner, "code": code, "link": sign_in_link(owner["mobile"], code)})
+    return notices
+
+
+async def redeem(mobile: str, code: str, client: str) -> User:
+    """The owner for this mobile number and code, using the code up; else Unauthenticated (throttled)."""
+    mobile = (mobile or "").strip()
+    await _check_throttle(mobile, client)
+    row = await OwnerAccessCode.objects().get(OwnerAccessCode.code_sha256 == _sha(normalise(code))).run()
+    user = await User.objects().get(User.id == row.user).run() if row else None
+    ok = (row is not None and user is not None and user.username == mobile and user.is_active
+          and user.role == roles.OWNER and row.used_at is None and row.revoked_at is None
+          and row.created_at >= now() - dt.timedelta(days=CODE_DAYS))
+    async with write_transaction():
+        if ok:
+            # Compare-and-set: two phones racing with one code, only one gets in.
+            ok = bool(await OwnerAccessCode.update({OwnerAccessCode.used_at: now()}).where(
+                (OwnerAccessCode.id == row.id) & OwnerAccessCode.used_at.is_null()).returning(
+                OwnerAccessCode.id).run())
+        await LoginAttempt.insert(LoginAttempt(username=mobile[:150], client=client[:64], success=ok)).run()
+    if not ok:
+        raise Unauthenticated(_("That code does not work for this mobile number. Check both, or ask the CS center "
+                                "for a new code."))
+    return user

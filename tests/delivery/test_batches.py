@@ -1,0 +1,67 @@
+"""Delivery batches: units of a building or project, readiness and what each lacks, owner accounts."""
+from server.accounts.tables import UnitOwner, User
+from server.delivery.tables import DeliveryBatchUnit
+from tests.delivery.support import PHONES, ready_batch
+
+
+async def test_a_batch_shows_which_units_are_ready_and_what_the_others_lack(personas):
+    setup = await ready_batch(personas, slots=False)
+    carol = await personas.api("carol")
+    got = (await carol.get(f"/api/v1/delivery-batches/{setup['batch']['id']}")).json()
+    assert got["total"] == 4 and got["ready"] == 1
+    by_id = {u["unit_id"]: u for u in got["units"]}
+    assert by_id[setup["units"][0]]["ready"] is True and by_id[setup["units"][0]]["lacks"] == []
+    assert by_id[setup["units"][1]]["lacks"] == ["keys"]
+    assert by_id[setup["units"][2]]["lacks"] == ["inspection", "keys"]
+    assert by_id[setup["units"][2]]["lacks_text"][0] == "未通过验收"
+
+
+async def test_a_unit_goes_into_one_batch_only(personas):
+    setup = await ready_batch(personas, slots=False)
+    carol = await personas.api("carol")
+    r = await carol.post(f"/api/v1/projects/{setup['project_id']}/delivery-batches", json={
+        "name": "重复", "starts_on": "2026-12-01", "ends_on": "2026-12-02"})
+    assert r.status_code == 400 and "building_id" in r.json()["errors"]
+    assert await DeliveryBatchUnit.count().run() == 4
+
+
+async def test_bad_batch_input_is_answered_field_by_field(personas):
+    setup = await ready_batch(personas, slots=False)
+    carol = await personas.api("carol")
+    r = await carol.post(f"/api/v1/projects/{setup['project_id']}/delivery-batches", json={
+        "name": "", "starts_on": "2026-12-05", "ends_on": "2026-12-01"})
+    assert r.status_code == 400
+    assert set(r.json()["errors"]) == {"name", "ends_on"}
+    r = await carol.post(f"/api/v1/projects/{setup['project_id']}/delivery-batches", json={
+        "name": "x", "starts_on": "tomorrow", "ends_on": "2026-12-01"})
+    assert r.status_code == 400 and "starts_on" in r.json()["errors"]
+
+
+async def test_owner_accounts_are_made_once_per_mobile_without_a_password(personas):
+    setup = await ready_batch(personas, slots=False)
+    owners = await User.select(User.username, User.role, User.password_hash).where(User.role == "owner").run()
+    assert {o["username"] for o in owners} >= set(PHONES)
+    assert all(not o["password_hash"].startswith("$argon2") for o in owners if o["username"] in PHONES)
+    assert await UnitOwner.count().where(UnitOwner.unit.is_in(setup["units"])).run() == 4
+    carol = await personas.api("carol")
+    again = (await carol.post(f"/api/v1/delivery-batches/{setup['batch']['id']}/owners")).json()
+    assert again == {"accounts_made": 0, "units_linked": 0, "units_without_mobile": []}
+    # Nobody signs in to an owner account with a password.
+    from tests.support import make_client
+
+    async with make_client(personas.app) as client:
+        r = await client.post("/api/v1/auth/token", json={"username": PHONES[0], "password": "!unusable"})
+        assert r.status_code == 401
+
+
+async def test_only_organisers_set_up_batches_and_others_get_404(personas):
+    setup = await ready_batch(personas, slots=False)
+    for name, status in (("bob", 403), ("olga", 403), ("ian", 403)):
+        client = await personas.api(name)
+        r = await client.post(f"/api/v1/projects/{setup['project_id']}/delivery-batches", json={
+            "name": "x", "starts_on": "2026-12-01", "ends_on": "2026-12-02"})
+        assert r.status_code == status, name
+    bob = await personas.api("bob")
+    assert (await bob.get(f"/api/v1/delivery-batches/{setup['batch']['id']}")).status_code == 403
+    carol = await personas.api("carol")
+    assert (await carol.get("/api/v1/delivery-batches/999999")).status_code == 404
