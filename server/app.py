@@ -46,6 +46,8 @@ def route_handlers() -> list:
     from server.inspections.template_pages import TEMPLATE_PAGES
     from server.notifications.pages import INBOX_PAGES
     from server.photos.api import PhotoFiles, PhotosApi
+    from server.procedures.api import ProceduresApi
+    from server.procedures.pages import PROCEDURE_PAGES
     from server.web.pwa import PWA_ROUTES
 
     return [
@@ -71,6 +73,8 @@ def route_handlers() -> list:
         *INBOX_PAGES,
         TemplateApi,
         *TEMPLATE_PAGES,
+        ProceduresApi,
+        *PROCEDURE_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),
     ]

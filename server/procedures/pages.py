@@ -1,0 +1,167 @@
+"""Procedure pages: the list per project, and one procedure with its steps in order.
+
+Each step shows its state, department, due date (overdue in red), documents,
+and the buttons the user may press; the services check every rule again.
+Forms are POST-redirect-GET; a refused form (400) comes back as the steps
+block with the message beside the step, everything else (403, 409) as the
+shared error answer (a toast for htmx).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+
+from server.errors import Invalid
+from server.i18n import _
+from server.inspections.rectification_pages import local_time
+from server.org.pages import Form, done, opt_int, page_of
+from server.org.tables import Project
+from server.procedures import access, selectors, services
+from server.procedures.api import download, receive_document
+from server.procedures.labels import PROCEDURE_STATUS, STEP_STATUS, SUBJECT_KINDS
+from server.web.guards import allow, current_user
+from server.web.templating import render
+
+CHOICES_LIMIT = 500
+
+
+def _context(**extra: Any) -> dict:
+    return {"step_status": STEP_STATUS, "procedure_status": PROCEDURE_STATUS, "subject_kinds": SUBJECT_KINDS,
+            "when": local_time, **extra}
+
+
+async def _procedure_page(request: Request, procedure, *, errors: dict[int, str] | None = None,
+                          form: dict | None = None, status_code: int = 200) -> Response:
+    user = current_user(request)
+    detail = await selectors.procedure_detail(procedure)
+    actions = {s["id"]: access.actions_for(user, s) for s in detail["steps"]}
+    return render(request, "procedures/procedure.html", block="steps" if status_code != 200 else None,
+                  status_code=status_code,
+                  **_context(detail=detail, actions=actions, errors=errors or {}, form=form or {},
+                             today=services.today()))
+
+
+def _typed(data: dict) -> dict:
+    return {k: (v[-1] if isinstance(v, list) else str(v)) for k, v in data.items() if k != "_csrf_token"}
+
+
+class ProcedurePages(Controller):
+    path = "/procedures"
+    include_in_schema = False
+    guards = [allow(*access.VIEW_ROLES)]
+
+    @get("/")
+    async def procedure_list(self, request: Request, project: str | None = None, limit: str | None = None,
+                             offset: str | None = None) -> Response:
+        project_id = opt_int(project)
+        procedures = await selectors.procedure_list(selectors.list_filter(project_id), page_of(limit, offset))
+        projects = await Project.select(Project.id, Project.name).order_by(Project.name).limit(CHOICES_LIMIT).run()
+        templates = await services.template_list() if access.may_coordinate(current_user(request)) else []
+        return render(request, "procedures/list.html", block="list",
+                      **_context(procedures=procedures, projects=projects, project_id=project_id,
+                                 templates=templates, may_start=access.may_coordinate(current_user(request)),
+                                 form={"project_id": str(project_id or ""), "start_date": services.today()},
+                                 errors={}, message=None))
+
+    @post("/", guards=[allow(*access.START_ROLES)])
+    async def start(self, request: Request, data: Form) -> Response:
+        """Start a template for a whole project (subject "project"); other subjects start from their own pages."""
+        user = current_user(request)
+        form = _typed(data)
+        project_id = opt_int(form.get("project_id"))
+        start_date = None
+        errors: dict[str, str] = {}
+        try:
+            start_date = dt.date.fromisoformat(form.get("start_date", "").strip()) if form.get("start_date") \
+                else None
+        except ValueError:
+            errors["start_date"] = _("Enter a date like 2026-12-31.")
+        if not project_id or not await Project.exists().where(Project.id == project_id).run():
+            errors["project_id"] = _("Choose a project.")
+        try:
+            if errors:
+                raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+            procedure = await services.start_procedure(form.get("template_code", ""), "project", project_id,
+                                                       project_id, start_date, user)
+        except Invalid as exc:
+            procedures = await selectors.procedure_list(selectors.list_filter(project_id), page_of(None, None))
+            projects = await Project.select(Project.id, Project.name).order_by(Project.name).limit(
+                CHOICES_LIMIT).run()
+            return render(request, "procedures/list.html", block="start", status_code=400,
+                          **_context(procedures=procedures, projects=projects, project_id=project_id,
+                                     templates=await services.template_list(), may_start=True, form=form,
+                                     errors=exc.field_errors, message=exc.message))
+        return done(request, f"/procedures/{procedure.id}", _("Procedure started."))
+
+    @get("/{procedure_id:int}")
+    async def procedure_page(self, request: Request, procedure_id: int) -> Response:
+        return await _procedure_page(request, await access.procedure_for_user(current_user(request), procedure_id))
+
+    async def _act(self, request: Request, step_id: int, data: dict, action: str) -> Response:
+        user = current_user(request)
+        step, procedure = await access.step_for_user(user, step_id)
+        form = _typed(data)
+        try:
+            if action == "complete":
+                await services.step_complete(actor=user, step_id=step_id, note=form.get("note"))
+                message = _("Step completed.")
+            elif action == "approve":
+                await services.step_approve(actor=user, step_id=step_id, note=form.get("reason") or form.get("note"))
+                message = _("Step approved.")
+            elif action == "reject":
+                await services.step_reject(actor=user, step_id=step_id, reason=form.get("reason"))
+                message = _("Step rejected and sent back.")
+            elif action == "reopen":
+                await services.step_reopen(actor=user, step_id=step_id, reason=form.get("reason"))
+                message = _("Step reopened.")
+            else:
+                await services.step_due_date_set(actor=user, step_id=step_id, due_date=form.get("due_date", ""))
+                message = _("Due date changed.")
+        except Invalid as exc:
+            detail_errors = "; ".join(v for k, v in exc.field_errors.items() if k != "documents")
+            return await _procedure_page(request, procedure, errors={step.id: detail_errors or exc.message},
+                                         form={step.id: form}, status_code=400)
+        return done(request, f"/procedures/{procedure.id}#step-{step.id}", message)
+
+    @post("/steps/{step_id:int}/complete")
+    async def complete(self, request: Request, step_id: int, data: Form) -> Response:
+        return await self._act(request, step_id, data, "complete")
+
+    @post("/steps/{step_id:int}/approve")
+    async def approve(self, request: Request, step_id: int, data: Form) -> Response:
+        return await self._act(request, step_id, data, "approve")
+
+    @post("/steps/{step_id:int}/reject")
+    async def reject(self, request: Request, step_id: int, data: Form) -> Response:
+        return await self._act(request, step_id, data, "reject")
+
+    @post("/steps/{step_id:int}/reopen", guards=[allow(*access.START_ROLES)])
+    async def reopen(self, request: Request, step_id: int, data: Form) -> Response:
+        return await self._act(request, step_id, data, "reopen")
+
+    @post("/steps/{step_id:int}/due-date", guards=[allow(*access.START_ROLES)])
+    async def due_date(self, request: Request, step_id: int, data: Form) -> Response:
+        return await self._act(request, step_id, data, "due_date")
+
+    @post("/steps/{step_id:int}/documents")
+    async def upload(self, request: Request, step_id: int) -> Response:
+        """multipart: `file` and `name`. Send the CSRF token as the X-CSRFToken header (htmx does), so the
+        body streams to disk instead of being read into memory."""
+        user = current_user(request)
+        step, procedure = await access.step_for_user(user, step_id)
+        try:
+            await receive_document(request, user, step_id)
+        except Invalid as exc:
+            if exc.status_code != 400:
+                raise  # 413 / 415: the shared error answer says it
+            return await _procedure_page(request, procedure, errors={step.id: exc.message}, status_code=400)
+        return done(request, f"/procedures/{procedure.id}#step-{step.id}", _("Document uploaded."))
+
+    @get("/documents/{document_id:int}")
+    async def document(self, request: Request, document_id: int) -> Response:
+        return download(await access.document_for_user(current_user(request), document_id))
+
+
+PROCEDURE_PAGES = [ProcedurePages]
