@@ -16,6 +16,7 @@ from server.org.services import (
     units_bulk_create,
 )
 from server.org.tables import Unit
+from server.procedures.services import start_procedure
 
 DEMO_PASSWORD = "demo12345"
 
@@ -58,4 +59,6 @@ async def seed_demo() -> bool:
             party_id=parties[party_key].id if party_key else None)
     first_unit = await Unit.objects().order_by(Unit.id).first().run()
     await unit_owner_add(actor=None, unit_id=first_unit.id, user_id=users["13800000000"].id)
+    # Regulation 3's property-management tender, tracked for the whole project.
+    await start_procedure("pm_tender", "project", project.id, project.id, None, users["kefu"])
     return True
