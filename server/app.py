@@ -37,6 +37,9 @@ async def _on_shutdown() -> None:
 def route_handlers() -> list:
     from server.org.pages import PAGES as ORG_PAGES
     from server.delivery.api import DeliveryApi, DeliveryTableApi
+    from server.delivery.announcement_api import ANNOUNCEMENT_API
+    from server.delivery.announcement_pages import ANNOUNCEMENT_PAGES
+    from server.delivery.table_pages import TABLE_PAGES
     from server.handover.api import HandoverApi
     from server.inspections.api import DefectsApi, InspectionsApi, PlansApi, TimelineApi
     from server.handover.pages import HANDOVER_PAGES
@@ -63,6 +66,9 @@ def route_handlers() -> list:
         HandoverApi,
         DeliveryApi,
         DeliveryTableApi,
+        *ANNOUNCEMENT_API,
+        *ANNOUNCEMENT_PAGES,
+        *TABLE_PAGES,
         *ACCOUNT_PAGES,
         *PWA_ROUTES,
         *ORG_PAGES,

@@ -129,6 +129,7 @@ class Personas:
         "bert": "contractor",
         "olga": "owner",
         "quinn": "quality_center",
+        "petra": "pr",
     }
 
     def __init__(self, app: Any) -> None:

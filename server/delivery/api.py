@@ -139,6 +139,21 @@ class DeliveryTableApi(Controller):
                                                              path=files[0].path, filename=files[0].filename or "")
         return {"imported": imported}
 
+    @post("/projects/{project_id:int}/contracts", guards=[allow(*DELIVERY_WRITERS)], status_code=201)
+    async def import_contracts(self, request: Request, project_id: int) -> dict:
+        """multipart `file`: .xlsx or .csv with 楼栋, 房号, 合同面积, 单价, 面积类型 (建筑面积 or 套内建筑面积)
+        and optionally 业主, 手机号. All rows or none: a bad row answers 400 with `report`, naming the row."""
+        from server.delivery.contracts_import import contracts_import
+
+        await project_for(current_user(request), project_id)
+        with await receive_upload(request, max_files=1) as upload:
+            files = upload.files_for("file")
+            if not files:
+                raise Invalid(_("Please correct the marked fields."), field_errors={"file": _("Choose a file.")})
+            imported = await contracts_import(actor=current_user(request), project_id=project_id,
+                                              path=files[0].path, filename=files[0].filename or "")
+        return {"imported": imported}
+
     @get("/projects/{project_id:int}/delivery-table", guards=[allow(*roles.STAFF)])
     async def delivery_table(self, request: Request, project_id: int) -> dict:
         await project_for(current_user(request), project_id)

@@ -157,11 +157,12 @@ def _latest(rows: list[dict]) -> dict[int, dict]:
     return latest
 
 
-async def delivery_table(project_id: int) -> list[dict]:
-    """One row per unit of the project: contract, confirmed area, settlement (4 queries)."""
-    units = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building")).where(
+async def delivery_table(project_id: int, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """One row per unit of the project (or one page of them): contract, confirmed area, settlement (4 queries)."""
+    query = Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building")).where(
         Unit.building.is_in(Building.select(Building.id).where(Building.project == project_id))).order_by(
-        Unit.building).order_by(Unit.floor).order_by(Unit.number).run()
+        Unit.building).order_by(Unit.floor).order_by(Unit.number)
+    units = await (query.limit(limit).offset(offset) if limit else query).run()
     ids = [u["id"] for u in units] or [-1]
     contracts = _latest(await UnitContract.select().where(UnitContract.unit.is_in(ids)).order_by(
         UnitContract.id).run())

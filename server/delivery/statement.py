@@ -1,0 +1,66 @@
+"""The settlement statement of one unit (面积差价结算单): what the buyer reads and
+checks by hand. A selector only: the maths is settlement.settle, the contract
+and confirmed area in force are the newest records (services.py)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from server.delivery.services import rule_from
+from server.delivery.settlement import Settlement, SettlementRule, fen, settle
+from server.delivery.tables import ConfirmedArea, UnitContract
+from server.org.tables import Unit
+
+
+@dataclass
+class Statement:
+    unit: dict
+    """id, number, building, project"""
+    contract: dict | None
+    confirmed: dict | None
+    rule: SettlementRule
+    overridden: dict
+    """The contract's own rule values (empty: the statutory default applies)."""
+    settlement: Settlement | None
+
+    @property
+    def error_ratio(self) -> Decimal | None:
+        if self.settlement is None:
+            return None
+        return self.settlement.error_ratio_percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _rule_data(contract: dict) -> dict:
+    rule = contract["rule"]
+    return rule if isinstance(rule, dict) else json.loads(rule or "{}")
+
+
+async def unit_statement(unit_id: int) -> Statement:
+    """The statement of a unit the caller may see (check access first)."""
+    unit = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building"),
+                             Unit.building.project.name.as_alias("project"),
+                             Unit.building.project.id.as_alias("project_id")).where(Unit.id == unit_id).first().run()
+    contract = await UnitContract.select().where(UnitContract.unit == unit_id).order_by(
+        UnitContract.id, ascending=False).first().run()
+    confirmed = await ConfirmedArea.select().where(ConfirmedArea.unit == unit_id).order_by(
+        ConfirmedArea.id, ascending=False).first().run()
+    overridden = {k: v for k, v in _rule_data(contract).items() if v is not None} if contract else {}
+    rule = rule_from(overridden)
+    result = None
+    if contract and confirmed:
+        # Two decimals as recorded (SQLite hands back 89.5 for 89.50): the formulas then read as the contract.
+        result = settle(fen(Decimal(contract["contract_area"])), fen(Decimal(confirmed["registered_area"])),
+                        fen(Decimal(contract["unit_price"])), rule)
+    return Statement(unit=unit, contract=contract, confirmed=confirmed, rule=rule, overridden=overridden,
+                     settlement=result)
+
+
+def statement_lines(statement: Statement) -> list[dict[str, Any]]:
+    """Each settlement line as the template shows it (the numbers exactly as settle() made them)."""
+    if statement.settlement is None:
+        return []
+    return [{"kind": line.kind, "direction": line.direction, "area": line.area, "unit_price": line.unit_price,
+             "multiplier": line.multiplier, "amount": line.amount, "formula": line.formula}
+            for line in statement.settlement.lines]
