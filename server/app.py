@@ -40,6 +40,10 @@ def route_handlers() -> list:
     from server.delivery.announcement_api import ANNOUNCEMENT_API
     from server.delivery.announcement_pages import ANNOUNCEMENT_PAGES
     from server.delivery.table_pages import TABLE_PAGES
+    from server.delivery.day_api import AppointmentApi, DeliveryBatchApi
+    from server.delivery.day_pages import DELIVERY_DAY_PAGES
+    from server.delivery.owner_pages import OWNER_PAGES
+    from server.delivery.pages import DELIVERY_PAGES
     from server.handover.api import HandoverApi
     from server.inspections.api import DefectsApi, InspectionsApi, PlansApi, TimelineApi
     from server.handover.pages import HANDOVER_PAGES
@@ -69,6 +73,8 @@ def route_handlers() -> list:
         *ANNOUNCEMENT_API,
         *ANNOUNCEMENT_PAGES,
         *TABLE_PAGES,
+        DeliveryBatchApi,
+        AppointmentApi,
         *ACCOUNT_PAGES,
         *PWA_ROUTES,
         *ORG_PAGES,
@@ -76,6 +82,9 @@ def route_handlers() -> list:
         *INSPECTION_PAGES,
         *RECTIFICATION_PAGES,
         *HANDOVER_PAGES,
+        *DELIVERY_PAGES,
+        *DELIVERY_DAY_PAGES,
+        *OWNER_PAGES,
         *INBOX_PAGES,
         TemplateApi,
         *TEMPLATE_PAGES,

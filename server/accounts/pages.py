@@ -91,6 +91,8 @@ async def home(request: Request) -> Response:
     user = request.scope.get("user")
     if user is None:
         return Redirect(path="/login", status_code=303)
+    if user.role == roles.OWNER:  # an owner's whole app is their homes
+        return Redirect(path="/owner", status_code=303)
     counts = None
     if user.role == roles.ADMIN:
         counts = {"projects": await Project.count().run(), "parties": await Party.count().run(),

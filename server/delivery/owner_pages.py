@@ -1,0 +1,100 @@
+"""The owner's pages: sign in with the one-time code from the delivery notice,
+then their own units only: batch dates and place, booking a delivery time,
+the settlement statement, the signed confirmation and the key receipt."""
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+
+from server.accounts import roles
+from server.accounts.services import session_create, session_delete
+from server.accounts.tables import UnitOwner
+from server.delivery import access, batches, day, owner_codes
+from server.delivery.pages import _when
+from server.delivery.tables import DeliveryConfirmation
+from server.errors import Conflict, Invalid, TooManyAttempts, Unauthenticated
+from server.handover.tables import KeyHandover
+from server.i18n import _
+from server.org.access import unit_for
+from server.org.pages import Form, done
+from server.settings import get_settings
+from server.web.flash import flash
+from server.web.guards import allow, current_user
+from server.web.middleware import SESSION_COOKIE, client_address
+from server.web.templating import render
+
+
+@get("/owner/sign-in")
+async def sign_in_page(request: Request, m: str | None = None, c: str | None = None) -> Response:
+    """The link on the notice fills the form in; only pressing the button uses the code up
+    (a link preview that fetches the page does not)."""
+    return render(request, "delivery/owner_sign_in.html", form={"mobile": m or "", "code": c or ""}, error=None)
+
+
+@post("/owner/sign-in", status_code=303)
+async def sign_in(request: Request, data: Form) -> Response:
+    mobile, code = str(data.get("mobile") or "").strip(), str(data.get("code") or "").strip()
+    try:
+        user = await owner_codes.redeem(mobile, code, client_address(request.scope))
+    except (Unauthenticated, TooManyAttempts) as exc:
+        return render(request, "delivery/owner_sign_in.html", status_code=exc.status_code,
+                      form={"mobile": mobile, "code": code}, error=exc.message)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        await session_delete(old)
+    raw = await session_create(user, client_address(request.scope), request.headers.get("user-agent", ""))
+    response = Redirect(path="/owner", status_code=303)
+    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax", path="/",
+                        max_age=get_settings().session_days * 86400)
+    return flash(response, _("Welcome. You are signed in."))
+
+
+class OwnerPages(Controller):
+    path = "/owner"
+    guards = [allow(roles.OWNER)]
+
+    @get("/")
+    async def home(self, request: Request) -> Response:
+        user = current_user(request)
+        unit_ids = [r["unit"] for r in await UnitOwner.select(UnitOwner.unit).where(
+            UnitOwner.user == user.id).order_by(UnitOwner.unit).run()]
+        homes = [await self._home(unit_id) for unit_id in unit_ids[:20]]
+        return render(request, "delivery/owner_home.html", homes=homes, stages=day.STAGES, when=_when)
+
+    async def _home(self, unit_id: int) -> dict:
+        batch = await batches.batch_of_unit(unit_id)
+        appointment = await day.appointment_of_unit(unit_id)
+        slots = await day.slots_of(batch.id, upcoming_only=True) if batch else []
+        confirmation = await DeliveryConfirmation.objects().where(DeliveryConfirmation.unit == unit_id).order_by(
+            DeliveryConfirmation.id, ascending=False).first().run()
+        handover = await KeyHandover.objects().where((KeyHandover.unit == unit_id) & (KeyHandover.to == "owner")).order_by(
+            KeyHandover.id, ascending=False).first().run()
+        booked_slot = next((s for s in slots if appointment and s["id"] == appointment.slot), None)
+        if appointment and booked_slot is None:
+            from server.delivery.tables import DeliverySlot
+
+            booked_slot = await DeliverySlot.select().where(DeliverySlot.id == appointment.slot).first().run()
+        return {"unit": await day.unit_row(unit_id), "batch": batch, "appointment": appointment,
+                "slot": booked_slot, "slots": slots, "confirmation": confirmation, "handover": handover}
+
+    @post("/units/{unit_id:int}/appointment")
+    async def book(self, request: Request, unit_id: int, data: Form) -> Response:
+        user = current_user(request)
+        await unit_for(user, unit_id)
+        try:
+            await day.book(actor=user, unit_id=unit_id, slot_id=data.get("slot_id"),
+                           client_id=data.get("client_id") or None)
+        except (Invalid, Conflict) as exc:
+            message = next(iter(exc.field_errors.values()), exc.message) if exc.field_errors else exc.message
+            return flash(Redirect(path=f"/owner#unit-{unit_id}", status_code=303), message, "warning")
+        return done(request, f"/owner#unit-{unit_id}", _("Your delivery time is booked."))
+
+    @post("/appointments/{appointment_id:int}/cancel")
+    async def cancel(self, request: Request, appointment_id: int) -> Response:
+        user = current_user(request)
+        appointment = await access.appointment_for(user, appointment_id)
+        await day.cancel(actor=user, appointment=appointment)
+        return done(request, f"/owner#unit-{appointment.unit}", _("Your booking is cancelled."))
+
+
+OWNER_PAGES = [sign_in_page, sign_in, OwnerPages]
