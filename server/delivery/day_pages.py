@@ -91,7 +91,7 @@ class DeliveryDayPages(Controller):
         except Conflict as exc:
             return await self._appointment_page(request, appointment_id, form=typed(data), message=exc.message,
                                                 status_code=409)
-        return done(request, f"/delivery/appointments/{appointment_id}#keys",
+        return done(request, f"/delivery/appointments/{appointment_id}?signed={record.id}#keys",
                     _("Delivery confirmation signed (#%(id)s). Now hand over the keys.", id=record.id))
 
     @get("/confirmations/{confirmation_id:int}", guards=[signed_in])

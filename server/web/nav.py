@@ -56,7 +56,7 @@ NAV_ITEMS = [
             _l("Accounts, roles and passwords"), tab=False),
     NavItem(_l("Checklists"), "/admin/checklists", "list-checks", frozenset({roles.ADMIN}),
             _l("Inspection checklists per project and unit type"), tab=False),
-    NavItem(_l("Delivery"), "/delivery", "calendar-check", frozenset(roles.STAFF) - {roles.SUPERVISOR},
+    NavItem(_l("Home delivery"), "/delivery", "calendar-check", frozenset(roles.STAFF) - {roles.SUPERVISOR},
             _l("Delivery batches, owners' bookings and delivery day"), tab=False),
     NavItem(_l("My home"), "/owner", "door-open", frozenset({roles.OWNER}),
             _l("Delivery time, area settlement and your records")),
