@@ -8,6 +8,6 @@ APP_CONFIG = AppConfig(
     app_name="delivery",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["server.delivery.tables"], exclude_imported=True),
-    migration_dependencies=["server.accounts.piccolo_app"],
+    migration_dependencies=["server.accounts.piccolo_app", "server.inspections.piccolo_app"],
     commands=[],
 )

@@ -43,9 +43,9 @@ async def test_signing_in_lands_on_the_home_page_with_the_role_and_its_entry_poi
     assert "管理员" in home.text
     for url in ("/admin/projects", "/admin/parties", "/admin/users", "/account"):
         assert f'href="{url}"' in home.text
-    # The admin's welcome card counts what there is: the personas' two parties and nine users.
+    # The admin's welcome card counts what there is: the personas' two parties and ten users.
     assert '<span class="app-stat__value num">2</span>' in home.text
-    assert '<span class="app-stat__value num">9</span>' in home.text
+    assert '<span class="app-stat__value num">10</span>' in home.text
 
 
 async def test_an_inspector_sees_no_admin_navigation_and_is_refused_admin_pages(personas):
