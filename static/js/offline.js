@@ -26,13 +26,15 @@
   }
 
   // ------------------------------------------------------------ toasts (app.js's element)
+  // Passive: no mask, taps go through, so the next defect can be taken at once.
   function toast(message) {
     var el = document.getElementById("app-toast");
     if (!el) return;
     el.querySelector(".weui-toast__content").textContent = message;
+    el.classList.add("app-toast_passive");
     el.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(function () { el.hidden = true; }, 3500);
+    toast.timer = setTimeout(function () { el.hidden = true; el.classList.remove("app-toast_passive"); }, 3500);
   }
 
   // ------------------------------------------------------------ 1. state

@@ -32,32 +32,70 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(migrated_db):
-    """The app under granian on a free port; yields its base URL."""
+def _need_chromium() -> None:
     if not Path(CHROMIUM).exists():
         # CI always has it (.ci/run installs it); a laptop without it skips, saying why.
         message = f"Chromium not found at {CHROMIUM}: `apt-get install chromium fonts-noto-cjk` or set CHROMIUM"
         pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    port = _free_port()
-    env = dict(os.environ, PORT=str(port), BASE_URL=f"http://127.0.0.1:{port}")
-    log = open(ROOT / "test-output" / "live_server.log", "w") if (ROOT / "test-output").exists() else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the live server did not start; see test-output/live_server.log")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+
+
+class LiveServer:
+    """granian serving the app on one port, against the suite's database and
+    Redis. `stop()` makes the network really fail for the browser (and its
+    service worker, which Playwright's offline switch does not reach);
+    `start()` brings the same server back on the same port (same origin, so
+    the same service worker, caches and IndexedDB)."""
+
+    def __init__(self, log_name: str = "live_server.log") -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_name = log_name
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = dict(os.environ, PORT=str(self.port), BASE_URL=self.url)
+        log = open(ROOT / "test-output" / self.log_name, "a") if (ROOT / "test-output").exists() else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the live server did not start; see test-output/{self.log_name}")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated_db):
+    """The app under granian on a free port; yields its base URL."""
+    _need_chromium()
+    (ROOT / "test-output" / "live_server.log").unlink(missing_ok=True)
+    server = LiveServer()
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def stoppable_server(migrated_db):
+    """A server of this module's own, which a test may stop and start again
+    (tests must leave it running)."""
+    _need_chromium()
+    server = LiveServer("stoppable_server.log")
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
