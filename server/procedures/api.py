@@ -43,7 +43,8 @@ async def step_answer(user, step_id: int) -> StepOut:
 
 async def receive_document(request: Request, user, step_id: int):
     """Stream a multipart upload (`file`, optional `name`) into the step's documents."""
-    if int(request.headers.get("content-length") or 0) > documents.max_bytes() + 1024 * 1024:
+    declared = request.headers.get("content-length") or "0"
+    if declared.isdigit() and int(declared) > documents.max_bytes() + 1024 * 1024:
         raise documents.too_large()  # refused before reading megabytes
     mb = max(1, documents.max_bytes() // (1024 * 1024))
     try:

@@ -81,6 +81,13 @@ async def procedure_detail(procedure: Procedure, on: dt.date | None = None) -> d
             "approvals": [{**a, "decided_by_name": names.get(a["decided_by"], "")}
                           for a in approvals.get(step["id"], [])],
         })
+        last = out_steps[-1]
+        last["history"] = sorted(
+            [{"kind": "completed", "at": c["completed_at"], "who": c["completed_by_name"], "text": c["note"]}
+             for c in last["completions"]]
+            + [{"kind": a["decision"], "at": a["decided_at"], "who": a["decided_by_name"], "text": a["reason"]}
+               for a in last["approvals"]],
+            key=lambda entry: entry["at"])
     return {
         "procedure": procedure,
         "project": project,

@@ -165,6 +165,11 @@ async def procedure_for(subject_kind: str, subject_id: int, template_code: str |
     return await Procedure.objects().where(where).order_by(Procedure.id).first().run()
 
 
+def procedure_url(procedure_id: int) -> str:
+    """The procedure's page, for links from other contexts' pages."""
+    return f"/procedures/{procedure_id}"
+
+
 # ---------------------------------------------------------------- step actions
 
 async def _locked_step(step_id: int) -> ProcedureStep:

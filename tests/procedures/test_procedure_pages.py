@@ -89,6 +89,7 @@ async def test_approve_and_reject_from_the_page(personas):
     assert rejected.status_code == 303
     page = (await alice.get(f"/procedures/{procedure['id']}")).text
     assert "Rejected by Alice:" in page and "日期写错" in page
+    assert page.index("Completed by Carol") < page.rindex("Rejected by Alice")  # the history, oldest first
     assert (await ProcedureStep.objects().get(ProcedureStep.id == seventh).run()).status == "open"
 
 
