@@ -26,6 +26,7 @@ LACKS = {
     "keys": _l("Keys not yet received by the CS center"),
 }
 PROCEDURE_TEMPLATE = "delivery_preparation"
+PREPARATION_DAYS = 60  # the delivery_preparation template's last step (server/procedures/seed.py)
 
 
 async def batch_create(*, actor: Any, project_id: int, name: str, starts_on: dt.date | None,
@@ -73,7 +74,12 @@ async def _start_preparation(actor: Any, batch: DeliveryBatch) -> None:
         from server.procedures.services import start_procedure
     except ImportError:  # the procedure tracker is optional for a batch
         return
-    await start_procedure(PROCEDURE_TEMPLATE, "delivery_batch", batch.id, batch.project, batch.starts_on, actor)
+    # The template's due dates count from its start, the last step (on-site
+    # delivery) PREPARATION_DAYS later: start so that it falls on the first
+    # delivery day, or today when the batch is set up later than that.
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    start = max(today, batch.starts_on - dt.timedelta(days=PREPARATION_DAYS))
+    await start_procedure(PROCEDURE_TEMPLATE, "delivery_batch", batch.id, batch.project, start, actor)
 
 
 async def preparation_of(batch_id: int) -> Any | None:

@@ -65,3 +65,19 @@ async def test_only_organisers_set_up_batches_and_others_get_404(personas):
     assert (await bob.get(f"/api/v1/delivery-batches/{setup['batch']['id']}")).status_code == 403
     carol = await personas.api("carol")
     assert (await carol.get("/api/v1/delivery-batches/999999")).status_code == 404
+
+
+async def test_a_batch_starts_its_delivery_preparation_procedure(personas):
+    import datetime as dt
+
+    setup = await ready_batch(personas, slots=False)
+    carol = await personas.api("carol")
+    procedure_id = setup["batch"]["procedure_id"]
+    assert procedure_id
+    got = (await carol.get(f"/api/v1/procedures/{procedure_id}")).json()
+    assert len(got["steps"]) == 10
+    # The batch starts in three days, sooner than the template's 60 days: the procedure starts today.
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    assert got["steps"][-1]["due_date"] == (today + dt.timedelta(days=60)).isoformat()
+    page = await (await personas.browser("carol")).get(f"/delivery/batches/{setup['batch']['id']}")
+    assert f'href="/procedures/{procedure_id}"' in page.text
