@@ -136,3 +136,12 @@ async def test_the_database_refuses_to_change_a_confirmation(personas):
     with pytest.raises(Exception):
         await DeliveryConfirmation.delete().where(DeliveryConfirmation.id == record["id"]).run()
     assert (await carol.get(f"/api/v1/delivery-confirmations/{record['id']}")).json()["intact"] is True
+
+
+async def test_the_delivery_endpoints_are_in_the_openapi_schema_with_their_shapes(personas):
+    carol = await personas.api("carol")
+    paths = (await carol.get("/schema/openapi.json")).json()["paths"]
+    for path in ("/api/v1/projects/{project_id}/delivery-batches", "/api/v1/delivery-batches/{batch_id}/slots",
+                 "/api/v1/units/{unit_id}/appointment", "/api/v1/appointments/{appointment_id}/confirmation"):
+        assert "requestBody" in paths[path]["post"], path
+    assert "/api/v1/delivery-batches/{batch_id}/queue" in paths
