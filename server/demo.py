@@ -29,8 +29,14 @@ DEMO_USERS = [
     ("jianli", roles.SUPERVISOR, "周监理", None),
     ("shigong", roles.CONTRACTOR, "陈工（中建三局）", "builder"),
     ("zhijian", roles.QUALITY_CENTER, "孙质检", None),
+    ("xiaoshou", roles.SALES, "钱销售", None),
+    ("gongguan", roles.PR, "吴公关", None),
     ("13800000000", roles.OWNER, "刘业主", None),
 ]
+
+# Registered areas (确权面积) of building 1's first units against a contract
+# area of 89.50 m²: within 3 %, exactly at it, and beyond it either way.
+DEMO_REGISTERED_AREAS = ["89.10", "90.20", "92.19", "93.00", "86.00", "89.50"]
 
 
 async def seed_demo() -> bool:
@@ -61,4 +67,35 @@ async def seed_demo() -> bool:
     await unit_owner_add(actor=None, unit_id=first_unit.id, user_id=users["13800000000"].id)
     # Regulation 3's property-management tender, tracked for the whole project.
     await start_procedure("pm_tender", "project", project.id, project.id, None, users["kefu"])
+    await _delivery(project.id, users["kefu"])
     return True
+
+
+async def _delivery(project_id: int, cs: User) -> None:
+    """Building 1 in a delivery batch two weeks out: contracts, confirmed areas, owners, time slots."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from server.delivery import batches, day
+    from server.delivery.services import contract_record
+    from server.delivery.tables import ConfirmedArea
+    from server.org.tables import Building
+
+    building = await Building.objects().where(
+        (Building.project == project_id) & (Building.name == "1号楼")).first().run()
+    units = await Unit.objects().where(Unit.building == building.id).order_by(Unit.id).run()
+    for index, unit in enumerate(units):
+        phone = "13800000000" if index == 0 else f"1380000{index:04d}"
+        await contract_record(actor=cs, unit_id=unit.id, contract_area="89.50", unit_price="32000.00",
+                              buyer_name="刘业主" if index == 0 else f"业主{unit.number}", buyer_phone=phone)
+    await ConfirmedArea.insert(*[ConfirmedArea(unit=u.id, registered_area=Decimal(a), source="demo")
+                                 for u, a in zip(units, DEMO_REGISTERED_AREAS)]).run()
+    first_day = dt.date.today() + dt.timedelta(days=14)
+    batch, _count = await batches.batch_create(
+        actor=cs, project_id=project_id, building_id=building.id, name="一期1号楼交付", starts_on=first_day,
+        ends_on=first_day + dt.timedelta(days=1), place="1号楼大堂",
+        what_to_bring="身份证原件、购房合同、缴款凭证、本通知书")
+    await batches.owners_setup(actor=cs, batch_id=batch.id)
+    for offset in (0, 1):
+        await day.slots_generate(actor=cs, batch=batch, day=first_day + dt.timedelta(days=offset), start="09:00",
+                                 end="17:00", minutes=30, capacity=4)
