@@ -247,9 +247,11 @@ async def walkthrough_defects(inspection_id: int | None) -> list[dict]:
 
 async def confirm(*, actor: Any, appointment: Appointment, owner_name: str, manual_handed_over: bool,
                   guarantee_handed_over: bool, signature: Any, remarks: str = "",
-                  client_id: Any = None) -> tuple[DeliveryConfirmation, bool]:
+                  client_id: Any = None, corrects_id: int | None = None) -> tuple[DeliveryConfirmation, bool]:
     """The owner signs the delivery confirmation; the walkthrough (if any) is
-    finished, so its defects go to rectification with notices."""
+    finished, so its defects go to rectification with notices. A correction
+    (`corrects_id`) is a new, newly signed record pointing at the one it
+    corrects, which stays as it was."""
     from server.inspections import services as inspections
     from server.inspections.tables import Inspection
 
@@ -271,9 +273,15 @@ async def confirm(*, actor: Any, appointment: Appointment, owner_name: str, manu
     except BadSignature:
         signed = None
         errors["signature"] = _("The owner must sign on the screen.")
+    if corrects_id is not None and not await DeliveryConfirmation.exists().where(
+            (DeliveryConfirmation.id == corrects_id) & (DeliveryConfirmation.appointment == appointment.id)).run():
+        errors["corrects_id"] = _("A correction must point at a confirmation of the same appointment.")
     if errors:
         raise _invalid(errors)
-    _require(appointment, "checked_in", "walkthrough")
+    if corrects_id is not None:
+        _require(appointment, "signed")
+    else:
+        _require(appointment, "checked_in", "walkthrough")
     if appointment.walkthrough:
         walk = await Inspection.objects().get(Inspection.id == appointment.walkthrough).run()
         if walk is not None and walk.status == "in_progress":
@@ -287,20 +295,23 @@ async def confirm(*, actor: Any, appointment: Appointment, owner_name: str, manu
         "unit": appointment.unit, "appointment": appointment.id, "client_id": str(uuid_) if uuid_ else None,
         "owner_name": owner_name[:100], "manual_handed_over": True, "guarantee_handed_over": True,
         "defect_ids": defect_ids, "remarks": (remarks or "").strip(), "signature_sha256": signed.sha256,
-        "corrects": None, "created_by": getattr(actor, "id", None), "created_at": created_at.isoformat(),
+        "corrects": corrects_id, "created_by": getattr(actor, "id", None), "created_at": created_at.isoformat(),
     }
     record = DeliveryConfirmation(
         unit=appointment.unit, appointment=appointment.id, client_id=uuid_, owner_name=fields["owner_name"],
         manual_handed_over=True, guarantee_handed_over=True, defect_ids=defect_ids, remarks=fields["remarks"],
-        signature_key=key, signature_sha256=signed.sha256, created_by=fields["created_by"], created_at=created_at,
+        signature_key=key, signature_sha256=signed.sha256, corrects=corrects_id, created_by=fields["created_by"],
+        created_at=created_at,
         content_sha256=hashlib.sha256(canonical_content(fields)).hexdigest())
     try:
         async with write_transaction():
-            await _set_status(actor, appointment, "signed", action="confirm")
+            if corrects_id is None:
+                await _set_status(actor, appointment, "signed", action="confirm")
             await record.save().run()
             await audit_record(actor=actor, object_type="unit", object_id=appointment.unit,
                                action="delivery_confirmation", details={"confirmation_id": record.id,
-                                                                         "sha256": record.content_sha256})
+                                                                         "sha256": record.content_sha256,
+                                                                         "corrects": corrects_id})
     except BaseException:
         await asyncio.to_thread(storage.delete, key)
         raise

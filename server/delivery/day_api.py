@@ -102,6 +102,8 @@ class ConfirmationIn(msgspec.Struct):
     """The owner's signature as a PNG data URL from the signature pad."""
     remarks: str = ""
     client_id: Optional[str] = None
+    corrects_id: Optional[int] = None
+    """Set to correct an earlier confirmation: a new signed record; the old one stays as it is."""
 
 
 class ConfirmationOut(msgspec.Struct):
@@ -113,6 +115,7 @@ class ConfirmationOut(msgspec.Struct):
     guarantee_handed_over: bool
     defect_ids: list[int]
     remarks: str
+    corrects_id: Optional[int]
     content_sha256: str
     created_at: str
     intact: Optional[bool] = None
@@ -135,7 +138,8 @@ def confirmation_out(r: DeliveryConfirmation, intact: bool | None = None) -> Con
     fields = day.confirmation_fields(r)
     return ConfirmationOut(id=r.id, unit_id=r.unit, appointment_id=r.appointment, owner_name=r.owner_name,
                            manual_handed_over=r.manual_handed_over, guarantee_handed_over=r.guarantee_handed_over,
-                           defect_ids=fields["defect_ids"], remarks=r.remarks, content_sha256=r.content_sha256,
+                           defect_ids=fields["defect_ids"], remarks=r.remarks, corrects_id=r.corrects,
+                           content_sha256=r.content_sha256,
                            created_at=r.created_at.isoformat(), intact=intact)
 
 
@@ -285,7 +289,7 @@ class AppointmentApi(Controller):
         record, created = await day.confirm(
             actor=user, appointment=appointment, owner_name=data.owner_name,
             manual_handed_over=data.manual_handed_over, guarantee_handed_over=data.guarantee_handed_over,
-            signature=data.signature, remarks=data.remarks, client_id=data.client_id)
+            signature=data.signature, remarks=data.remarks, client_id=data.client_id, corrects_id=data.corrects_id)
         return Response(confirmation_out(record), status_code=201 if created else 200)
 
     @get("/delivery-confirmations/{confirmation_id:int}", guards=[signed_in])

@@ -13,7 +13,7 @@ from server.delivery.tables import DeliveryBatch, DeliveryConfirmation, Delivery
 from server.errors import Conflict, Invalid
 from server.handover.tables import KeyHandover
 from server.i18n import _
-from server.org.pages import Form, done, typed
+from server.org.pages import Form, done, opt_int, typed
 from server.web.guards import allow, current_user, signed_in
 from server.web.templating import render
 
@@ -58,8 +58,9 @@ class DeliveryDayPages(Controller):
                       handover=handover, form=form or {}, errors=errors or {}, message=message, when=_when)
 
     @get("/appointments/{appointment_id:int}", guards=[allow(*access.DAY_STAFF)])
-    async def appointment(self, request: Request, appointment_id: int) -> Response:
-        return await self._appointment_page(request, appointment_id)
+    async def appointment(self, request: Request, appointment_id: int, corrects: str | None = None) -> Response:
+        """`?corrects=<confirmation id>` opens the confirmation form again for a correction (a new record)."""
+        return await self._appointment_page(request, appointment_id, form={"corrects_id": corrects} if corrects else None)
 
     @post("/appointments/{appointment_id:int}/check-in", guards=[allow(*access.DAY_STAFF)])
     async def check_in(self, request: Request, appointment_id: int) -> Response:
@@ -84,7 +85,7 @@ class DeliveryDayPages(Controller):
                 manual_handed_over=data.get("manual_handed_over") == "on",
                 guarantee_handed_over=data.get("guarantee_handed_over") == "on",
                 signature=data.get("signature"), remarks=str(data.get("remarks") or ""),
-                client_id=data.get("client_id") or None)
+                client_id=data.get("client_id") or None, corrects_id=opt_int(data.get("corrects_id")))
         except Invalid as exc:
             return await self._appointment_page(request, appointment_id, form=typed(data),
                                                 errors=exc.field_errors, message=exc.message, status_code=400)
@@ -101,6 +102,7 @@ class DeliveryDayPages(Controller):
         later = await DeliveryConfirmation.select(DeliveryConfirmation.id).where(
             DeliveryConfirmation.corrects == record.id).run()
         return render(request, "delivery/confirmation.html", record=record, unit=await day.unit_row(record.unit),
+                      may_correct=current_user(request).role in access.DAY_STAFF,
                       defects=await _defects(fields["defect_ids"]), intact=await day.confirmation_verify(record),
                       corrected_by=[r["id"] for r in later], when=_when)
 

@@ -145,3 +145,28 @@ async def test_the_delivery_endpoints_are_in_the_openapi_schema_with_their_shape
                  "/api/v1/units/{unit_id}/appointment", "/api/v1/appointments/{appointment_id}/confirmation"):
         assert "requestBody" in paths[path]["post"], path
     assert "/api/v1/delivery-batches/{batch_id}/queue" in paths
+
+
+async def test_a_confirmation_is_corrected_by_a_new_signed_record(personas):
+    setup = await ready_batch(personas)
+    carol = await personas.api("carol")
+    slot = (await _slots(carol, setup["batch"]["id"]))[0]
+    appointment = (await carol.post(f"/api/v1/units/{setup['ready_unit']}/appointment",
+                                    json={"slot_id": slot["id"]})).json()
+    await carol.post(f"/api/v1/appointments/{appointment['id']}/check-in")
+    sign = {"owner_name": "业主一", "manual_handed_over": True, "guarantee_handed_over": True,
+            "signature": signature()}
+    first = (await carol.post(f"/api/v1/appointments/{appointment['id']}/confirmation", json=sign)).json()
+    # Signing again without saying what it corrects is out of order.
+    assert (await carol.post(f"/api/v1/appointments/{appointment['id']}/confirmation",
+                             json=sign)).status_code == 409
+    fixed = await carol.post(f"/api/v1/appointments/{appointment['id']}/confirmation",
+                             json={**sign, "owner_name": "业主1", "corrects_id": first["id"]})
+    assert fixed.status_code == 201 and fixed.json()["corrects_id"] == first["id"]
+    old = (await carol.get(f"/api/v1/delivery-confirmations/{first['id']}")).json()
+    assert old["owner_name"] == "业主一" and old["intact"] is True
+    browser = await personas.browser("carol")
+    page = await browser.get(f"/delivery/confirmations/{first['id']}")
+    assert f'href="/delivery/confirmations/{fixed.json()["id"]}"' in page.text
+    form = await browser.get(f"/delivery/appointments/{appointment['id']}?corrects={first['id']}")
+    assert f'name="corrects_id" value="{first["id"]}"' in form.text
