@@ -19,9 +19,10 @@ import uuid
 from typing import Any
 
 from server.audit.services import audit_record
+from server.audit.transitions import compare_and_set
 from server.db import write_transaction
 from server.delivery.tables import Appointment, DeliveryBatch, DeliveryBatchUnit, DeliveryConfirmation, DeliverySlot
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Invalid
 from server.handover.services import canonical_content
 from server.handover.signatures import BadSignature, signature_from_data_url
 from server.handover.tables import KeyHandover
@@ -172,18 +173,9 @@ async def book(*, actor: Any, unit_id: int, slot_id: Any, client_id: Any = None)
 
 
 async def _set_status(actor: Any, appointment: Appointment, target: str, *, action: str, **changes: Any) -> None:
-    """Compare-and-set: a concurrent change makes this one a 409, never a silent overwrite."""
-    values = {Appointment.status: target, **{getattr(Appointment, k): v for k, v in changes.items()}}
-    updated = await Appointment.update(values).where(
-        (Appointment.id == appointment.id) & (Appointment.status == appointment.status)).returning(
-        Appointment.id).run()
-    if not updated:
-        raise Conflict(_("Someone else changed this appointment just now. Reload to see it."))
-    await audit_record(actor=actor, object_type="appointment", object_id=appointment.id, action=action,
-                       from_state=appointment.status, to_state=target)
-    for key, value in changes.items():
-        setattr(appointment, key, value)
-    appointment.status = target
+    await compare_and_set(appointment, target, actor=actor, object_type="appointment", action=action,
+                          conflict_message=_("Someone else changed this appointment just now. Reload to see it."),
+                          **changes)
 
 
 def _require(appointment: Appointment, *states: str) -> None:

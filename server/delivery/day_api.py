@@ -16,16 +16,9 @@ from server.delivery.tables import Appointment, DeliveryBatch, DeliveryBatchUnit
 from server.errors import Invalid
 from server.i18n import _
 from server.org.access import project_for, unit_for
+from server.org.pages import form_date
 from server.photos.storage import get_storage
 from server.web.guards import allow, current_user, signed_in
-
-
-def _date(value: Optional[str], field: str, errors: dict[str, str]) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        errors[field] = _("Enter a date.")
-        return None
 
 
 class BatchIn(msgspec.Struct):
@@ -154,7 +147,7 @@ class DeliveryBatchApi(Controller):
         user = current_user(request)
         await project_for(user, project_id)
         errors: dict[str, str] = {}
-        starts, ends = _date(data.starts_on, "starts_on", errors), _date(data.ends_on, "ends_on", errors)
+        starts, ends = form_date(data.starts_on, "starts_on", errors), form_date(data.ends_on, "ends_on", errors)
         if errors:
             raise Invalid(_("Please correct the marked fields."), field_errors=errors)
         batch, _count = await batches.batch_create(
@@ -196,7 +189,7 @@ class DeliveryBatchApi(Controller):
         user = current_user(request)
         batch = await access.batch_for(user, batch_id)
         errors: dict[str, str] = {}
-        when = _date(data.day, "day", errors)
+        when = form_date(data.day, "day", errors)
         if errors:
             raise Invalid(_("Please correct the marked fields."), field_errors=errors)
         made = await day.slots_generate(actor=user, batch=batch, day=when, start=data.start, end=data.end,
@@ -225,7 +218,7 @@ class DeliveryBatchApi(Controller):
         (booked, checked_in, walkthrough, signed, done)."""
         await access.batch_for(current_user(request), batch_id)
         errors: dict[str, str] = {}
-        when = _date(on, "on", errors) if on else dt.datetime.now(day.CHINA).date()
+        when = form_date(on, "on", errors) if on else dt.datetime.now(day.CHINA).date()
         if errors:
             raise Invalid(_("Please correct the marked fields."), field_errors=errors)
         rows = await day.queue(batch_id, when)

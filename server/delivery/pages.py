@@ -7,7 +7,6 @@ messages beside the fields and what was typed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
@@ -16,18 +15,10 @@ from server.delivery.tables import DeliveryBatch
 from server.errors import Invalid
 from server.i18n import _
 from server.org import access as org_access
-from server.org.pages import Form, done, opt_int, typed
+from server.org.pages import Form, done, form_date, opt_int, typed
 from server.org.tables import Building, Project
 from server.web.guards import allow, current_user
 from server.web.templating import render
-
-
-def _date(value: Any, field: str, errors: dict[str, str]) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        errors[field] = _("Enter a date.")
-        return None
 
 
 async def _choices() -> dict:
@@ -61,7 +52,7 @@ class DeliveryPages(Controller):
         if building_id is not None:
             building = await Building.objects().get(Building.id == building_id).run()
             project_id = building.project if building else project_id
-        starts, ends = _date(data.get("starts_on"), "starts_on", errors), _date(data.get("ends_on"), "ends_on", errors)
+        starts, ends = form_date(data.get("starts_on"), "starts_on", errors), form_date(data.get("ends_on"), "ends_on", errors)
         if project_id is None:
             errors["project_id"] = _("Choose a project.")
         try:
@@ -117,7 +108,7 @@ class DeliveryPages(Controller):
         user = current_user(request)
         batch = await access.batch_for(user, batch_id)
         errors: dict[str, str] = {}
-        when = _date(data.get("day"), "day", errors)
+        when = form_date(data.get("day"), "day", errors)
         try:
             if errors:
                 raise Invalid(_("Please correct the marked fields."), field_errors=errors)

@@ -18,19 +18,10 @@ from server.inspections import access, plans, services
 from server.inspections.pages_common import buildings_of, inspector_choices, project_choices
 from server.inspections.tables import Inspection, InspectionPlan
 from server.org import access as org_access
-from server.org.pages import Form, done, opt_int, page_of, paged_rows, typed
+from server.org.pages import Form, done, form_date, opt_int, page_of, paged_rows, typed
 from server.org.tables import Unit
 from server.web.guards import allow
 from server.web.templating import render
-
-
-def _date(value: Any, field: str, errors: dict[str, str]) -> dt.date | None:
-    """A date input's value (YYYY-MM-DD), or a message beside the field."""
-    try:
-        return dt.date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        errors[field] = _("Enter a date.")
-        return None
 
 
 def _int(value: Any, field: str, errors: dict[str, str], message: str) -> int | None:
@@ -91,8 +82,8 @@ class PlanPages(Controller):
         try:
             errors: dict[str, str] = {}
             project_id = _int(data.get("project_id"), "project_id", errors, _("Choose a project."))
-            starts_on = _date(data.get("starts_on"), "starts_on", errors)
-            ends_on = _date(data.get("ends_on"), "ends_on", errors)
+            starts_on = form_date(data.get("starts_on"), "starts_on", errors)
+            ends_on = form_date(data.get("ends_on"), "ends_on", errors)
             if errors:
                 raise _refuse(errors)
             await org_access.project_for(user, project_id)
@@ -129,7 +120,7 @@ class PlanPages(Controller):
             building_id = _int(data.get("building_id"), "building_id", errors, _("Choose a building."))
             floor_from = _int(data.get("floor_from"), "floor_from", errors, _("Enter a floor number."))
             floor_to = _int(data.get("floor_to"), "floor_to", errors, _("Enter a floor number."))
-            day = _date(data.get("scheduled_for"), "scheduled_for", errors)
+            day = form_date(data.get("scheduled_for"), "scheduled_for", errors)
             inspector_id = opt_int(data.get("inspector_id"))
             if floor_from is not None and floor_to is not None and floor_to < floor_from:
                 errors["floor_to"] = _("The last floor must not be below the first.")

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from server.audit.services import audit_record
+from server.audit.transitions import compare_and_set
 from server.db import write_transaction
 from server.errors import Conflict, Invalid, NotFound
 from server.i18n import _
@@ -53,18 +54,8 @@ async def _set_unit_status(actor: Any, unit_id: int, status: str) -> None:
 
 async def _transition(actor: Any, inspection: Inspection, action: str, **changes: Any) -> Inspection:
     target = next_state(INSPECTION_TRANSITIONS, action, inspection.status)
-    # Compare-and-set on the status: a concurrent transition makes this one a 409.
-    values = {Inspection.status: target, **{getattr(Inspection, k): v for k, v in changes.items()}}
-    updated = await Inspection.update(values).where(
-        (Inspection.id == inspection.id) & (Inspection.status == inspection.status)
-    ).returning(Inspection.id).run()
-    if not updated:
-        raise _conflict()
-    await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action=action,
-                       from_state=inspection.status, to_state=target)
-    for key, value in changes.items():
-        setattr(inspection, key, value)
-    inspection.status = target
+    await compare_and_set(inspection, target, actor=actor, object_type="inspection", action=action,
+                          conflict_message=_conflict().message, **changes)
     return inspection
 
 

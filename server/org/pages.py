@@ -8,6 +8,7 @@ with ?limit=&offset= and answer just their list block to htmx.
 """
 from __future__ import annotations
 
+import datetime as dt
 from itertools import groupby
 from typing import Annotated, Any
 
@@ -65,6 +66,15 @@ def opt_int(value: Any) -> int | None:
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
+        return None
+
+
+def form_date(value: Any, field: str, errors: dict[str, str]) -> dt.date | None:
+    """A date input's value (YYYY-MM-DD), or a message beside the field in `errors`."""
+    try:
+        return dt.date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        errors[field] = _("Enter a date.")
         return None
 
 

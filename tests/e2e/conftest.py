@@ -146,6 +146,18 @@ async def sign_in(context, username: str, password: str):
     return page
 
 
+async def draw_signature(page, canvas_selector: str) -> None:
+    """Sign a signature pad with the mouse: a zigzag, as a finger would."""
+    canvas = page.locator(canvas_selector)
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    await page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    for step in range(1, 12):
+        await page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] / 2 + (-1) ** step * 25)
+    await page.mouse.up()
+
+
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # from npm (package-lock.json), scripts/vendor.sh
 
 

@@ -4,6 +4,7 @@ check them in, walk the unit with them and record a defect with the
 inspection's capture page, the owner signs the confirmation on the staff
 phone, and the keys go to the owner with a signed handover."""
 import asyncio
+import re
 from urllib.parse import urlsplit
 
 from server.delivery import owner_codes
@@ -11,20 +12,9 @@ from server.delivery.tables import Appointment, DeliveryConfirmation
 from server.handover.tables import KeyHandover
 from server.inspections.tables import Defect
 from tests.delivery.support import PHONES, ready_batch
-from tests.e2e.conftest import PHONE, assert_accessible, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, draw_signature, sign_in
 from tests.photos.images import plain_jpeg
 from tests.support import PASSWORD
-
-
-async def _sign(page, canvas_selector):
-    canvas = page.locator(canvas_selector)
-    await canvas.scroll_into_view_if_needed()
-    box = await canvas.bounding_box()
-    await page.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
-    await page.mouse.down()
-    for step in range(1, 12):
-        await page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] / 2 + (-1) ** step * 25)
-    await page.mouse.up()
 
 
 async def _until(check, timeout=20.0):
@@ -94,6 +84,8 @@ async def test_delivery_day_on_phones(personas, phone, chromium, live_server, sc
     async def recorded():
         return await Defect.count().where(Defect.inspection == walkthrough).run() == 1
     await _until(recorded)
+    # Once the outbox has sent it, the capture page goes on to the walkthrough's own page.
+    await carol.wait_for_url(re.compile(rf"/inspections/{walkthrough}(\?|#|$)"), timeout=15000)
 
     # ---- the owner signs the delivery confirmation on the staff phone
     await carol.goto(f"/delivery/appointments/{appointment.id}")
@@ -101,7 +93,7 @@ async def test_delivery_day_on_phones(personas, phone, chromium, live_server, sc
     await carol.locator("label[for=f-manual_handed_over]").click()
     await carol.locator("label[for=f-guarantee_handed_over]").click()
     await carol.fill("#f-owner_name", "业主1")
-    await _sign(carol, "canvas[data-signature='f-signature']")
+    await draw_signature(carol, "canvas[data-signature='f-signature']")
     await screens.shot(carol, "confirmation-form")
     await assert_accessible(carol, "appointment")
     await carol.click("#confirm-form button[type=submit]")
@@ -117,8 +109,8 @@ async def test_delivery_day_on_phones(personas, phone, chromium, live_server, sc
         await carol.click(f"a[href='/handover/units/{unit_id}']")
     assert await carol.locator("input[name=to][value=owner]").is_checked()
     await carol.locator("[data-stepper] [data-step='1']").first.click()
-    await _sign(carol, "canvas[data-signature='f-signature-giver']")
-    await _sign(carol, "canvas[data-signature='f-signature-receiver']")
+    await draw_signature(carol, "canvas[data-signature='f-signature-giver']")
+    await draw_signature(carol, "canvas[data-signature='f-signature-receiver']")
     await carol.fill("#f-giver_name", "王客服")
     await carol.fill("#f-receiver_name", "业主1")
     await carol.click("#handover-form button[type=submit]")

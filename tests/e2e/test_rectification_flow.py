@@ -7,7 +7,7 @@ import datetime as dt
 
 from server.inspections.tables import Defect, Inspection
 from server.org.tables import Unit
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, draw_signature, sign_in
 from tests.inspections.support import WebhookReceiver
 from tests.photos.images import plain_jpeg
 from tests.photos.support import run_worker
@@ -150,14 +150,7 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
     await carol.locator("[data-stepper] [data-step='1']").first.click()
     await carol.locator("[data-stepper] [data-step='1']").first.click()
     for side in ("giver", "receiver"):
-        canvas = carol.locator(f"canvas[data-signature='f-signature-{side}']")
-        await canvas.scroll_into_view_if_needed()
-        box = await canvas.bounding_box()
-        await carol.mouse.move(box["x"] + 20, box["y"] + box["height"] / 2)
-        await carol.mouse.down()
-        for step in range(1, 12):
-            await carol.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] / 2 + (-1) ** step * 25)
-        await carol.mouse.up()
+        await draw_signature(carol, f"canvas[data-signature='f-signature-{side}']")
     await carol.fill("#f-giver_name", "陈工")
     await carol.fill("#f-receiver_name", "王客服")
     await carol.click("#handover-form button[type=submit]")
