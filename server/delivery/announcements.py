@@ -21,6 +21,7 @@ from jinja2_fragments import render_block
 
 from server.accounts import roles
 from server.audit.services import audit_record
+from server.audit.transitions import compare_and_set
 from server.db import write_transaction
 from server.delivery.tables import Announcement, DeliveryBatch, DeliveryBatchUnit
 from server.errors import Conflict, Invalid, NotFound
@@ -163,19 +164,9 @@ async def announcement_edit(*, actor: Any, announcement: Announcement, title: st
 
 async def _transition(actor: Any, announcement: Announcement, action: str, **changes: Any) -> Announcement:
     target = next_state(TRANSITIONS, action, announcement.status)
-    values = {Announcement.status: target, **{getattr(Announcement, k): v for k, v in changes.items()}}
     async with write_transaction():
-        # Compare-and-set on the status: a concurrent transition makes this one a 409.
-        updated = await Announcement.update(values).where(
-            (Announcement.id == announcement.id) & (Announcement.status == announcement.status)
-        ).returning(Announcement.id).run()
-        if not updated:
-            raise Conflict(_("This cannot be done in the record's current state."))
-        await audit_record(actor=actor, object_type="announcement", object_id=announcement.id, action=action,
-                           from_state=announcement.status, to_state=target)
-    for key, value in changes.items():
-        setattr(announcement, key, value)
-    announcement.status = target
+        await compare_and_set(announcement, target, actor=actor, object_type="announcement", action=action,
+                              conflict_message=_("This cannot be done in the record's current state."), **changes)
     return announcement
 
 
