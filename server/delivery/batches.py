@@ -32,7 +32,8 @@ PREPARATION_DAYS = 60  # the delivery_preparation template's last step (server/p
 async def batch_create(*, actor: Any, project_id: int, name: str, starts_on: dt.date | None,
                        ends_on: dt.date | None, place: str = "", what_to_bring: str = "",
                        building_id: int | None = None) -> tuple[DeliveryBatch, int]:
-    """A batch of a building's (or the whole project's) units not yet in another batch; (batch, units added)."""
+    """A batch of a building's (or the whole project's) units not yet in another batch, its preparation
+    procedure and its owners' accounts; (batch, units added)."""
     if not await Project.exists().where(Project.id == project_id).run():
         raise NotFound(_("The page or record was not found."))
     errors: dict[str, str] = {}
@@ -65,6 +66,9 @@ async def batch_create(*, actor: Any, project_id: int, name: str, starts_on: dt.
         await audit_record(actor=actor, object_type="delivery_batch", object_id=batch.id, action="create",
                            details={"units": len(unit_ids), "building_id": building_id})
     await _start_preparation(actor, batch)
+    # Owner accounts come with the batch (from the contracts there are now);
+    # "make owner accounts" on the batch page picks up contracts added later.
+    await owners_setup(actor=actor, batch_id=batch.id)
     return batch, len(unit_ids)
 
 

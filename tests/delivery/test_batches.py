@@ -81,3 +81,25 @@ async def test_a_batch_starts_its_delivery_preparation_procedure(personas):
     assert got["steps"][-1]["due_date"] == (today + dt.timedelta(days=60)).isoformat()
     page = await (await personas.browser("carol")).get(f"/delivery/batches/{setup['batch']['id']}")
     assert f'href="/procedures/{procedure_id}"' in page.text
+
+
+async def test_setting_up_a_batch_makes_its_owner_accounts(personas):
+    from server.org.services import building_create, units_bulk_create
+    from server.org.tables import Unit
+
+    setup = await ready_batch(personas, slots=False)
+    building = await building_create(actor=None, project_id=setup["project_id"], name="2号楼")
+    await units_bulk_create(actor=None, building_id=building.id, floor_from=1, floor_to=1, units_per_floor=2)
+    units = [u["id"] for u in await Unit.select(Unit.id).where(Unit.building == building.id).run()]
+    carol = await personas.api("carol")
+    for unit_id, phone in zip(units, ("13900000001", "")):
+        await carol.post(f"/api/v1/units/{unit_id}/contracts", json={
+            "contract_area": "70", "unit_price": "20000", "buyer_name": "二号楼业主", "buyer_phone": phone})
+    r = await carol.post(f"/api/v1/projects/{setup['project_id']}/delivery-batches", json={
+        "name": "2号楼", "starts_on": "2027-01-10", "ends_on": "2027-01-11", "building_id": building.id})
+    assert r.status_code == 201, r.text
+    owner = await User.objects().get(User.username == "13900000001").run()
+    assert owner.role == "owner"
+    assert [o["unit"] for o in await UnitOwner.select(UnitOwner.unit).where(UnitOwner.user == owner.id).run()] \
+        == [units[0]]
+    assert not await UnitOwner.exists().where(UnitOwner.unit == units[1]).run()  # no mobile in its contract
