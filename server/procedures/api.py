@@ -8,17 +8,23 @@ documents are missing).
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Optional
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, AsyncIterator, Optional
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.response import Stream
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from server.errors import Invalid
 from server.i18n import _
 from server.pagination import Page
 from server.photos.errors import TooLarge
-from server.photos.storage import Storage, get_storage
+from server.photos.storage import Storage, get_storage, scratch_dir
 from server.photos.upload import receive_upload
 from server.procedures import access, documents, selectors, services
 from server.procedures.schemas import (
@@ -41,8 +47,32 @@ async def step_answer(user, step_id: int) -> StepOut:
     return next(s for s in procedure_out(detail).steps if s.id == step_id)
 
 
+async def _from_parsed_form(form: Any, user, step_id: int):
+    """A plain (no-JS) form post: Litestar's CSRF middleware has already read the body to find
+    `_csrf_token`, so the stream is gone; copy its spooled file to scratch space, with the same limit."""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise Invalid(_("Choose a file to upload."), field_errors={"file": _("Choose a file to upload.")})
+    fd, name = tempfile.mkstemp(dir=scratch_dir(), prefix="upload-", suffix=".part")
+    path, size = Path(name), 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := await upload.read(CHUNK_BYTES):
+                size += len(chunk)
+                if size > documents.max_bytes():
+                    raise documents.too_large()
+                out.write(chunk)
+        return await services.step_document_add(actor=user, step_id=step_id, name=form.get("name"), path=path,
+                                                size=size, filename=upload.filename or "")
+    finally:
+        path.unlink(missing_ok=True)
+
+
 async def receive_document(request: Request, user, step_id: int):
     """Stream a multipart upload (`file`, optional `name`) into the step's documents."""
+    parsed = ScopeState.from_scope(request.scope).form
+    if parsed is not Empty:
+        return await _from_parsed_form(await request.form(), user, step_id)
     declared = request.headers.get("content-length") or "0"
     if declared.isdigit() and int(declared) > documents.max_bytes() + 1024 * 1024:
         raise documents.too_large()  # refused before reading megabytes

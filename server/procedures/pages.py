@@ -22,7 +22,7 @@ from server.procedures import access, selectors, services
 from server.procedures.api import download, receive_document
 from server.procedures.labels import PROCEDURE_STATUS, STEP_STATUS, SUBJECT_KINDS
 from server.web.guards import allow, current_user
-from server.web.templating import render
+from server.web.templating import is_htmx, render
 
 CHOICES_LIMIT = 500
 
@@ -33,14 +33,23 @@ def _context(**extra: Any) -> dict:
 
 
 async def _procedure_page(request: Request, procedure, *, errors: dict[int, str] | None = None,
-                          form: dict | None = None, status_code: int = 200) -> Response:
+                          form: dict | None = None, notices: dict[int, str] | None = None,
+                          status_code: int = 200) -> Response:
+    """The page, or for htmx its `procedure` block (the head and the steps)."""
     user = current_user(request)
     detail = await selectors.procedure_detail(procedure)
     actions = {s["id"]: access.actions_for(user, s) for s in detail["steps"]}
-    return render(request, "procedures/procedure.html", block="steps" if status_code != 200 else None,
-                  status_code=status_code,
+    return render(request, "procedures/procedure.html", block="procedure", status_code=status_code,
                   **_context(detail=detail, actions=actions, errors=errors or {}, form=form or {},
-                             today=services.today()))
+                             notices=notices or {}, today=services.today()))
+
+
+async def _done(request: Request, procedure, step, message: str) -> Response:
+    """After an action: htmx gets the updated steps with the message at the step (a redirect to
+    the same page would only move to the #anchor, not reload); a plain form is redirected (303)."""
+    if is_htmx(request):
+        return await _procedure_page(request, procedure, notices={step.id: message})
+    return done(request, f"/procedures/{procedure.id}#step-{step.id}", message)
 
 
 def _typed(data: dict) -> dict:
@@ -123,7 +132,7 @@ class ProcedurePages(Controller):
             detail_errors = "; ".join(v for k, v in exc.field_errors.items() if k != "documents")
             return await _procedure_page(request, procedure, errors={step.id: detail_errors or exc.message},
                                          form={step.id: form}, status_code=400)
-        return done(request, f"/procedures/{procedure.id}#step-{step.id}", message)
+        return await _done(request, procedure, step, message)
 
     @post("/steps/{step_id:int}/complete")
     async def complete(self, request: Request, step_id: int, data: Form) -> Response:
@@ -157,7 +166,7 @@ class ProcedurePages(Controller):
             if exc.status_code != 400:
                 raise  # 413 / 415: the shared error answer says it
             return await _procedure_page(request, procedure, errors={step.id: exc.message}, status_code=400)
-        return done(request, f"/procedures/{procedure.id}#step-{step.id}", _("Document uploaded."))
+        return await _done(request, procedure, step, _("Document uploaded."))
 
     @get("/documents/{document_id:int}")
     async def document(self, request: Request, document_id: int) -> Response:
