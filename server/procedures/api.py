@@ -28,7 +28,8 @@ from server.photos.storage import Storage, get_storage, scratch_dir
 from server.photos.upload import receive_upload
 from server.procedures import access, documents, selectors, services
 from server.procedures.schemas import (
-    DocumentOut, DueDateIn, NoteIn, ProcedureListOut, ProcedureOut, ReasonIn, StartIn, StepOut, TemplateListOut,
+    DocumentOut, DueDateIn, NoteIn, ProcedureListOut, ProcedureOut, ReasonIn, ResponsibleIn, StartIn, StepOut,
+    TemplateListOut,
     document_out, procedure_out, summary_out, template_out,
 )
 from server.web.guards import allow, current_user
@@ -210,4 +211,13 @@ class ProceduresApi(Controller):
         user = current_user(request)
         await access.step_for_user(user, step_id)
         await services.step_due_date_set(actor=user, step_id=step_id, due_date=data.due_date)
+        return await step_answer(user, step_id)
+
+    @post("/procedure-steps/{step_id:int}/responsible", guards=[allow(*access.START_ROLES)], status_code=200)
+    async def responsible(self, request: Request, step_id: int, data: ResponsibleIn) -> StepOut:
+        """Name the party that carries a step (CS center): then only users of the step's role and that party
+        (or the CS center) may work on it. Audited with the old and new party."""
+        user = current_user(request)
+        await access.step_for_user(user, step_id)
+        await services.step_responsible_set(actor=user, step_id=step_id, party_id=data.party_id)
         return await step_answer(user, step_id)

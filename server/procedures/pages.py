@@ -17,7 +17,7 @@ from server.errors import Invalid
 from server.i18n import _
 from server.inspections.rectification_pages import local_time
 from server.org.pages import Form, done, opt_int, page_of
-from server.org.tables import Project
+from server.org.tables import Party, Project
 from server.procedures import access, selectors, services
 from server.procedures.api import download, receive_document
 from server.procedures.labels import PROCEDURE_STATUS, STEP_STATUS, SUBJECT_KINDS
@@ -39,9 +39,11 @@ async def _procedure_page(request: Request, procedure, *, errors: dict[int, str]
     user = current_user(request)
     detail = await selectors.procedure_detail(procedure)
     actions = {s["id"]: access.actions_for(user, s) for s in detail["steps"]}
+    parties = await Party.select(Party.id, Party.name).order_by(Party.name).limit(CHOICES_LIMIT).run() \
+        if access.may_coordinate(user) else []
     return render(request, "procedures/procedure.html", block="procedure", status_code=status_code,
                   **_context(detail=detail, actions=actions, errors=errors or {}, form=form or {},
-                             notices=notices or {}, today=services.today()))
+                             notices=notices or {}, parties=parties, today=services.today()))
 
 
 async def _done(request: Request, procedure, step, message: str) -> Response:
@@ -125,6 +127,10 @@ class ProcedurePages(Controller):
             elif action == "reopen":
                 await services.step_reopen(actor=user, step_id=step_id, reason=form.get("reason"))
                 message = _("Step reopened.")
+            elif action == "responsible":
+                await services.step_responsible_set(actor=user, step_id=step_id,
+                                                    party_id=opt_int(form.get("party_id")))
+                message = _("Responsible party changed.")
             else:
                 await services.step_due_date_set(actor=user, step_id=step_id, due_date=form.get("due_date", ""))
                 message = _("Due date changed.")
@@ -153,6 +159,10 @@ class ProcedurePages(Controller):
     @post("/steps/{step_id:int}/due-date", guards=[allow(*access.START_ROLES)])
     async def due_date(self, request: Request, step_id: int, data: Form) -> Response:
         return await self._act(request, step_id, data, "due_date")
+
+    @post("/steps/{step_id:int}/responsible", guards=[allow(*access.START_ROLES)])
+    async def responsible(self, request: Request, step_id: int, data: Form) -> Response:
+        return await self._act(request, step_id, data, "responsible")
 
     @post("/steps/{step_id:int}/documents")
     async def upload(self, request: Request, step_id: int) -> Response:

@@ -50,6 +50,11 @@ class DueDateIn(msgspec.Struct):
     due_date: dt.date
 
 
+class ResponsibleIn(msgspec.Struct):
+    party_id: Optional[int]
+    """The party that carries the step; null: any user of the step's role."""
+
+
 class DocumentOut(msgspec.Struct):
     id: int
     step_id: int

@@ -21,7 +21,7 @@ from server.audit.services import audit_record
 from server.db import write_transaction
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.i18n import _
-from server.org.tables import Project
+from server.org.tables import Party, Project
 from server.procedures import access, documents
 from server.procedures.seed import TEMPLATES
 from server.procedures.tables import (
@@ -337,5 +337,26 @@ async def step_due_date_set(*, actor: Any, step_id: int, due_date: Any) -> Proce
         step.due_date = due_date
         await audit_record(actor=actor, object_type="procedure_step", object_id=step.id, action="change_due_date",
                            from_state=before.isoformat() if before else None, to_state=due_date.isoformat(),
+                           details={"procedure_id": step.procedure})
+    return step
+
+
+async def step_responsible_set(*, actor: Any, step_id: int, party_id: int | None) -> ProcedureStep:
+    """Name the party that carries the step (the winning property company, a department): from then on
+    only users of the step's role *and* that party (or the CS center) may work on it. None clears it."""
+    async with write_transaction():
+        step = await _locked_step(step_id)
+        if not access.may_coordinate(actor):
+            raise Forbidden(_("Only the CS center can change who is responsible."))
+        if step.status == StepStatus.DONE:
+            raise Conflict(_("The step is done: who was responsible no longer changes."))
+        if party_id is not None and not await Party.exists().where(Party.id == party_id).run():
+            raise Invalid(_("Please correct the marked fields."), field_errors={"party_id": _("Choose a party.")})
+        before = step.responsible_party
+        await ProcedureStep.update({ProcedureStep.responsible_party: party_id}).where(
+            ProcedureStep.id == step.id).run()
+        step.responsible_party = party_id
+        await audit_record(actor=actor, object_type="procedure_step", object_id=step.id, action="change_responsible",
+                           from_state=str(before) if before else None, to_state=str(party_id) if party_id else None,
                            details={"procedure_id": step.procedure})
     return step

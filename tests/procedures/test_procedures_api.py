@@ -276,3 +276,27 @@ async def test_every_endpoint_is_in_the_openapi_schema(client):
         assert path in paths, path
     started_op = paths["/api/v1/procedures"]["post"]
     assert "requestBody" in started_op and "201" in started_op["responses"]
+
+
+async def test_a_named_party_narrows_who_of_the_role_may_work_on_the_step(personas):
+    from server.accounts.tables import User
+    from server.org.services import party_create
+
+    procedure = await started(personas, template_code="pm_tender", subject_kind="project")
+    winner = await party_create(actor=None, name="万家物业", kind="property_company")
+    loser = await party_create(actor=None, name="别家物业", kind="property_company")
+    wanjia = await department_user(personas, "wanjia", "property")
+    other = await department_user(personas, "bieja", "property")
+    await User.update({User.party: winner.id}).where(User.username == "wanjia").run()
+    await User.update({User.party: loser.id}).where(User.username == "bieja").run()
+    eleventh = step(procedure, 11)["id"]  # 物业公司 files its prices
+    carol = await personas.api("carol")
+    assert (await wanjia.post(f"/api/v1/procedure-steps/{eleventh}/responsible",
+                              json={"party_id": winner.id})).status_code == 403
+    r = await carol.post(f"/api/v1/procedure-steps/{eleventh}/responsible", json={"party_id": winner.id})
+    assert r.status_code == 200 and r.json()["responsible_party_name"] == "万家物业"
+    assert (await upload(other, eleventh)).status_code == 403
+    assert (await upload(wanjia, eleventh)).status_code == 201
+    assert (await wanjia.post(f"/api/v1/procedure-steps/{eleventh}/complete", json={})).status_code == 200
+    entry = await AuditEntry.objects().where(AuditEntry.action == "change_responsible").first().run()
+    assert entry.from_state is None and entry.to_state == str(winner.id)
