@@ -1,13 +1,13 @@
 """Recording a defect from the phone (the capture form).
 
 The form is part of the unit page (a full-screen sheet the camera button
-opens) and also a page of its own. static/js/capture.js sends it as a
-streamed multipart upload with the `X-CSRFToken` header (never the form
-field: that would make the CSRF middleware read the whole upload into
-memory) and `HX-Request: true`, shows the upload's progress, and on a 400
-puts each message beside its field while keeping what was typed and the
-chosen photos. `client_id`, made when the form opens, makes a double tap or
-a retry answer the defect already recorded instead of a second one.
+opens) and also a page of its own. static/js/capture.js puts each defect in
+the offline outbox, which sends it to the JSON API (server/inspections/api.py;
+static/js/outbox.js) with the `X-CSRFToken` header, never the form field
+(that would make the CSRF middleware read the whole upload into memory).
+The POST here takes the same multipart form and re-renders it with its
+messages on a 400. `client_id`, made when the form opens, makes a double tap
+or a retry answer the defect already recorded instead of a second one.
 """
 from __future__ import annotations
 
