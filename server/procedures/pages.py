@@ -50,7 +50,8 @@ async def _done(request: Request, procedure, step, message: str) -> Response:
     """After an action: htmx gets the updated steps with the message at the step (a redirect to
     the same page would only move to the #anchor, not reload); a plain form is redirected (303)."""
     if is_htmx(request):
-        return await _procedure_page(request, procedure, notices={step.id: message})
+        fresh = await access.procedure_for_user(current_user(request), procedure.id)  # its status may have moved
+        return await _procedure_page(request, fresh, notices={step.id: message})
     return done(request, f"/procedures/{procedure.id}#step-{step.id}", message)
 
 
