@@ -145,6 +145,15 @@ def write_transaction() -> Any:
     return db.transaction()
 
 
+async def lock_row(table: Any, row_id: Any) -> None:
+    """Inside a write transaction: hold this row until commit, so a check-then-write
+    (a slot's remaining capacity, say) cannot interleave with another one.
+    PostgreSQL needs SELECT ... FOR UPDATE; SQLite's BEGIN IMMEDIATE already
+    lets one writer in at a time (and has no row locks)."""
+    if not isinstance(engine(), SQLiteEngine):
+        await table.select(table.id).where(table.id == row_id).lock_rows().run()
+
+
 def read_transaction() -> Any:
     """One connection for a request's reads (Piccolo's SQLite engine otherwise
     opens a new connection for every query)."""

@@ -20,7 +20,7 @@ from typing import Any
 
 from server.audit.services import audit_record
 from server.audit.transitions import compare_and_set
-from server.db import write_transaction
+from server.db import lock_row, write_transaction
 from server.delivery.tables import Appointment, DeliveryBatch, DeliveryBatchUnit, DeliveryConfirmation, DeliverySlot
 from server.errors import Conflict, Invalid
 from server.handover.services import canonical_content
@@ -153,6 +153,9 @@ async def book(*, actor: Any, unit_id: int, slot_id: Any, client_id: Any = None)
     if slot.starts_at <= now():
         raise _invalid({"slot_id": _("This time has passed. Choose a later one.")})
     async with write_transaction():
+        # Two phones booking at once: the unit, then the slot, one booking at a time.
+        await lock_row(DeliveryBatchUnit, link.id)
+        await lock_row(DeliverySlot, slot.id)
         current = await appointment_of_unit(unit_id)
         if current is not None and current.status != "booked":
             raise Conflict(_("This unit has already checked in: its appointment can no longer be moved."))

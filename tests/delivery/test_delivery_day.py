@@ -170,3 +170,16 @@ async def test_a_confirmation_is_corrected_by_a_new_signed_record(personas):
     assert f'href="/delivery/confirmations/{fixed.json()["id"]}"' in page.text
     form = await browser.get(f"/delivery/appointments/{appointment['id']}?corrects={first['id']}")
     assert f'name="corrects_id" value="{first["id"]}"' in form.text
+
+
+async def test_owners_racing_for_the_last_place_never_overbook_it(personas):
+    import asyncio
+
+    setup = await ready_batch(personas, capacity=1)
+    owners = [await owner_api(personas, phone) for phone in PHONES[:3]]
+    slot = (await _slots(owners[0], setup["batch"]["id"]))[0]
+    answers = await asyncio.gather(*[
+        client.post(f"/api/v1/units/{unit_id}/appointment", json={"slot_id": slot["id"]})
+        for client, unit_id in zip(owners, setup["units"][:3])])
+    assert sorted(a.status_code for a in answers) == [201, 409, 409]
+    assert await Appointment.count().where(Appointment.slot == slot["id"]).run() == 1
