@@ -197,6 +197,7 @@ async def check_in(*, actor: Any, appointment: Appointment) -> int:
     """The owner has arrived: next number in the day's queue for the batch."""
     _require(appointment, "booked")
     async with write_transaction():
+        await lock_row(DeliveryBatch, appointment.batch)  # two desks checking in at once get two numbers
         slot = await DeliverySlot.objects().get(DeliverySlot.id == appointment.slot).run()
         day = slot.starts_at.astimezone(CHINA).date()
         start = dt.datetime.combine(day, dt.time(0), CHINA)
