@@ -15,10 +15,10 @@ from server.delivery.tables import DeliveryBatch
 from server.errors import Invalid
 from server.i18n import _
 from server.org import access as org_access
-from server.org.pages import Form, done, form_date, opt_int, typed
+from server.org.pages import Form, done, form_date, opt_int, page_of, paged_rows, typed
 from server.org.tables import Building, Project
 from server.web.guards import allow, current_user
-from server.web.templating import render
+from server.web.templating import is_htmx, render
 
 
 async def _choices() -> dict:
@@ -33,12 +33,13 @@ class DeliveryPages(Controller):
     path = "/delivery"
 
     @get("/", guards=[allow(*access.READERS)])
-    async def batch_list(self, request: Request) -> Response:
-        rows = await DeliveryBatch.select(
+    async def batch_list(self, request: Request, limit: str | None = None, offset: str | None = None) -> Response:
+        query = DeliveryBatch.select(
             DeliveryBatch.all_columns(), DeliveryBatch.project.name.as_alias("project_name")).order_by(
-            DeliveryBatch.starts_on, ascending=False).limit(200).run()
-        return render(request, "delivery/batch_list.html", batches=rows,
-                      may_organise=current_user(request).role in access.ORGANISERS)
+            DeliveryBatch.starts_on, ascending=False).order_by(DeliveryBatch.id, ascending=False)
+        listed = await paged_rows(query, DeliveryBatch.count(), page_of(limit, offset))
+        return render(request, "delivery/batch_list.html", block="list" if is_htmx(request) else None,
+                      batches=listed, may_organise=current_user(request).role in access.ORGANISERS)
 
     @get("/batches/new", guards=[allow(*access.ORGANISERS)])
     async def batch_new(self, request: Request, project: str | None = None) -> Response:
@@ -69,12 +70,17 @@ class DeliveryPages(Controller):
         return done(request, f"/delivery/batches/{batch.id}", _("Delivery batch created with %(n)s units.", n=count))
 
     @get("/batches/{batch_id:int}", guards=[allow(*access.READERS)])
-    async def batch_detail(self, request: Request, batch_id: int, show: str | None = None) -> Response:
+    async def batch_detail(self, request: Request, batch_id: int, show: str | None = None,
+                           limit: str | None = None, offset: str | None = None) -> Response:
         user = current_user(request)
         batch = await access.batch_for(user, batch_id)
-        units = await batches.batch_units(batch_id)
+        units = await batches.batch_units(batch_id)  # all of them: the counts need every unit's readiness
         shown = [u for u in units if not u["ready"]] if show == "not_ready" else units
-        return render(request, "delivery/batch_detail.html", batch=batch, units=shown, show=show or "",
+        page = page_of(limit, offset)
+        listed = {"rows": shown[page.offset:page.offset + page.limit], "total": len(shown), "limit": page.limit,
+                  "offset": page.offset}
+        return render(request, "delivery/batch_detail.html", block="readiness" if is_htmx(request) else None,
+                      batch=batch, units=listed, show=show or "",
                       total=len(units), ready=sum(u["ready"] for u in units),
                       project=await Project.objects().get(Project.id == batch.project).run(),
                       procedure=await batches.preparation_of(batch_id), slots=await day.slots_of(batch_id),

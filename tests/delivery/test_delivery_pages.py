@@ -78,3 +78,23 @@ async def test_the_check_in_list_shows_the_day_in_order(personas):
     assert r.status_code == 303
     page = await browser.get(f"/delivery/appointments/{appointment.id}")
     assert "开始陪同验房" in page.text or "walkthrough" in page.text
+
+
+async def test_the_batch_page_pages_its_units(personas):
+    setup = await ready_batch(personas, slots=False)
+    carol = await personas.browser("carol")
+    first = await carol.get(f"/delivery/batches/{setup['batch']['id']}?limit=3")
+    assert first.text.count('class="weui-cell readiness"') == 3 and 'rel="next"' in first.text
+    rest = await carol.get(f"/delivery/batches/{setup['batch']['id']}?limit=3&offset=3",
+                           headers={"HX-Request": "true"})
+    assert rest.text.count('class="weui-cell readiness"') == 1 and "<html" not in rest.text
+    not_ready = await carol.get(f"/delivery/batches/{setup['batch']['id']}?show=not_ready")
+    assert not_ready.text.count('class="weui-cell readiness"') == 3
+
+
+async def test_the_batch_list_links_each_batch(personas):
+    setup = await ready_batch(personas, slots=False)
+    page = await (await personas.browser("paul")).get("/delivery")
+    assert page.status_code == 200 and f'href="/delivery/batches/{setup["batch"]["id"]}"' in page.text
+    assert 'href="/delivery/batches/new"' not in page.text  # only organisers set batches up
+    assert (await (await personas.browser("bob")).get("/delivery")).status_code == 403
