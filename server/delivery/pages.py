@@ -109,6 +109,19 @@ class DeliveryPages(Controller):
                       project=await Project.objects().get(Project.id == batch.project).run(),
                       notices=await owner_codes.notices_for_batch(actor=user, batch_id=batch_id))
 
+    @post("/batches/{batch_id:int}/units/{unit_id:int}/new-code", guards=[allow(*access.ORGANISERS)])
+    async def new_code(self, request: Request, batch_id: int, unit_id: int) -> Response:
+        """A lost notice: a new code for the unit's owner(s); the old one stops working at once."""
+        user = current_user(request)
+        await access.batch_for(user, batch_id)
+        owners = [o for o in await batches.owners_of_batch(batch_id) if o["unit"] == unit_id]
+        if not owners:
+            raise access._not_found()
+        for owner in owners:
+            await owner_codes.issue(actor=user, user_id=owner["user"], unit_id=unit_id)
+        return done(request, f"/delivery/batches/{batch_id}/notices#unit-{unit_id}",
+                    _("New sign-in code issued; the old one no longer works. Print this notice again."))
+
     @post("/batches/{batch_id:int}/slots", guards=[allow(*access.ORGANISERS)])
     async def slots_add(self, request: Request, batch_id: int, data: Form) -> Response:
         user = current_user(request)

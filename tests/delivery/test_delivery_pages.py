@@ -98,3 +98,29 @@ async def test_the_batch_list_links_each_batch(personas):
     assert page.status_code == 200 and f'href="/delivery/batches/{setup["batch"]["id"]}"' in page.text
     assert 'href="/delivery/batches/new"' not in page.text  # only organisers set batches up
     assert (await (await personas.browser("bob")).get("/delivery")).status_code == 403
+
+
+async def test_a_lost_notice_gets_a_new_code_and_the_old_one_stops_working(personas):
+    setup = await ready_batch(personas)
+    carol = await personas.browser("carol")
+    notices = (await carol.get(f"/delivery/batches/{setup['batch']['id']}/notices")).text
+    old = re.findall(r'class="code num">([A-Z2-9]{5}-[A-Z2-9]{5})<', notices)[0]
+    r = await carol.post(f"/delivery/batches/{setup['batch']['id']}/units/{setup['units'][0]}/new-code",
+                         follow_redirects=False)
+    assert r.status_code == 303
+    new = re.findall(r'class="code num">([A-Z2-9]{5}-[A-Z2-9]{5})<',
+                     (await carol.get(f"/delivery/batches/{setup['batch']['id']}/notices")).text)[0]
+    assert new != old
+    _client, r = await _owner_browser(personas, PHONES[0], old)
+    assert r.status_code == 401
+    _client, r = await _owner_browser(personas, PHONES[0], new)
+    assert r.status_code == 303
+
+
+async def test_guessing_codes_is_throttled(personas):
+    await ready_batch(personas, slots=False)
+    statuses = []
+    for guess in range(7):
+        _client, r = await _owner_browser(personas, PHONES[0], f"AAAAA-AAAA{guess + 2}")
+        statuses.append(r.status_code)
+    assert statuses[0] == 401 and statuses[-1] == 429
