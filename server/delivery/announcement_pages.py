@@ -13,11 +13,11 @@ from litestar import Controller, Request, Response, get, post
 
 from server.accounts import roles
 from server.accounts.tables import User
+from server.clock import local_time
 from server.delivery import announcements as svc
 from server.delivery.tables import Announcement, DeliveryBatch
 from server.errors import Conflict, Invalid
 from server.i18n import _
-from server.inspections.rectification_pages import local_time
 from server.org.pages import Form, done, opt_int, page_of, paged_rows
 from server.org.tables import Project
 from server.web.guards import allow, current_user

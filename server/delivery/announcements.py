@@ -19,6 +19,7 @@ from typing import Any
 
 from jinja2_fragments import render_block
 
+from server import clock
 from server.accounts import roles
 from server.audit.services import audit_record
 from server.audit.transitions import compare_and_set
@@ -42,8 +43,6 @@ DRAFTERS = frozenset({roles.CS_STAFF, roles.ADMIN})
 PUBLISHERS = frozenset({roles.PR, roles.ADMIN})
 """Publish (Brand & PR puts it out)."""
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
-"""The announcement is dated as its readers count days."""
 TITLE_MAX = 200
 BODY_MAX = 20000
 
@@ -88,7 +87,7 @@ async def template_context(batch: DeliveryBatch) -> dict:
     return {"project": project["name"] if project else "", "building": building["name"] if building else "",
             "batch": batch.name, "starts_on": batch.starts_on, "ends_on": batch.ends_on, "place": batch.place,
             "what_to_bring": [line.strip() for line in (batch.what_to_bring or "").splitlines() if line.strip()],
-            "unit_count": units, "today": dt.datetime.now(CHINA).date()}
+            "unit_count": units, "today": clock.today()}
 
 
 def render_template(context: dict) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from server import clock
 from server.accounts import roles
 from server.accounts.passwords import UNUSABLE_PASSWORD
 from server.accounts.tables import UnitOwner, User
@@ -81,8 +82,7 @@ async def _start_preparation(actor: Any, batch: DeliveryBatch) -> None:
     # The template's due dates count from its start, the last step (on-site
     # delivery) PREPARATION_DAYS later: start so that it falls on the first
     # delivery day, or today when the batch is set up later than that.
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-    start = max(today, batch.starts_on - dt.timedelta(days=PREPARATION_DAYS))
+    start = max(clock.today(), batch.starts_on - dt.timedelta(days=PREPARATION_DAYS))
     await start_procedure(PROCEDURE_TEMPLATE, "delivery_batch", batch.id, batch.project, start, actor)
 
 

@@ -18,8 +18,10 @@ import json
 import uuid
 from typing import Any
 
+from server import clock
 from server.audit.services import audit_record
 from server.audit.transitions import compare_and_set
+from server.clock import CHINA, day_start
 from server.db import lock_row, write_transaction
 from server.delivery.tables import Appointment, DeliveryBatch, DeliveryBatchUnit, DeliveryConfirmation, DeliverySlot
 from server.errors import Conflict, Invalid
@@ -31,7 +33,6 @@ from server.inspections.tables import Defect
 from server.org.tables import Unit
 from server.photos.storage import get_storage
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 ACTIVE = ("booked", "checked_in", "walkthrough", "signed")
 STAGES = {
     "booked": (_l("Booked"), "grey"),
@@ -199,8 +200,7 @@ async def check_in(*, actor: Any, appointment: Appointment) -> int:
     async with write_transaction():
         await lock_row(DeliveryBatch, appointment.batch)  # two desks checking in at once get two numbers
         slot = await DeliverySlot.objects().get(DeliverySlot.id == appointment.slot).run()
-        day = slot.starts_at.astimezone(CHINA).date()
-        start = dt.datetime.combine(day, dt.time(0), CHINA)
+        start = day_start(slot.starts_at.astimezone(CHINA).date())
         same_day = DeliverySlot.select(DeliverySlot.id).where(
             (DeliverySlot.batch == appointment.batch) & (DeliverySlot.starts_at >= start)
             & (DeliverySlot.starts_at < start + dt.timedelta(days=1)))
@@ -223,7 +223,7 @@ async def start_walkthrough(*, actor: Any, appointment: Appointment) -> int:
     inspection, _created = await inspections.inspection_create(
         actor=actor, unit_id=appointment.unit, inspector_id=getattr(actor, "id", None)
         if getattr(actor, "role", "") in ("inspector", "cs_staff") else None,
-        scheduled_for=now().astimezone(CHINA).date(), kind="delivery_walkthrough",
+        scheduled_for=clock.today(), kind="delivery_walkthrough",
         client_id=uuid.uuid5(uuid.NAMESPACE_URL, f"appointment:{appointment.id}:walkthrough"))
     if inspection.status == "planned":
         await inspections.inspection_start(actor=actor, inspection=inspection)
@@ -340,7 +340,7 @@ async def confirmation_verify(record: DeliveryConfirmation) -> bool:
 
 async def queue(batch_id: int, day: dt.date) -> list[dict]:
     """The day's appointments of the batch in slot order, each with its stage (3 queries)."""
-    start = dt.datetime.combine(day, dt.time(0), CHINA)
+    start = day_start(day)
     slots = {s["id"]: s for s in await DeliverySlot.select().where(
         (DeliverySlot.batch == batch_id) & (DeliverySlot.starts_at >= start)
         & (DeliverySlot.starts_at < start + dt.timedelta(days=1))).run()}

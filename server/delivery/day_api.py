@@ -3,15 +3,15 @@ appointments, the delivery-day queue and the signed confirmation."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Optional
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 
+from server import clock
 from server.accounts import roles
-from server.delivery import access, batches, day
 from server.accounts.tables import UnitOwner
+from server.delivery import access, batches, day
 from server.delivery.tables import Appointment, DeliveryBatch, DeliveryBatchUnit, DeliveryConfirmation
 from server.errors import Invalid
 from server.i18n import _
@@ -218,7 +218,7 @@ class DeliveryBatchApi(Controller):
         (booked, checked_in, walkthrough, signed, done)."""
         await access.batch_for(current_user(request), batch_id)
         errors: dict[str, str] = {}
-        when = form_date(on, "on", errors) if on else dt.datetime.now(day.CHINA).date()
+        when = form_date(on, "on", errors) if on else clock.today()
         if errors:
             raise Invalid(_("Please correct the marked fields."), field_errors=errors)
         rows = await day.queue(batch_id, when)

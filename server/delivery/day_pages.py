@@ -7,8 +7,9 @@ import datetime as dt
 
 from litestar import Controller, Request, Response, get, post
 
+from server import clock
+from server.clock import local_time
 from server.delivery import access, day
-from server.delivery.pages import _when
 from server.delivery.tables import DeliveryBatch, DeliveryConfirmation, DeliverySlot
 from server.errors import Conflict, Invalid
 from server.handover.tables import KeyHandover
@@ -22,7 +23,7 @@ def _day(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value or "")
     except ValueError:
-        return dt.datetime.now(day.CHINA).date()
+        return clock.today()
 
 
 class DeliveryDayPages(Controller):
@@ -36,7 +37,7 @@ class DeliveryDayPages(Controller):
         days = [batch.starts_on + dt.timedelta(days=i) for i in range((batch.ends_on - batch.starts_on).days + 1)][:31]
         counts = {stage: sum(r["stage"] == stage for r in rows) for stage in day.STAGES}
         return render(request, "delivery/day.html", batch=batch, rows=rows, on=when, days=days, counts=counts,
-                      stages=day.STAGES, when=_when)
+                      stages=day.STAGES, when=local_time)
 
     async def _appointment_page(self, request: Request, appointment_id: int, *, form: dict | None = None,
                                 errors: dict | None = None, message: str | None = None,
@@ -55,7 +56,7 @@ class DeliveryDayPages(Controller):
                       block="confirm_form" if status_code != 200 else None, appointment=appointment, slot=slot,
                       batch=batch, unit=await day.unit_row(appointment.unit), stage=stage, stages=day.STAGES,
                       defects=await day.walkthrough_defects(appointment.walkthrough), confirmation=confirmation,
-                      handover=handover, form=form or {}, errors=errors or {}, message=message, when=_when)
+                      handover=handover, form=form or {}, errors=errors or {}, message=message, when=local_time)
 
     @get("/appointments/{appointment_id:int}", guards=[allow(*access.DAY_STAFF)])
     async def appointment(self, request: Request, appointment_id: int, corrects: str | None = None) -> Response:
@@ -104,7 +105,7 @@ class DeliveryDayPages(Controller):
         return render(request, "delivery/confirmation.html", record=record, unit=await day.unit_row(record.unit),
                       may_correct=current_user(request).role in access.DAY_STAFF,
                       defects=await _defects(fields["defect_ids"]), intact=await day.confirmation_verify(record),
-                      corrected_by=[r["id"] for r in later], when=_when)
+                      corrected_by=[r["id"] for r in later], when=local_time)
 
 
 async def _defects(ids: list[int]) -> list[dict]:

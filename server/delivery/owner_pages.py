@@ -9,8 +9,8 @@ from litestar.response import Redirect
 from server.accounts import roles
 from server.accounts.services import session_create, session_delete
 from server.accounts.tables import UnitOwner
+from server.clock import local_time
 from server.delivery import access, batches, day, owner_codes
-from server.delivery.pages import _when
 from server.delivery.tables import DeliveryConfirmation
 from server.errors import Conflict, Invalid, TooManyAttempts, Unauthenticated
 from server.handover.tables import KeyHandover
@@ -59,7 +59,7 @@ class OwnerPages(Controller):
         unit_ids = [r["unit"] for r in await UnitOwner.select(UnitOwner.unit).where(
             UnitOwner.user == user.id).order_by(UnitOwner.unit).run()]
         homes = [await self._home(unit_id) for unit_id in unit_ids[:20]]
-        return render(request, "delivery/owner_home.html", homes=homes, stages=day.STAGES, when=_when)
+        return render(request, "delivery/owner_home.html", homes=homes, stages=day.STAGES, when=local_time)
 
     async def _home(self, unit_id: int) -> dict:
         batch = await batches.batch_of_unit(unit_id)

@@ -6,10 +6,11 @@ messages beside the fields and what was typed.
 """
 from __future__ import annotations
 
-import datetime as dt
 
 from litestar import Controller, Request, Response, get, post
 
+from server import clock
+from server.clock import local_time
 from server.delivery import access, batches, day, owner_codes
 from server.delivery.tables import DeliveryBatch
 from server.errors import Invalid
@@ -85,8 +86,8 @@ class DeliveryPages(Controller):
                       project=await Project.objects().get(Project.id == batch.project).run(),
                       procedure=await batches.preparation_of(batch_id), slots=await day.slots_of(batch_id),
                       owners=len(await batches.owners_of_batch(batch_id)),
-                      may_organise=user.role in access.ORGANISERS, slot_form={}, slot_errors={}, when=_when,
-                      today=dt.datetime.now(day.CHINA).date())
+                      may_organise=user.role in access.ORGANISERS, slot_form={}, slot_errors={}, when=local_time,
+                      today=clock.today())
 
     @post("/batches/{batch_id:int}/owners", guards=[allow(*access.ORGANISERS)])
     async def owners(self, request: Request, batch_id: int) -> Response:
@@ -138,10 +139,6 @@ class DeliveryPages(Controller):
             return render(request, "delivery/batch_detail.html", block="slot_form", status_code=400, batch=batch,
                           slot_form=typed(data), slot_errors=exc.field_errors, message=exc.message)
         return done(request, f"/delivery/batches/{batch_id}#slots", _("%(n)s time slots added.", n=made))
-
-
-def _when(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(day.CHINA).strftime(fmt) if value else ""
 
 
 DELIVERY_PAGES = [DeliveryPages]

@@ -15,13 +15,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from litestar import Controller, Request, Response, get, post
 
 from server.accounts import roles
+from server.clock import local_time
 from server.delivery import services
 from server.delivery.api import DELIVERY_WRITERS
 from server.delivery.contracts_import import contracts_import
 from server.delivery.statement import statement_lines, unit_statement
 from server.errors import Invalid, NotFound
 from server.i18n import _, ngettext
-from server.inspections.rectification_pages import local_time
 from server.org.access import is_staff, project_for, unit_for
 from server.org.pages import done, page_of
 from server.org.tables import Building, Unit

@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
+from server.clock import local_time
 from server.errors import Conflict, Invalid, NotFound
 from server.handover import services
 from server.handover.api import HANDOVER_ROLES, handover_for
@@ -21,7 +22,6 @@ from server.handover.schemas import _list
 from server.handover.tables import KeyHandover
 from server.handover.unit_photos import unit_photos_add
 from server.i18n import _
-from server.inspections.rectification_pages import local_time
 from server.inspections.tables import Defect
 from server.org.access import unit_for
 from server.org.pages import Form, done, opt_int, page_of, paged_rows

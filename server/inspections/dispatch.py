@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from server.clock import local_time
 from server.i18n import _
 from server.inspections.notices import notice_link_token
 from server.inspections.tables import Defect, Inspection, NoticeDelivery, RectificationNotice
@@ -46,7 +47,7 @@ async def notice_message(notice: RectificationNotice, purpose: str = "notice") -
     else:
         title = _("Rectification notice %(number)s", number=notice.number)
     text = _("%(place)s: %(count)s defects to rectify by %(deadline)s.", place=place, count=count,
-             deadline=notice.deadline.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M"))
+             deadline=local_time(notice.deadline))
     link = f"{get_settings().base_url}/n/{notice_link_token(notice.id, notice.party)}"
     return {"title": title, "text": text, "link": link}
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 from server.accounts.tables import User
+from server.clock import CHINA, local_time
 from server.i18n import _
 from server.i18n import lazy_gettext as _l
 from server.inspections.default_checklist import CATEGORIES
@@ -18,7 +18,6 @@ from server.org.pages import UNIT_STATUS
 from server.org.tables import Building, Party, Project, Unit
 from server.photos.tables import PhotoStatus
 
-DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 """Times are stored in UTC and shown in China Standard Time, where the sites are."""
 
 # A colour per state; the word comes from states.py. Never colour alone.
@@ -83,12 +82,8 @@ def severity_chip(severity: str) -> tuple[str, str]:
     return chip_of(SEVERITY_LABELS, SEVERITY_COLOURS, severity)
 
 
-def local_time(value: dt.datetime | None) -> str:
-    return value.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def local_day(value: dt.datetime | None) -> str:
-    return value.astimezone(DISPLAY_TZ).date().isoformat() if value else ""
+    return value.astimezone(CHINA).date().isoformat() if value else ""
 
 
 def category_label(code: str) -> str:

@@ -22,6 +22,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
 from piccolo.querystring import QueryString
 
+from server.clock import CHINA, local_time
 from server.errors import DomainError, Invalid, NotFound
 from server.i18n import _
 from server.inspections import access, defects
@@ -40,16 +41,10 @@ from server.web.guards import allow, current_user
 from server.web.templating import is_htmx, render
 
 UNITS_PER_PAGE = 10
-CHINA = dt.timezone(dt.timedelta(hours=8))
 TASK_STATUSES = ("open", "rectified", "closed", "all")
 # Where a defect page's back arrow leads, by role: the list the person came from.
 BACK_TO = (("/tasks", access.RECTIFIERS), ("/checks", access.CHECKERS), ("/rechecks", access.RECHECKERS))
 LABELS = {"status": DEFECT_STATUS_LABELS, "severity": SEVERITY_LABELS, "category": CATEGORIES}
-
-
-def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A time as people on site read it (China time)."""
-    return value.astimezone(CHINA).strftime(fmt) if value else ""
 
 
 def due_of(defect: Defect, now: dt.datetime) -> tuple[str, int] | None:

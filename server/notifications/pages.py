@@ -14,10 +14,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 from piccolo.querystring import QueryString
 
+from server.clock import local_time
 from server.db import write_transaction
 from server.errors import NotFound
 from server.i18n import _
-from server.inspections.rectification_pages import local_time
 from server.notifications.tables import InboxMessage
 from server.org.pages import done, page_of, paged_rows
 from server.web.guards import current_user, signed_in

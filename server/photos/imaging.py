@@ -33,6 +33,8 @@ from typing import IO, Any
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
+from server.clock import CHINA
+
 pillow_heif.register_heif_opener()
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
@@ -58,7 +60,7 @@ VALIDATION_DRAFT_SCALE = 8
 # Phones in China write local time without an offset; when
 # OffsetTimeOriginal is missing we assume China Standard Time (UTC+8),
 # which is where this product's photos are taken.
-DEFAULT_CAPTURE_TZ = timezone(timedelta(hours=8))
+DEFAULT_CAPTURE_TZ = CHINA
 
 EXIF_ORIENTATION = 0x0112
 EXIF_IFD = 0x8769

@@ -13,9 +13,9 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
+from server.clock import local_time
 from server.errors import Invalid
 from server.i18n import _
-from server.inspections.rectification_pages import local_time
 from server.org.pages import Form, done, opt_int, page_of
 from server.org.tables import Party, Project
 from server.procedures import access, selectors, services

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from server.clock import today
 from server.audit.services import audit_record
 from server.db import write_transaction
 from server.errors import Conflict, Forbidden, Invalid, NotFound
@@ -29,7 +30,6 @@ from server.procedures.tables import (
     StepStatus, TemplateStep,
 )
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 NAME_MAX = 200
 NOTE_MAX = 2000
 SUBJECT_KIND_MAX = 40
@@ -41,11 +41,6 @@ TRANSITIONS = {
     ("reject", StepStatus.AWAITING_APPROVAL): StepStatus.OPEN,
     ("reopen", StepStatus.DONE): StepStatus.OPEN,
 }
-
-
-def today() -> dt.date:
-    """Dates are the CS center's (China time), whatever the server's clock zone."""
-    return dt.datetime.now(CHINA).date()
 
 
 def as_list(value: Any) -> list:

@@ -8,7 +8,6 @@ import datetime as dt
 from server.audit.tables import AuditEntry
 from server.delivery.tables import Announcement, DeliveryBatch, DeliveryBatchUnit
 from tests.pages.test_rectification_pages import english
-from tests.support import make_client
 
 
 async def _batch(what_to_bring: str = "身份证原件\n购房合同原件") -> DeliveryBatch:

@@ -132,7 +132,7 @@ async def test_delivery_day_on_phones(personas, phone, chromium, live_server, sc
 
 
 async def _slot_day(appointment):
-    from server.delivery.day import CHINA
+    from server.clock import CHINA
     from server.delivery.tables import DeliverySlot
 
     slot = await DeliverySlot.objects().get(DeliverySlot.id == appointment.slot).run()
