@@ -21,6 +21,8 @@ from server.errors import Invalid, NotFound
 from server.handover.tables import KeyHandover
 from server.i18n import _, lazy_gettext as _l
 from server.org.tables import Building, Project, Unit, UnitStatus
+from server.procedures.services import procedure_for, start_procedure
+from server.procedures.tables import Procedure
 
 LACKS = {
     "inspection": _l("Has not passed inspection"),
@@ -74,11 +76,7 @@ async def batch_create(*, actor: Any, project_id: int, name: str, starts_on: dt.
 
 
 async def _start_preparation(actor: Any, batch: DeliveryBatch) -> None:
-    """Start the 10-step delivery preparation of regulation 2 for the batch, where the tracker is installed."""
-    try:
-        from server.procedures.services import start_procedure
-    except ImportError:  # the procedure tracker is optional for a batch
-        return
+    """Start the 10-step delivery preparation of regulation 2 for the batch."""
     # The template's due dates count from its start, the last step (on-site
     # delivery) PREPARATION_DAYS later: start so that it falls on the first
     # delivery day, or today when the batch is set up later than that.
@@ -86,12 +84,16 @@ async def _start_preparation(actor: Any, batch: DeliveryBatch) -> None:
     await start_procedure(PROCEDURE_TEMPLATE, "delivery_batch", batch.id, batch.project, start, actor)
 
 
-async def preparation_of(batch_id: int) -> Any | None:
-    try:
-        from server.procedures.services import procedure_for
-    except ImportError:
-        return None
-    return await procedure_for("delivery_batch", batch_id)
+async def preparation_of(batch_id: int) -> Procedure | None:
+    return await procedure_for("delivery_batch", batch_id, PROCEDURE_TEMPLATE)
+
+
+async def preparations_of(batch_ids: list[int]) -> dict[int, int]:
+    """{batch id: its preparation procedure's id}, for a list of batches (one query)."""
+    rows = await Procedure.select(Procedure.id, Procedure.subject_id).where(
+        (Procedure.subject_kind == "delivery_batch") & (Procedure.template_code == PROCEDURE_TEMPLATE)
+        & Procedure.subject_id.is_in(batch_ids or [-1])).run()
+    return {r["subject_id"]: r["id"] for r in rows}
 
 
 async def batch_units(batch_id: int) -> list[dict]:
@@ -140,40 +142,53 @@ async def owners_setup(*, actor: Any, batch_id: int) -> dict:
     makes only what is missing. Returns counts and the units with no mobile."""
     units = await batch_units(batch_id)
     contracts = await _latest_contracts([u["id"] for u in units])
+    phones = {c["buyer_phone"] for c in contracts.values() if c["buyer_phone"]}
     made, linked, missing = 0, 0, []
     async with write_transaction():
+        users = {u.username: u for u in await User.objects().where(User.username.is_in(list(phones) or [""])).run()}
+        links = {(r["unit"], r["user"]) for r in await UnitOwner.select(UnitOwner.unit, UnitOwner.user).where(
+            UnitOwner.unit.is_in([u["id"] for u in units] or [-1])).run()}
         for unit in units:
             contract = contracts.get(unit["id"])
             phone = contract["buyer_phone"] if contract else ""
             if not phone:
                 missing.append(unit)
                 continue
-            user = await User.objects().get(User.username == phone).run()
+            user = users.get(phone)
             if user is None:
                 # No password: the owner signs in with the one-time code on their notice.
                 user = User(username=phone, password_hash=UNUSABLE_PASSWORD,
                             role=roles.OWNER, display_name=contract["buyer_name"], phone=phone)
                 await user.save().run()
+                users[phone] = user
                 made += 1
                 await audit_record(actor=actor, object_type="user", object_id=user.id, action="create",
                                    details={"role": roles.OWNER, "batch_id": batch_id})
             elif user.role != roles.OWNER:
                 missing.append(unit)  # a staff account has this number: never turn it into an owner
                 continue
-            if not await UnitOwner.exists().where((UnitOwner.unit == unit["id"]) & (UnitOwner.user == user.id)).run():
+            if (unit["id"], user.id) not in links:
                 await UnitOwner.insert(UnitOwner(unit=unit["id"], user=user.id)).run()
+                links.add((unit["id"], user.id))
                 linked += 1
                 await audit_record(actor=actor, object_type="unit", object_id=unit["id"], action="owner_add",
                                    details={"user_id": user.id, "batch_id": batch_id})
     return {"accounts_made": made, "units_linked": linked, "units_without_mobile": missing}
 
 
-async def owners_of_batch(batch_id: int) -> list[dict]:
-    """(unit, owner) pairs of the batch, for the printed notices."""
-    rows = await UnitOwner.select(
+def _owned_in_batch(batch_id: int) -> Any:
+    return UnitOwner.unit.is_in(DeliveryBatchUnit.select(DeliveryBatchUnit.unit).where(
+        DeliveryBatchUnit.batch == batch_id)) & (UnitOwner.user.role == roles.OWNER)
+
+
+async def owners_of_batch(batch_id: int, unit_id: int | None = None) -> list[dict]:
+    """(unit, owner) pairs of the batch (or of one of its units), for the printed notices."""
+    where = _owned_in_batch(batch_id) if unit_id is None else _owned_in_batch(batch_id) & (UnitOwner.unit == unit_id)
+    return await UnitOwner.select(
         UnitOwner.unit, UnitOwner.user, UnitOwner.user.username.as_alias("mobile"),
         UnitOwner.user.display_name.as_alias("name"), UnitOwner.unit.number.as_alias("number"),
-        UnitOwner.unit.building.name.as_alias("building")).where(
-        UnitOwner.unit.is_in(DeliveryBatchUnit.select(DeliveryBatchUnit.unit).where(
-            DeliveryBatchUnit.batch == batch_id))).order_by(UnitOwner.unit).run()
-    return rows
+        UnitOwner.unit.building.name.as_alias("building")).where(where).order_by(UnitOwner.unit).run()
+
+
+async def owner_count(batch_id: int) -> int:
+    return await UnitOwner.count().where(_owned_in_batch(batch_id)).run()

@@ -232,11 +232,18 @@ async def start_walkthrough(*, actor: Any, appointment: Appointment) -> int:
     return inspection.id
 
 
+def _defect_rows(where: Any) -> Any:
+    return Defect.select(Defect.id, Defect.room, Defect.category, Defect.severity, Defect.description,
+                         Defect.status).where(where).order_by(Defect.id)
+
+
 async def walkthrough_defects(inspection_id: int | None) -> list[dict]:
-    if not inspection_id:
-        return []
-    return await Defect.select(Defect.id, Defect.room, Defect.category, Defect.severity, Defect.description,
-                               Defect.status).where(Defect.inspection == inspection_id).order_by(Defect.id).run()
+    return await _defect_rows(Defect.inspection == inspection_id).run() if inspection_id else []
+
+
+async def defects_listed(defect_ids: list[int]) -> list[dict]:
+    """The defects a confirmation lists (as they are now: they may have been rectified since)."""
+    return await _defect_rows(Defect.id.is_in(defect_ids or [-1])).run()
 
 
 # ---------------------------------------------------------------- confirmation

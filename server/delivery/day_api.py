@@ -114,11 +114,15 @@ class ConfirmationOut(msgspec.Struct):
     intact: Optional[bool] = None
 
 
-async def batch_out(batch: DeliveryBatch) -> BatchOut:
-    procedure = await batches.preparation_of(batch.id)
+def batch_out(batch: DeliveryBatch, procedure_id: int | None) -> BatchOut:
     return BatchOut(id=batch.id, project_id=batch.project, building_id=batch.building, name=batch.name,
                     starts_on=batch.starts_on.isoformat(), ends_on=batch.ends_on.isoformat(), place=batch.place,
-                    what_to_bring=batch.what_to_bring, procedure_id=getattr(procedure, "id", None))
+                    what_to_bring=batch.what_to_bring, procedure_id=procedure_id)
+
+
+async def batches_out(rows: list[DeliveryBatch]) -> list[BatchOut]:
+    procedures = await batches.preparations_of([b.id for b in rows])
+    return [batch_out(b, procedures.get(b.id)) for b in rows]
 
 
 def appointment_out(a: Appointment) -> AppointmentOut:
@@ -153,14 +157,14 @@ class DeliveryBatchApi(Controller):
         batch, _count = await batches.batch_create(
             actor=user, project_id=project_id, name=data.name, starts_on=starts, ends_on=ends, place=data.place,
             what_to_bring=data.what_to_bring, building_id=data.building_id)
-        return await batch_out(batch)
+        return (await batches_out([batch]))[0]
 
     @get("/projects/{project_id:int}/delivery-batches", guards=[allow(*access.READERS)])
     async def list_for_project(self, request: Request, project_id: int) -> dict:
         await project_for(current_user(request), project_id)
         rows = await DeliveryBatch.objects().where(DeliveryBatch.project == project_id).order_by(
             DeliveryBatch.starts_on).run()
-        return {"items": [await batch_out(b) for b in rows], "total": len(rows)}
+        return {"items": await batches_out(rows), "total": len(rows)}
 
     @get("/delivery-batches/{batch_id:int}", guards=[allow(*access.READERS)])
     async def get_one(self, request: Request, batch_id: int) -> dict:
@@ -170,7 +174,7 @@ class DeliveryBatchApi(Controller):
         units = [UnitReadiness(unit_id=u["id"], building=u["building"], unit=u["number"], status=u["status"],
                                ready=u["ready"], lacks=u["lacks"], lacks_text=u["lacks_text"],
                                delivered=u["delivered"]) for u in await batches.batch_units(batch_id)]
-        return {**msgspec.to_builtins(await batch_out(batch)), "units": msgspec.to_builtins(units),
+        return {**msgspec.to_builtins((await batches_out([batch]))[0]), "units": msgspec.to_builtins(units),
                 "ready": sum(u.ready for u in units), "total": len(units)}
 
     @post("/delivery-batches/{batch_id:int}/owners", guards=[allow(*access.ORGANISERS)], status_code=200)

@@ -104,15 +104,9 @@ class DeliveryDayPages(Controller):
             DeliveryConfirmation.corrects == record.id).run()
         return render(request, "delivery/confirmation.html", record=record, unit=await day.unit_row(record.unit),
                       may_correct=current_user(request).role in access.DAY_STAFF,
-                      defects=await _defects(fields["defect_ids"]), intact=await day.confirmation_verify(record),
+                      defects=await day.defects_listed(fields["defect_ids"]), intact=await day.confirmation_verify(record),
                       corrected_by=[r["id"] for r in later], when=local_time)
 
-
-async def _defects(ids: list[int]) -> list[dict]:
-    from server.inspections.tables import Defect
-
-    return await Defect.select(Defect.id, Defect.room, Defect.description, Defect.status).where(
-        Defect.id.is_in(ids or [-1])).order_by(Defect.id).run()
 
 
 DELIVERY_DAY_PAGES = [DeliveryDayPages]

@@ -18,10 +18,11 @@ from urllib.parse import urlencode
 
 from server.accounts import roles
 from server.accounts.services import _check_throttle
-from server.accounts.tables import LoginAttempt, UnitOwner, User
+from server.accounts.tables import LoginAttempt, User
 from server.audit.services import audit_record
 from server.db import write_transaction
-from server.delivery.tables import DeliveryBatchUnit, OwnerAccessCode
+from server.delivery.batches import owners_of_batch
+from server.delivery.tables import OwnerAccessCode
 from server.errors import Unauthenticated
 from server.i18n import _
 from server.settings import get_settings
@@ -63,38 +64,46 @@ def sign_in_link(mobile: str, code: str) -> str:
 
 async def issue(*, actor: Any, user_id: int, unit_id: int) -> str:
     """A new code for this owner and unit; any earlier unused one stops working."""
-    nonce = secrets.token_hex(16)
-    code = code_for(nonce)
+    return (await issue_many(actor=actor, pairs=[(user_id, unit_id)]))[(user_id, unit_id)]
+
+
+async def issue_many(*, actor: Any, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """New codes for (owner, unit) pairs, in one transaction: {(user id, unit id): code}."""
+    codes: dict[tuple[int, int], str] = {}
+    nonces: dict[tuple[int, int], str] = {}
+    for pair in pairs:
+        nonce = secrets.token_hex(16)
+        nonces[pair], codes[pair] = nonce, code_for(nonce)
+    if not pairs:
+        return codes
     async with write_transaction():
-        await OwnerAccessCode.update({OwnerAccessCode.revoked_at: now()}).where(
-            (OwnerAccessCode.user == user_id) & (OwnerAccessCode.unit == unit_id)
-            & OwnerAccessCode.used_at.is_null() & OwnerAccessCode.revoked_at.is_null()).run()
-        await OwnerAccessCode.insert(OwnerAccessCode(user=user_id, unit=unit_id, nonce=nonce,
-                                                     code_sha256=_sha(code))).run()
-        await audit_record(actor=actor, object_type="user", object_id=user_id, action="owner_code_issue",
-                           details={"unit_id": unit_id})
-    return code
+        for user_id, unit_id in pairs:
+            await OwnerAccessCode.update({OwnerAccessCode.revoked_at: now()}).where(
+                (OwnerAccessCode.user == user_id) & (OwnerAccessCode.unit == unit_id)
+                & OwnerAccessCode.used_at.is_null() & OwnerAccessCode.revoked_at.is_null()).run()
+            await audit_record(actor=actor, object_type="user", object_id=user_id, action="owner_code_issue",
+                               details={"unit_id": unit_id})
+        await OwnerAccessCode.insert(*[OwnerAccessCode(user=user_id, unit=unit_id, nonce=nonces[(user_id, unit_id)],
+                                                       code_sha256=_sha(codes[(user_id, unit_id)]))
+                                       for user_id, unit_id in pairs]).run()
+    return codes
 
 
 async def notices_for_batch(*, actor: Any, batch_id: int) -> list[dict]:
     """Every owner of the batch with a working code (issued where none is
     active) for the printed notices: [{unit, building, number, mobile, name, code, link}]."""
-    owners = await UnitOwner.select(
-        UnitOwner.unit, UnitOwner.user, UnitOwner.user.username.as_alias("mobile"),
-        UnitOwner.user.display_name.as_alias("name"), UnitOwner.unit.number.as_alias("number"),
-        UnitOwner.unit.building.name.as_alias("building")).where(
-        UnitOwner.unit.is_in(DeliveryBatchUnit.select(DeliveryBatchUnit.unit).where(
-            DeliveryBatchUnit.batch == batch_id)) & (UnitOwner.user.role == roles.OWNER)).order_by(
-        UnitOwner.unit).run()
+    owners = await owners_of_batch(batch_id)
     since = now() - dt.timedelta(days=CODE_DAYS)
     active = {(r["user"], r["unit"]): r["nonce"] for r in await OwnerAccessCode.select(
         OwnerAccessCode.user, OwnerAccessCode.unit, OwnerAccessCode.nonce).where(
         OwnerAccessCode.unit.is_in([o["unit"] for o in owners] or [-1]) & OwnerAccessCode.used_at.is_null()
         & OwnerAccessCode.revoked_at.is_null() & (OwnerAccessCode.created_at >= since)).run()}
+    codes = {pair: code_for(nonce) for pair, nonce in active.items()}
+    codes.update(await issue_many(actor=actor, pairs=[(o["user"], o["unit"]) for o in owners
+                                                      if (o["user"], o["unit"]) not in active]))
     notices = []
     for owner in owners:
-        nonce = active.get((owner["user"], owner["unit"]))
-        code = code_for(nonce) if nonce else await issue(actor=actor, user_id=owner["user"], unit_id=owner["unit"])
+        code = codes[(owner["user"], owner["unit"])]
         notices.append({**owner, "code": code, "link": sign_in_link(owner["mobile"], code)})
     return notices
 

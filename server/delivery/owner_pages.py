@@ -11,7 +11,7 @@ from server.accounts.services import session_create, session_delete
 from server.accounts.tables import UnitOwner
 from server.clock import local_time
 from server.delivery import access, batches, day, owner_codes
-from server.delivery.tables import DeliveryConfirmation
+from server.delivery.tables import DeliveryConfirmation, DeliverySlot
 from server.errors import Conflict, Invalid, TooManyAttempts, Unauthenticated
 from server.handover.tables import KeyHandover
 from server.i18n import _
@@ -69,11 +69,8 @@ class OwnerPages(Controller):
             DeliveryConfirmation.id, ascending=False).first().run()
         handover = await KeyHandover.objects().where((KeyHandover.unit == unit_id) & (KeyHandover.to == "owner")).order_by(
             KeyHandover.id, ascending=False).first().run()
-        booked_slot = next((s for s in slots if appointment and s["id"] == appointment.slot), None)
-        if appointment and booked_slot is None:
-            from server.delivery.tables import DeliverySlot
-
-            booked_slot = await DeliverySlot.select().where(DeliverySlot.id == appointment.slot).first().run()
+        booked_slot = await DeliverySlot.select().where(
+            DeliverySlot.id == appointment.slot).first().run() if appointment else None
         return {"unit": await day.unit_row(unit_id), "batch": batch, "appointment": appointment,
                 "slot": booked_slot, "slots": slots, "confirmation": confirmation, "handover": handover}
 

@@ -85,7 +85,7 @@ class DeliveryPages(Controller):
                       total=len(units), ready=sum(u["ready"] for u in units),
                       project=await Project.objects().get(Project.id == batch.project).run(),
                       procedure=await batches.preparation_of(batch_id), slots=await day.slots_of(batch_id),
-                      owners=len(await batches.owners_of_batch(batch_id)),
+                      owners=await batches.owner_count(batch_id),
                       may_organise=user.role in access.ORGANISERS, slot_form={}, slot_errors={}, when=local_time,
                       today=clock.today())
 
@@ -115,7 +115,7 @@ class DeliveryPages(Controller):
         """A lost notice: a new code for the unit's owner(s); the old one stops working at once."""
         user = current_user(request)
         await access.batch_for(user, batch_id)
-        owners = [o for o in await batches.owners_of_batch(batch_id) if o["unit"] == unit_id]
+        owners = await batches.owners_of_batch(batch_id, unit_id)
         if not owners:
             raise access._not_found()
         for owner in owners:

@@ -17,8 +17,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from server.clock import today
 from server.audit.services import audit_record
+from server.clock import today
 from server.db import write_transaction
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.i18n import _

@@ -15,7 +15,9 @@ PHONES = ["13800000001", "13800000002", "13800000003", "13800000004"]
 
 
 def slot_day(days_ahead: int = 3) -> dt.date:
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=days_ahead)
+    from server.clock import today
+
+    return today() + dt.timedelta(days=days_ahead)
 
 
 async def ready_batch(personas: Any, *, slots: bool = True, capacity: int = 2) -> dict[str, Any]:
