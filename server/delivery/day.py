@@ -31,7 +31,7 @@ from server.handover.tables import KeyHandover
 from server.i18n import _, lazy_gettext as _l
 from server.inspections.tables import Defect
 from server.org.tables import Unit
-from server.photos.storage import get_storage
+from server.photos.storage import get_storage, read_bytes
 
 ACTIVE = ("booked", "checked_in", "walkthrough", "signed")
 STAGES = {
@@ -334,11 +334,7 @@ def confirmation_fields(record: DeliveryConfirmation) -> dict[str, Any]:
 
 async def confirmation_verify(record: DeliveryConfirmation) -> bool:
     """True while the stored content and the signature image still match their hashes."""
-    def read() -> bytes:
-        with get_storage().open(record.signature_key) as f:
-            return f.read()
-
-    if hashlib.sha256(await asyncio.to_thread(read)).hexdigest() != record.signature_sha256:
+    if hashlib.sha256(await read_bytes(record.signature_key)).hexdigest() != record.signature_sha256:
         return False
     return hashlib.sha256(canonical_content(confirmation_fields(record))).hexdigest() == record.content_sha256
 

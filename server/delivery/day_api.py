@@ -2,7 +2,6 @@
 appointments, the delivery-day queue and the signed confirmation."""
 from __future__ import annotations
 
-import asyncio
 from typing import Optional
 
 import msgspec
@@ -17,7 +16,7 @@ from server.errors import Invalid
 from server.i18n import _
 from server.org.access import project_for, unit_for
 from server.org.pages import form_date
-from server.photos.storage import get_storage
+from server.photos.storage import read_bytes
 from server.web.guards import allow, current_user, signed_in
 
 
@@ -297,10 +296,5 @@ class AppointmentApi(Controller):
     @get("/delivery-confirmations/{confirmation_id:int}/signature", guards=[signed_in], include_in_schema=False)
     async def signature(self, request: Request, confirmation_id: int) -> Response:
         record = await access.confirmation_for(current_user(request), confirmation_id)
-
-        def read() -> bytes:
-            with get_storage().open(record.signature_key) as f:
-                return f.read()
-
-        return Response(await asyncio.to_thread(read), media_type="image/png",
+        return Response(await read_bytes(record.signature_key), media_type="image/png",
                         headers={"Cache-Control": "private, max-age=86400"})

@@ -1,7 +1,6 @@
 """JSON API: key handovers, key kinds, and unit photos (meter readings)."""
 from __future__ import annotations
 
-import asyncio
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -15,7 +14,7 @@ from server.handover.unit_photos import unit_photos_add
 from server.i18n import _
 from server.org.access import unit_for
 from server.photos.schemas import photo_out
-from server.photos.storage import get_storage
+from server.photos.storage import read_bytes
 from server.photos.upload import receive_upload
 from server.web.guards import allow, current_user, signed_in
 
@@ -68,7 +67,7 @@ class HandoverApi(Controller):
         if side not in ("giver", "receiver"):
             raise NotFound(_("The page or record was not found."))
         key = record.giver_signature_key if side == "giver" else record.receiver_signature_key
-        data = await asyncio.to_thread(services._read_all, get_storage(), key)
+        data = await read_bytes(key)
         return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
     @get("/key-kinds", guards=[signed_in])

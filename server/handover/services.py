@@ -16,7 +16,7 @@ from server.handover.signatures import BadSignature, signature_from_data_url
 from server.handover.tables import KeyHandover, KeyKind
 from server.i18n import _
 from server.org.tables import Party, Unit, UnitStatus
-from server.photos.storage import get_storage
+from server.photos.storage import get_storage, read_bytes
 from server.photos.tables import Photo
 
 DEFAULT_KEY_KINDS = ["入户门钥匙", "信报箱钥匙", "电表箱钥匙", "水表箱钥匙", "燃气表箱钥匙", "门禁卡", "车库遥控器"]
@@ -206,15 +206,9 @@ def handover_fields(record: KeyHandover) -> dict[str, Any]:
 
 async def handover_verify(record: KeyHandover) -> bool:
     """True when the stored content and signature images still match their hashes."""
-    storage = get_storage()
     for key, digest in ((record.giver_signature_key, record.giver_signature_sha256),
                         (record.receiver_signature_key, record.receiver_signature_sha256)):
-        data = await asyncio.to_thread(_read_all, storage, key)
+        data = await read_bytes(key)
         if hashlib.sha256(data).hexdigest() != digest:
             return False
     return hashlib.sha256(canonical_content(handover_fields(record))).hexdigest() == record.content_sha256
-
-
-def _read_all(storage: Any, key: str) -> bytes:
-    with storage.open(key) as f:
-        return f.read()

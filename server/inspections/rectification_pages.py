@@ -13,7 +13,6 @@ which notice (and party) they may show and rectify.
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +33,7 @@ from server.inspections.tables import Defect, DefectCheck, Inspection, NoticeDel
 from server.org.pages import Form, done, opt_int, page_of, typed
 from server.org.tables import Building, Party, Project, Unit, UnitType
 from server.photos import services as photo_services
-from server.photos.storage import get_storage
+from server.photos.storage import read_bytes
 from server.photos.tables import Photo
 from server.photos.upload import receive_upload
 from server.web.guards import allow, current_user
@@ -134,12 +133,7 @@ async def _photo_bytes(photo: Photo | None, variant: str) -> Response:
     found = photo_services.variant_file(photo, variant) if photo and variant in ("display", "thumb") else None
     if found is None:
         raise NotFound(_("The page or record was not found."))
-
-    def read() -> bytes:
-        with get_storage().open(found[0]) as f:
-            return f.read()
-
-    return Response(await asyncio.to_thread(read), media_type=found[1],
+    return Response(await read_bytes(found[0]), media_type=found[1],
                     headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
 

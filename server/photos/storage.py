@@ -15,6 +15,7 @@ uploads in flight (`scratch_dir()`); it is per machine and never shared.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -118,3 +119,12 @@ def get_storage() -> Storage:
     """The configured backend. Only local storage exists today; an S3 backend
     would be chosen here from settings (bucket, endpoint, keys)."""
     return LocalStorage(get_settings().media_root)
+
+
+async def read_bytes(key: str) -> bytes:
+    """A whole stored object (a signature, a small JPEG), read off the event loop."""
+    def read() -> bytes:
+        with get_storage().open(key) as f:
+            return f.read()
+
+    return await asyncio.to_thread(read)
