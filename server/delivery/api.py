@@ -1,7 +1,7 @@
 """Delivery API: the area settlement of a unit (API.md "Delivery")."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Optional
 
 import msgspec
@@ -67,7 +67,7 @@ def settlement_out(result: Settlement) -> dict:
         "contract_area": str(result.contract_area),
         "registered_area": str(result.registered_area),
         "unit_price": str(result.unit_price),
-        "error_ratio_percent": money(result.error_ratio_percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+        "error_ratio_percent": money(result.error_ratio_shown),
         "within_3_percent": result.within_threshold,
         "buyer_may_cancel": result.buyer_may_cancel,
         "buyer_pays": money(result.total("buyer_pays")),

@@ -32,7 +32,7 @@ def workbook(project_name: str, table: list[dict]) -> bytes:
                   Decimal(confirmed["registered_area"]) if confirmed else None,
                   Decimal(contract["unit_price"]) if contract else None]
         if result is not None:
-            values += [result.error_ratio_percent.quantize(Decimal("0.01")),
+            values += [result.error_ratio_shown,
                        _("Yes") if result.within_threshold else _("No"),
                        result.total("buyer_pays"), result.total("developer_refunds"), result.total("developer_bears")]
         sheet.append(values)

@@ -54,6 +54,11 @@ class Settlement:
     buyer_may_cancel: bool
     lines: list[Line] = field(default_factory=list)
 
+    @property
+    def error_ratio_shown(self) -> Decimal:
+        """The ratio as every page, the API and the Excel file show it: 0.01 %, half up."""
+        return fen(self.error_ratio_percent)
+
     def total(self, direction: str) -> Decimal:
         return sum((line.amount for line in self.lines if line.direction == direction), Decimal("0.00"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from server.delivery.services import rule_from
@@ -29,7 +29,7 @@ class Statement:
     def error_ratio(self) -> Decimal | None:
         if self.settlement is None:
             return None
-        return self.settlement.error_ratio_percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return self.settlement.error_ratio_shown
 
 
 def _rule_data(contract: dict) -> dict:

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 
 from litestar import Controller, Request, Response, get, post
 
@@ -30,11 +29,6 @@ from server.web.guards import allow, current_user, signed_in
 from server.web.templating import render
 
 TABLE_PAGE_SIZE = 100
-
-
-def ratio(value: Decimal) -> str:
-    """The area error ratio as shown everywhere: two decimals, half up (as the API)."""
-    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
 IMPORTS = {
     "confirmed-areas": services.confirmed_areas_import,
     "contracts": contracts_import,
@@ -56,7 +50,7 @@ class DeliveryTablePages(Controller):
             Unit.building.is_in(Building.select(Building.id).where(Building.project == project_id))).run()
         return render(request, "delivery/table.html", block="list", project=project, rows=rows,
                       page={"limit": page.limit, "offset": page.offset, "total": total},
-                      may_import=user.role in DELIVERY_WRITERS, ratio=ratio)
+                      may_import=user.role in DELIVERY_WRITERS)
 
     @get("/projects/{project_id:int}/imports", guards=[allow(*DELIVERY_WRITERS)])
     async def imports(self, request: Request, project_id: int) -> Response:
