@@ -86,3 +86,19 @@ async def test_contract_data_is_validated_and_only_some_roles_may_record_it(pers
     ian = await personas.api("ian")
     r = await ian.post(f"/api/v1/units/{units['101']}/contracts", json={"contract_area": "90", "unit_price": "1"})
     assert r.status_code == 403
+
+
+def test_the_excel_file_rounds_the_error_ratio_as_the_pages_and_the_api_do():
+    """3.005 % shows as 3.01 (half up) everywhere, not 3.00 (half to even)."""
+    from decimal import Decimal
+
+    from server.delivery.export import workbook
+    from server.delivery.settlement import settle
+
+    result = settle(Decimal("200.00"), Decimal("206.01"), Decimal("10000.00"))
+    assert result.error_ratio_percent == Decimal("3.005") and str(result.error_ratio_shown) == "3.01"
+    row = {"unit": {"building": "1号楼", "number": "101"}, "settlement": result,
+           "contract": {"buyer_name": "刘先生", "contract_area": "200.00", "unit_price": "10000.00"},
+           "confirmed": {"registered_area": "206.01"}}
+    sheet = load_workbook(io.BytesIO(workbook("阳光花园", [row]))).active
+    assert Decimal(str(sheet.cell(row=3, column=7).value)) == Decimal("3.01")
