@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from server.audit.services import audit_record
 from server.db import write_transaction
-from server.delivery.importing import UnreadableFile, read_rows
+from server.delivery.importing import HEADINGS, UnreadableFile, read_rows
 from server.delivery.settlement import SettlementRule, settle
 from server.delivery.tables import AREA_BASES, ConfirmedArea, UnitContract
 from server.errors import Invalid, NotFound
@@ -99,49 +100,74 @@ async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_
     return contract
 
 
+@dataclass
+class RowReport:
+    """An all-or-nothing import's row-by-row problems, and the unit each row names."""
+
+    units: dict[tuple[str, str], int]
+    """(building name, unit number) -> unit id, for the project."""
+    problems: list[dict] = field(default_factory=list)
+    first_row_of: dict[int, int] = field(default_factory=dict)
+
+    def problem(self, row: int, field_name: str, message: str) -> None:
+        self.problems.append({"row": row, "field": field_name, "message": message})
+
+    def unit_of(self, number: int, row: dict) -> int | None:
+        """The row's unit; an unknown unit, or one already on an earlier row, is a problem."""
+        unit_id = self.units.get((row["building"], row["unit"]))
+        if unit_id is None:
+            self.problem(number, "unit", _("No unit %(building)s %(unit)s in this project.",
+                                           building=row["building"], unit=row["unit"]))
+        elif unit_id in self.first_row_of:
+            self.problem(number, "unit", _("This unit is already on row %(row)s.", row=self.first_row_of[unit_id]))
+        else:
+            self.first_row_of[unit_id] = number
+        return unit_id
+
+    def refuse_if_any(self) -> None:
+        if self.problems:
+            raise Invalid(_("Nothing was imported: %(n)s problems in the file, listed by row.",
+                            n=len(self.problems)), report=self.problems)
+
+
+async def read_project_file(project_id: int, path: Path, filename: str, headings: dict[str, tuple[str, ...]],
+                            optional: tuple[str, ...], columns_message: str) -> tuple[list[tuple[int, dict]], RowReport]:
+    """The rows of an import file for a project, and the report to check them into.
+    An unreadable file, missing columns or no rows at all are refused here."""
+    if not await Project.exists().where(Project.id == project_id).run():
+        raise NotFound(_("The page or record was not found."))
+    try:
+        # openpyxl parsing up to 20,000 rows is CPU work: off the event loop.
+        rows, missing = await asyncio.to_thread(read_rows, path, filename, headings, optional)
+    except UnreadableFile:
+        raise Invalid(_("The file could not be read. Upload the Excel (.xlsx) or CSV file.")) from None
+    if missing:
+        raise Invalid(columns_message, field_errors={"file": _("Missing columns: %(names)s",
+                                                               names=", ".join(headings[m][0] for m in missing))})
+    if not rows:
+        raise Invalid(_("The file has no rows to import."))
+    units = {(r["building"], r["number"]): r["id"] for r in await Unit.select(
+        Unit.id, Unit.number, Unit.building.name.as_alias("building")).where(
+        Unit.building.is_in(Building.select(Building.id).where(Building.project == project_id))).run()}
+    return rows, RowReport(units)
+
+
 async def confirmed_areas_import(*, actor: Any, project_id: int, path: Path, filename: str) -> int:
     """Import a confirmed-area file for a project: every row or none.
 
     Any bad row (unknown unit, not a number, zero or negative, a unit twice)
     rejects the whole file with a row-by-row report in the user's language.
     """
-    if not await Project.exists().where(Project.id == project_id).run():
-        raise NotFound(_("The page or record was not found."))
-    try:
-        # openpyxl parsing up to 20,000 rows is CPU work: off the event loop.
-        rows, missing = await asyncio.to_thread(read_rows, path, filename)
-    except UnreadableFile:
-        raise Invalid(_("The file could not be read. Upload the Excel (.xlsx) or CSV file.")) from None
-    if missing:
-        raise Invalid(_("The file needs the columns 楼栋, 房号 and 确权面积 in its first row."),
-                      field_errors={"file": _("Missing columns: %(names)s", names=", ".join(missing))})
-    units = {(r["building"], r["number"]): r["id"] for r in await Unit.select(
-        Unit.id, Unit.number, Unit.building.name.as_alias("building")).where(
-        Unit.building.is_in(Building.select(Building.id).where(Building.project == project_id))).run()}
-    report: list[dict] = []
-    seen: dict[int, int] = {}
+    rows, report = await read_project_file(project_id, path, filename, HEADINGS, (),
+                                           _("The file needs the columns 楼栋, 房号 and 确权面积 in its first row."))
     clean: list[tuple[int, Decimal]] = []
     for number, row in rows:
-        unit_id = units.get((row["building"], row["unit"]))
-        if unit_id is None:
-            report.append({"row": number, "field": "unit",
-                           "message": _("No unit %(building)s %(unit)s in this project.",
-                                        building=row["building"], unit=row["unit"])})
-        elif unit_id in seen:
-            report.append({"row": number, "field": "unit",
-                           "message": _("This unit is already on row %(row)s.", row=seen[unit_id])})
+        unit_id = report.unit_of(number, row)
         area, reason = parse_positive(row["registered_area"])
         if reason:
-            report.append({"row": number, "field": "registered_area", "message": reason})
-        if unit_id is not None:
-            seen.setdefault(unit_id, number)
-            if area is not None:
-                clean.append((unit_id, area))
-    if not rows:
-        raise Invalid(_("The file has no rows to import."))
-    if report:
-        raise Invalid(_("Nothing was imported: %(n)s problems in the file, listed by row.", n=len(report)),
-                      report=report)
+            report.problem(number, "registered_area", reason)
+        clean.append((unit_id, area))
+    report.refuse_if_any()
     async with write_transaction():
         await ConfirmedArea.insert(*[ConfirmedArea(unit=u, registered_area=a, source=filename[:200],
                                                    created_by=getattr(actor, "id", None)) for u, a in clean]).run()
