@@ -19,7 +19,7 @@ from typing import Any
 
 from server.audit.services import audit_record
 from server.clock import today
-from server.db import write_transaction
+from server.db import lock_row, write_transaction
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.i18n import _
 from server.org.tables import Party, Project
@@ -168,7 +168,9 @@ def procedure_url(procedure_id: int) -> str:
 # ---------------------------------------------------------------- step actions
 
 async def _locked_step(step_id: int) -> ProcedureStep:
-    """Re-read inside the write transaction: the state we check is the state we change."""
+    """Re-read inside the write transaction, holding the row (PostgreSQL): the state we
+    check is the state we change, and two people completing a step at once cannot both pass."""
+    await lock_row(ProcedureStep, step_id)
     step = await ProcedureStep.objects().get(ProcedureStep.id == step_id).run()
     if step is None:
         raise NotFound(_("The page or record was not found."))
