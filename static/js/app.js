@@ -8,6 +8,8 @@
  *    a form swapped back with errors gets the cursor in its first bad field.
  * 3. Confirmation: a form or button with data-confirm="question" asks once,
  *    in words, in a WeUI dialog (htmx's hx-confirm uses the same dialog).
+ * 4. App.csrfToken(): the CSRF token for scripts that post by themselves
+ *    (client ids for them come from Outbox.uuid(), static/js/outbox.js).
  * Pages work without this file: forms post normally, links are links. */
 (function () {
   "use strict";
@@ -107,6 +109,14 @@
     evt.preventDefault();
     ask(evt.detail.question, function () { evt.detail.issueRequest(true); });
   });
+
+  // ------------------------------------------------------------ 4. for other scripts
+  window.App = {
+    csrfToken: function () {
+      try { return JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
+      catch (e) { return ""; }
+    }
+  };
 })();
 
 // The service worker (served from /sw.js so it controls the whole site):

@@ -20,19 +20,6 @@
   var body = document.body;
 
   // ------------------------------------------------------------ helpers
-  function csrfToken() {
-    try { return JSON.parse(body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
-    catch (e) { return ""; }
-  }
-
-  // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
-  function newUuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
 
   function pick(form, name, value) {
     form.querySelectorAll('input[name="' + name + '"]').forEach(function (input) {
@@ -77,7 +64,7 @@
   var gallery = form.querySelector("[data-gallery]");
 
   function ensureClientId() {
-    if (!form.elements.client_id.value) form.elements.client_id.value = newUuid();
+    if (!form.elements.client_id.value) form.elements.client_id.value = Outbox.uuid();
   }
   ensureClientId(); // the page of its own: the form is open now
 

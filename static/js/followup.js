@@ -17,22 +17,10 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
-  }
-
-  // crypto.randomUUID needs https; getRandomValues works on a plain-http LAN address too.
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
 
   function init(root) {
     root.querySelectorAll("input[data-client-id]").forEach(function (input) {
-      if (!input.value) input.value = uuid();
+      if (!input.value) input.value = Outbox.uuid();
     });
     root.querySelectorAll("[data-show-if]").forEach(function (box) { showIf(box); });
     watchBars();
@@ -132,13 +120,13 @@
     var target = document.getElementById(input.dataset.uploadTarget);
     var file = input.files[0], data = new FormData(), xhr = new XMLHttpRequest();
     data.append("stage", input.dataset.stage);
-    data.append("client_id", uuid());
+    data.append("client_id", Outbox.uuid());
     data.append("photos", file);
     var error = label.parentNode.querySelector(".meter__error");
     if (error) error.remove();
     label.classList.add("meter__btn_busy");
     xhr.open("POST", input.dataset.uploadUrl);
-    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.setRequestHeader("X-CSRFToken", App.csrfToken());
     xhr.setRequestHeader("Accept", "application/json");
     xhr.onload = function () {
       label.classList.remove("meter__btn_busy");

@@ -19,7 +19,7 @@
   var RED = "#e02020";
   var strokes = [];   // {tool: "pen", points: [[x, y], ...]} or {tool: "circle", from: [x, y], to: [x, y]}
   var current = null;
-  var clientId = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : null;
+  var clientId = Outbox.uuid();  // one per markup: a retried save makes one photo
   var photo = new Image();
 
   function lineWidth() { return Math.max(4, Math.round(canvas.width / 110)); }
@@ -97,10 +97,6 @@
     box.textContent = text;
     messageBox.appendChild(box);
   }
-  function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
-    catch (e) { return ""; }
-  }
 
   form.addEventListener("submit", function (evt) {
     evt.preventDefault();
@@ -113,7 +109,7 @@
       if (clientId) data.append("client_id", clientId);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
-      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("X-CSRFToken", App.csrfToken());
       xhr.setRequestHeader("HX-Request", "true");
       xhr.upload.onprogress = function (e) {
         if (e.lengthComputable) setProgress(Math.min(99, Math.round(100 * e.loaded / e.total)));
