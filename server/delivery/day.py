@@ -158,7 +158,7 @@ async def book(*, actor: Any, unit_id: int, slot_id: Any, client_id: Any = None)
         await lock_row(DeliveryBatchUnit, link.id)
         await lock_row(DeliverySlot, slot.id)
         current = await appointment_of_unit(unit_id)
-        if current is not None and current.status != "booked":
+        if not may_move(current):
             raise Conflict(_("This unit has already checked in: its appointment can no longer be moved."))
         if current is not None and current.slot == slot.id:
             return current, False
@@ -180,6 +180,11 @@ async def _set_status(actor: Any, appointment: Appointment, target: str, *, acti
     await compare_and_set(appointment, target, actor=actor, object_type="appointment", action=action,
                           conflict_message=_("Someone else changed this appointment just now. Reload to see it."),
                           **changes)
+
+
+def may_move(appointment: Appointment | None) -> bool:
+    """A unit may be booked, or its booking moved or cancelled, until the owner checks in."""
+    return appointment is None or appointment.status == "booked"
 
 
 def _require(appointment: Appointment, *states: str) -> None:

@@ -72,7 +72,8 @@ class OwnerPages(Controller):
         booked_slot = await DeliverySlot.select().where(
             DeliverySlot.id == appointment.slot).first().run() if appointment else None
         return {"unit": await day.unit_row(unit_id), "batch": batch, "appointment": appointment,
-                "slot": booked_slot, "slots": slots, "confirmation": confirmation, "handover": handover}
+                "slot": booked_slot, "slots": slots, "confirmation": confirmation, "handover": handover,
+                "may_book": batch is not None and day.may_move(appointment)}
 
     @post("/units/{unit_id:int}/appointment")
     async def book(self, request: Request, unit_id: int, data: Form) -> Response:
