@@ -8,6 +8,8 @@ from __future__ import annotations
 from server.accounts import roles
 from server.accounts.services import unit_owner_add, user_create
 from server.accounts.tables import User
+from server.inspections.default_checklist import CATEGORIES
+from server.inspections.trades import trades_set
 from server.org.services import (
     building_create,
     party_create,
@@ -19,6 +21,9 @@ from server.org.tables import Unit
 from server.procedures.services import start_procedure
 
 DEMO_PASSWORD = "demo12345"
+
+# Defect categories the finishing contractor answers for; the general contractor has the rest.
+DEMO_FINISHING_TRADES = ("door_window", "equipment")
 
 DEMO_USERS = [
     # (username, role, display name, party key)
@@ -58,6 +63,10 @@ async def seed_demo() -> bool:
         building = await building_create(actor=None, project_id=project.id, name=name)
         await units_bulk_create(actor=None, building_id=building.id, floor_from=1, floor_to=6, units_per_floor=2,
                                 unit_type_id=unit_type.id)
+        # Who answers for what: the capture form fills the construction unit in from these.
+        await trades_set(actor=None, building_id=building.id, chosen={
+            category: parties["builder2" if category in DEMO_FINISHING_TRADES else "builder"].id
+            for category in CATEGORIES})
     users = {}
     for username, role, display_name, party_key in DEMO_USERS:
         users[username] = await user_create(
@@ -88,7 +97,7 @@ async def _delivery(project_id: int, cs: User) -> None:
         phone = "13800000000" if index == 0 else f"1380000{index:04d}"
         await contract_record(actor=cs, unit_id=unit.id, contract_area="89.50", unit_price="32000.00",
                               buyer_name="刘业主" if index == 0 else f"业主{unit.number}", buyer_phone=phone)
-    await ConfirmedArea.insert(*[ConfirmedArea(unit=u.id, registered_area=Decimal(a), source="demo")
+    await ConfirmedArea.insert(*[ConfirmedArea(unit=u.id, registered_area=Decimal(a), source="测绘报告")
                                  for u, a in zip(units, DEMO_REGISTERED_AREAS)]).run()
     first_day = dt.date.today() + dt.timedelta(days=14)
     batch, _count = await batches.batch_create(

@@ -80,13 +80,14 @@ class InspectionsApi(Controller):
     @post("/inspections/{inspection_id:int}/defects", guards=[allow(*access.INSPECTORS)], status_code=201)
     async def record_defect(self, request: Request, inspection_id: int) -> Response[s.DefectOut]:
         """multipart/form-data: client_id, room, category, severity, description, construction_unit_id,
-        pin_x, pin_y (0..1), captured_at, and zero or more files in `photos`, with optional
+        pin_x, pin_y (0..1), captured_at, remember_party ("1": keep a hand-picked construction_unit_id
+        for the building and category where none is assigned), and zero or more files in `photos`, with optional
         `photo_client_id` and `photo_captured_at` per photo (in the same order). 200 on a repeat client_id."""
         inspection = await access.inspection_for(current_user(request), inspection_id)
         with await receive_upload(request) as upload:
             fields = {name: upload.field(name) for name in (
                 "client_id", "room", "category", "severity", "description", "construction_unit_id", "pin_x",
-                "pin_y", "captured_at", "checklist_item_id")}
+                "pin_y", "captured_at", "checklist_item_id", "remember_party")}
             fields["photo_client_ids"] = upload.fields.get("photo_client_id", [])
             fields["photo_captured_ats"] = upload.fields.get("photo_captured_at", [])
             defect, created = await defects.defect_record(actor=current_user(request), inspection=inspection,

@@ -13,6 +13,7 @@ from server.inspections.default_checklist import CATEGORIES
 from server.inspections.services import _parse_uuid, inspection_pass_if_all_closed, now
 from server.inspections.states import DEFECT_TRANSITIONS, SEVERITIES, next_state
 from server.inspections.tables import Defect, DefectCheck, Inspection, Recheck, TradeAssignment
+from server.inspections.trades import trade_remember
 from server.org.tables import Party, Unit
 from server.photos.services import PhotoIntake, parse_captured_at
 from server.photos.tables import Photo
@@ -22,6 +23,7 @@ from server.settings import get_settings
 SUBJECT = "defect"
 CHECK_SUBJECT = "defect_check"
 PHOTO_STAGES = ("found", "rectified", "recheck")
+DESCRIPTION_MAX = 2000  # the capture form's limit too (shown, never cut)
 
 
 def _invalid(errors: dict[str, str]) -> Invalid:
@@ -60,6 +62,15 @@ async def default_construction_unit(unit_id: int, category: str) -> int | None:
         (TradeAssignment.building == unit["building"]) & (TradeAssignment.category == category)
     ).first().run() if unit else None
     return row["party"] if row else None
+
+
+def _description(value: Any, errors: dict[str, str]) -> str:
+    """The description as typed; longer than DESCRIPTION_MAX is refused, never cut."""
+    text = str(value or "").strip()
+    if len(text) > DESCRIPTION_MAX:
+        errors["description"] = _("At most %(n)s characters (this has %(count)s).", n=DESCRIPTION_MAX,
+                                  count=len(text))
+    return text
 
 
 async def _transition(actor: Any, defect: Defect, action: str, **changes: Any) -> Defect:
@@ -103,7 +114,7 @@ async def defect_record(*, actor: Any, inspection: Inspection, fields: dict[str,
     severity = fields.get("severity")
     if severity not in SEVERITIES:
         errors["severity"] = _("Choose how serious it is.")
-    description = str(fields.get("description") or "").strip()
+    description = _description(fields.get("description"), errors)
     if not description and not files:
         errors["description"] = _("Describe the defect or add a photo.")
     pin_x, pin_y = _pin(fields.get("pin_x"), "pin_x", errors), _pin(fields.get("pin_y"), "pin_y", errors)
@@ -112,6 +123,7 @@ async def defect_record(*, actor: Any, inspection: Inspection, fields: dict[str,
         party_id = int(party_id) if party_id not in (None, "") else None
     except (TypeError, ValueError):
         party_id = -1
+    remember = str(fields.get("remember_party") or "").lower() in ("1", "on", "true", "yes") and party_id is not None
     if party_id is None and category in CATEGORIES:
         party_id = await default_construction_unit(inspection.unit, category)
     party = await Party.objects().get(Party.id == party_id).run() if party_id else None
@@ -147,6 +159,9 @@ async def defect_record(*, actor: Any, inspection: Inspection, fields: dict[str,
             await defect.save().run()
             await audit_record(actor=actor, object_type="defect", object_id=defect.id, action="create",
                                to_state="open", details={"inspection_id": inspection.id, "severity": severity})
+            if remember:  # "remember for this building and category", where nothing is assigned yet
+                unit = await Unit.select(Unit.building).where(Unit.id == inspection.unit).first().run()
+                await trade_remember(actor=actor, building_id=unit["building"], category=category, party_id=party.id)
             await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage="found",
                                 client_ids=photo_client_ids, captured_ats=photo_times)
     return defect, True

@@ -23,6 +23,7 @@ from server.inspections.default_checklist import CATEGORIES, QUICK_PHRASES
 from server.inspections.pages_common import parties_of_kinds, unit_place
 from server.inspections.states import SEVERITIES, SEVERITY_LABELS
 from server.inspections.tables import ChecklistItem, Inspection
+from server.inspections.trades import trades_of
 from server.org.pages import done, opt_int
 from server.org.tables import UnitType
 from server.photos.tables import Photo, PhotoStatus
@@ -31,7 +32,7 @@ from server.web.guards import allow
 from server.web.templating import is_htmx, render
 
 FIELDS = ("client_id", "room", "category", "severity", "description", "construction_unit_id", "pin_x", "pin_y",
-          "captured_at", "checklist_item_id")
+          "captured_at", "checklist_item_id", "remember_party")
 
 
 async def floor_plan_state(unit_type_id: int | None) -> dict:
@@ -50,7 +51,7 @@ async def floor_plan_state(unit_type_id: int | None) -> dict:
 async def capture_context(inspection: Inspection, place: dict, rooms: list[dict], *, room: str = "",
                           category: str = "", item: dict | None = None, form: dict | None = None) -> dict:
     """Everything the capture form shows, pre-filled from the open room and item."""
-    default_parties = {code: await defects.default_construction_unit(inspection.unit, code) for code in CATEGORIES}
+    default_parties = await trades_of(place["building"]) if place.get("building") else {}
     category = category if category in CATEGORIES else (item["category"] if item else "")
     prefilled = {"room": room, "category": category, "severity": "minor",
                  "construction_unit_id": str(default_parties.get(category) or ""),
@@ -63,7 +64,7 @@ async def capture_context(inspection: Inspection, place: dict, rooms: list[dict]
         "severities": [(s, SEVERITY_LABELS[s]) for s in SEVERITIES],
         "phrases": QUICK_PHRASES,
         "party_choices": [(p["id"], p["name"]) for p in await parties_of_kinds(["construction_unit"])],
-        "default_parties": {k: v for k, v in default_parties.items() if v},
+        "default_parties": {k: v for k, v in default_parties.items() if k in CATEGORIES},
         "plan": await floor_plan_state(place.get("unit_type")),
         "item": item,
         "form": {**prefilled, **(form or {})},

@@ -23,6 +23,8 @@ from server.accounts import roles
 from server.errors import Invalid
 from server.i18n import _, ngettext
 from server.i18n import lazy_gettext as _l
+from server.inspections import trades
+from server.inspections.default_checklist import CATEGORIES
 from server.org import access, services
 from server.org.tables import PARTY_KINDS, Building, Party, Project, Unit, UnitStatus, UnitType
 from server.pagination import Page
@@ -110,6 +112,16 @@ def _unit_type_choices(unit_types: list[UnitType]) -> list[tuple[int, str]]:
 async def _unit_types_of(project_id: int) -> list[UnitType]:
     return await UnitType.objects().where(UnitType.project == project_id).order_by(UnitType.name) \
         .limit(CHOICES_LIMIT).run()
+
+
+async def _trades_context(building_id: int, state: dict | None) -> dict:
+    """The building's trade assignments form: a select per defect category."""
+    current = await trades.trades_of(building_id)
+    builders = await Party.select(Party.id, Party.name).where(Party.kind == "construction_unit") \
+        .order_by(Party.name).limit(CHOICES_LIMIT).run()
+    form = (state or {}).get("form") or {f"trade_{k}": str(v) for k, v in current.items()}
+    return {"categories": list(CATEGORIES.items()), "choices": [(p["id"], p["name"]) for p in builders],
+            "form": form, "errors": (state or {}).get("errors", {}), "message": (state or {}).get("message")}
 
 
 # ---------------------------------------------------------------- the pages
@@ -213,6 +225,7 @@ class OrgAdminPages(Controller):
         unit_types = await _unit_types_of(project.id)
         floors = [(floor, list(rows)) for floor, rows in groupby(units["rows"], key=lambda u: u.floor)]
         context = {"form": {}, "errors": {}, "message": None, **form_context}
+        context["trades"] = await _trades_context(building.id, context.get("trades"))
         return render(request, "org/building_detail.html", block=block, status_code=status_code,
                       project=project, building=building, units=units, floors=floors,
                       unit_type_names={t.id: t.name for t in unit_types},
@@ -253,6 +266,21 @@ class OrgAdminPages(Controller):
         else:
             message = _("No new units: all these unit numbers already exist.")
         return done(request, f"/admin/buildings/{building_id}", message)
+
+    @post("/buildings/{building_id:int}/trades")
+    async def trades_set(self, request: Request, building_id: int, data: Form) -> Response:
+        """Which construction unit answers for each defect category here (the capture form's default)."""
+        building = await access.building_for(request.scope["user"], building_id)
+        chosen = {code: data.get(f"trade_{code}", "") for code in CATEGORIES}
+        try:
+            changed = await trades.trades_set(actor=request.scope["user"], building_id=building_id, chosen=chosen)
+        except Invalid as exc:
+            state = {"form": typed(data), "errors": {f"trade_{k}": v for k, v in exc.field_errors.items()},
+                     "message": exc.message}
+            return await self._building_page(request, building, page_of(None, None, UNITS_PAGE_SIZE),
+                                             block="trades", status_code=400, trades=state)
+        message = _("Construction units saved.") if changed else _("Nothing changed.")
+        return done(request, f"/admin/buildings/{building_id}#trades", message)
 
     # ------------------------------------------------------------ unit types
     @get("/projects/{project_id:int}/unit-types/new")

@@ -165,9 +165,15 @@
   var defaults = JSON.parse(form.dataset.defaultParties || "{}");
   var partyChosenByHand = false;
   partySelect.addEventListener("change", function () { partyChosenByHand = true; });
+  var hints = form.querySelectorAll("[data-party-hint]");
   function followCategory() {
-    var party = defaults[checked(form, "category")];
+    var category = checked(form, "category");
+    var party = defaults[category];
     if (!partyChosenByHand) partySelect.value = party ? String(party) : "";
+    // None assigned for this building and category: ask, and offer to remember the choice.
+    var assigned = !category || Boolean(party);
+    hints.forEach(function (hint) { hint.hidden = (hint.dataset.partyHint === "assigned") !== assigned; });
+    if (assigned && form.elements.remember_party) form.elements.remember_party.checked = false;
   }
   form.querySelectorAll('input[name="category"]').forEach(function (input) {
     input.addEventListener("change", followCategory);
@@ -238,7 +244,7 @@
   var messageBox = form.querySelector("[data-form-message]");
   var inspectionId = Number((form.getAttribute("action").match(/inspections\/(\d+)/) || [])[1]);
   var FIELDS = ["room", "category", "severity", "description", "construction_unit_id", "pin_x", "pin_y",
-                "captured_at", "checklist_item_id"];
+                "captured_at", "checklist_item_id", "remember_party"];
   var editing = null;  // the outbox record this form was opened to fix
 
   function setProgress(percent) {
@@ -313,6 +319,7 @@
     chosen = [];
     renderShots();
     partyChosenByHand = false;
+    followCategory();
     editing = null;
     showErrors({}, "");
     ensureClientId();
@@ -383,9 +390,11 @@
         var field = form.elements[name];
         if (!field) return;
         if (field.length && field[0] && field[0].type === "radio") pick(form, name, record.fields[name]);
+        else if (field.type === "checkbox") field.checked = Boolean(record.fields[name]);
         else field.value = record.fields[name] || "";
       });
       partyChosenByHand = true;
+      followCategory();
       chosen = record.photos.filter(function (p) { return !p.sent && p.blob; }).map(function (p) {
         var blob = p.blob;
         blob.outboxPhoto = p;
