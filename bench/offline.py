@@ -90,6 +90,7 @@ async def record(page, photo: Path) -> float:
     await page.locator("input[name=room]").first.check(force=True)
     await page.locator("input[name=category][value=wall]").check(force=True)
     await page.locator("button.phrase").first.click()
+    await page.keyboard.type("20")  # fills the phrase's blank ("墙面空鼓约 __ cm²"), selected by the tap
     await page.select_option("select[name=construction_unit_id]", label="Builder A")
     started = time.perf_counter()
     await page.click("button[data-save]")

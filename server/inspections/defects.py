@@ -67,7 +67,9 @@ async def default_construction_unit(unit_id: int, category: str) -> int | None:
 def _description(value: Any, errors: dict[str, str]) -> str:
     """The description as typed; longer than DESCRIPTION_MAX is refused, never cut."""
     text = str(value or "").strip()
-    if len(text) > DESCRIPTION_MAX:
+    if "__" in text:  # a quick phrase's blank ("墙面裂缝长 __ cm") left unfilled
+        errors["description"] = _("Fill in the blank (__) of the quick phrase.")
+    elif len(text) > DESCRIPTION_MAX:
         errors["description"] = _("At most %(n)s characters (this has %(count)s).", n=DESCRIPTION_MAX,
                                   count=len(text))
     return text

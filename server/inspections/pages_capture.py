@@ -63,6 +63,7 @@ async def capture_context(inspection: Inspection, place: dict, rooms: list[dict]
         "categories": list(CATEGORIES.items()),
         "severities": [(s, SEVERITY_LABELS[s]) for s in SEVERITIES],
         "phrases": QUICK_PHRASES,
+        "description_max": defects.DESCRIPTION_MAX,
         "party_choices": [(p["id"], p["name"]) for p in await parties_of_kinds(["construction_unit"])],
         "default_parties": {k: v for k, v in default_parties.items() if k in CATEGORIES},
         "plan": await floor_plan_state(place.get("unit_type")),

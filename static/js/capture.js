@@ -134,8 +134,28 @@
     });
   }
 
+  // A picked file that is not a photo is refused at once, by name (HEIC may come without a type).
+  var PHOTO_NAME = /\.(jpe?g|png|webp|hei[cf])$/i;
+  function isPhoto(file) {
+    return file.type ? /^image\/(jpeg|png|webp|hei[cf])$/.test(file.type) : PHOTO_NAME.test(file.name || "");
+  }
+  function fieldError(name, text) {
+    var slot = form.querySelector('[data-error-for="' + name + '"]');
+    slot.textContent = text;
+    slot.hidden = !text;
+    var field = form.elements[name];
+    if (field && field.setAttribute) {
+      if (text) field.setAttribute("aria-invalid", "true"); else field.removeAttribute("aria-invalid");
+    }
+    return slot;
+  }
+
   function addFiles(evt) {
-    Array.prototype.forEach.call(evt.target.files || [], function (file) { chosen.push(file); });
+    var refused = [];
+    Array.prototype.forEach.call(evt.target.files || [], function (file) {
+      if (isPhoto(file)) chosen.push(file); else refused.push(form.dataset.notImageText.replace("{name}", file.name));
+    });
+    fieldError("photos", refused.join(" "));
     evt.target.value = "";  // the same photo may be chosen again later
     // When the photo was taken, by the device's clock (the server keeps EXIF too).
     if (chosen.length && !form.elements.captured_at.value) {
@@ -159,6 +179,22 @@
       description.focus();
       if (blank >= 0) description.setSelectionRange(blank, blank + 2);
     });
+  });
+
+  // The description: a phrase's blank must be filled, and over the limit is refused
+  // with the limit shown (never cut, as a maxlength would).
+  var maxLength = Number(description.dataset.maxLength) || 2000;
+  function descriptionProblem() {
+    var text = description.value.trim();
+    if (text.indexOf("__") >= 0) return form.dataset.blankText;
+    if (text.length > maxLength) {
+      return form.dataset.tooLongText.replace("{n}", maxLength).replace("{count}", text.length);
+    }
+    return "";
+  }
+  description.addEventListener("input", function () {
+    var slot = form.querySelector('[data-error-for="description"]');
+    if (!slot.hidden || description.value.trim().length > maxLength) fieldError("description", descriptionProblem());
   });
 
   var partySelect = form.elements.construction_unit_id;
@@ -338,6 +374,14 @@
   form.addEventListener("submit", function (evt) {
     evt.preventDefault();
     if (sending || !window.Outbox || !window.OfflineUi) return;  // a double tap: one save at a time
+    var problem = descriptionProblem();
+    if (problem) {
+      fieldError("description", problem);
+      description.focus();
+      var blank = description.value.indexOf("__");
+      if (blank >= 0) description.setSelectionRange(blank, blank + 2);
+      return;
+    }
     ensureClientId();
     sending = true;
     save.disabled = true;

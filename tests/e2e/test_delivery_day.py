@@ -78,6 +78,7 @@ async def test_delivery_day_on_phones(personas, phone, chromium, live_server, sc
     await carol.locator("input[name=category][value=wall]").check(force=True)
     await carol.locator("input[name=severity][value=minor]").check(force=True)
     await carol.locator("button.phrase").first.click()
+    await carol.keyboard.type("20")  # fills the phrase's blank ("墙面空鼓约 __ cm²"), selected by the tap
     await carol.select_option("select[name=construction_unit_id]", label=personas.parties["builder_a"].name)
     await carol.click("button[data-save]")
 

@@ -43,6 +43,7 @@ async def _fill(page, photo: str, *, room: bool = True, phrase: int = 0) -> None
     await page.locator("input[name=category][value=wall]").check(force=True)
     await page.locator("input[name=severity][value=major]").check(force=True)
     await page.locator("button.phrase").nth(phrase).click()
+    await page.keyboard.type("20")  # fills the phrase's blank ("墙面空鼓约 __ cm²"), selected by the tap
     await page.select_option("select[name=construction_unit_id]", label="Builder A")
 
 

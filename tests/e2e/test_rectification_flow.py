@@ -37,6 +37,7 @@ async def _record_defect(page, inspection_id, photo_path, party_name, phrase_ind
     await page.locator("input[name=category][value=wall]").check(force=True)
     await page.locator("input[name=severity][value=major]").check(force=True)
     await page.locator("button.phrase").nth(phrase_index).click()
+    await page.keyboard.type("20")  # fills the phrase's blank ("墙面空鼓约 __ cm²"), selected by the tap
     await page.select_option("select[name=construction_unit_id]", label=party_name)
     async with page.expect_navigation():
         await page.click("button[data-save]")
