@@ -13,6 +13,7 @@ import io
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -55,6 +56,11 @@ def lazy_gettext(message: str) -> LazyProxy:
 
 
 _ = gettext
+
+
+def join_list(items: Iterable[str]) -> str:
+    """A list inside a sentence: "101、102" in Chinese, "101, 102" in English."""
+    return gettext(", ").join(items)
 
 
 def pick_locale(cookie_value: str | None, accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:

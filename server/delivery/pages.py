@@ -14,7 +14,7 @@ from server.clock import local_time
 from server.delivery import access, batches, day, owner_codes
 from server.delivery.tables import DeliveryBatch
 from server.errors import Invalid
-from server.i18n import _
+from server.i18n import _, join_list
 from server.org import access as org_access
 from server.org.pages import Form, done, form_date, opt_int, page_of, paged_rows, typed
 from server.org.tables import Building, Project
@@ -97,7 +97,7 @@ class DeliveryPages(Controller):
         message = _("Owner accounts: %(made)s made, %(linked)s units linked.", made=result["accounts_made"],
                     linked=result["units_linked"])
         if result["units_without_mobile"]:
-            numbers = ", ".join(u["number"] for u in result["units_without_mobile"][:10])
+            numbers = join_list(u["number"] for u in result["units_without_mobile"][:10])
             message += " " + _("No owner mobile number in the contract of: %(units)s.", units=numbers)
         return done(request, f"/delivery/batches/{batch_id}", message)
 

@@ -14,7 +14,7 @@ from server.delivery.importing import HEADINGS, UnreadableFile, read_rows
 from server.delivery.settlement import SettlementRule, settle
 from server.delivery.tables import AREA_BASES, ConfirmedArea, UnitContract
 from server.errors import Invalid, NotFound
-from server.i18n import _
+from server.i18n import _, join_list
 from server.org.tables import Building, Project, Unit
 
 
@@ -143,7 +143,7 @@ async def read_project_file(project_id: int, path: Path, filename: str, headings
         raise Invalid(_("The file could not be read. Upload the Excel (.xlsx) or CSV file.")) from None
     if missing:
         raise Invalid(columns_message, field_errors={"file": _("Missing columns: %(names)s",
-                                                               names=", ".join(headings[m][0] for m in missing))})
+                                                               names=join_list(headings[m][0] for m in missing))})
     if not rows:
         raise Invalid(_("The file has no rows to import."))
     units = {(r["building"], r["number"]): r["id"] for r in await Unit.select(

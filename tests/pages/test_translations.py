@@ -7,6 +7,7 @@ catalogs (make messages) and translated in zh_CN before the suite passes.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,45 @@ def test_the_english_catalog_covers_the_same_strings():
     zh = {_key(m) for m in _catalog("zh_CN") if m.id}
     en = {_key(m) for m in _catalog("en") if m.id}
     assert zh == en, f"run `make messages`: only in zh_CN {sorted(zh - en)}, only in en {sorted(en - zh)}"
+
+
+# Chinese text uses full-width punctuation: ASCII : , ; ? ! next to Chinese
+# reads as a machine's. Placeholders, times (12:30) and web addresses keep theirs.
+CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef"
+NEUTRAL = re.compile(r"%\([a-z_]+\)[sdfr]|%[sd]|\{[a-z_]*\}|https?://\S*|\d{1,2}:\d{2}")
+ASCII_BETWEEN_CJK = re.compile(rf"[{CJK}]\s*[:,;?!]|[:,;?!]\s*[{CJK}]")
+
+
+def test_chinese_strings_use_full_width_punctuation():
+    wrong = []
+    for message in _catalog("zh_CN"):
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in strings:
+            if text and re.search(f"[{CJK}]", text) and ASCII_BETWEEN_CJK.search(NEUTRAL.sub("X", text)):
+                wrong.append(text)
+    assert wrong == [], f"use ：，；？！ in Chinese: {wrong}"
+
+
+def test_the_rule_catches_ascii_punctuation_but_not_times_urls_or_placeholders():
+    def flagged(text):
+        return bool(ASCII_BETWEEN_CJK.search(NEUTRAL.sub("X", text)))
+    assert flagged("业主: 刘业主") and flagged("已保存,请返回") and flagged("确定?") and flagged("完成!")
+    assert not flagged("时段 09:00 至 12:30") and not flagged("请输入以 http://a.cn/x 开头的网址。")
+    assert not flagged("%(a)s:%(b)s 已选择") and not flagged("业主：刘业主")
+
+
+def test_templates_do_not_glue_ascii_punctuation_to_translated_text():
+    """`{{ _("Owner") }}: name` shows "业主: name"; the colon belongs in the message."""
+    glued = re.compile(r"""_\((?:"[^"]*"|'[^']*')[^)]*\)\s*\}\}[:,;?!]""")
+    found = [f"{path.relative_to(ROOT)}: {m.group(0)}" for path in sorted((ROOT / "templates").rglob("*.html"))
+             for m in glued.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_words_that_read_wrong_to_a_clerk_are_gone():
+    catalog = {_key(m): m.string for m in _catalog("zh_CN") if m.id}
+    shown = " ".join(s if isinstance(s, str) else " ".join(s) for s in catalog.values())
+    assert "Webhook" not in shown and "(demo)" not in shown
+    assert catalog["Delivery date"] == "交付日期"
+    batch_detail = (ROOT / "templates" / "delivery" / "batch_detail.html").read_text(encoding="utf-8")
+    assert 'field("day", _("Delivery date")' in batch_detail  # the slot form's day is a delivery date, not 验房日期
