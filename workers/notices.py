@@ -1,13 +1,14 @@
-"""Jobs that deliver rectification notices and chase overdue work.
+"""Jobs that deliver rectification notices and hand-off notices, and chase overdue work.
 
 Thin on purpose: the logic is in server/inspections/dispatch.py and
-server/inspections/overdue.py, where the tests call it directly too.
+server/inspections/overdue.py and server/notifications/digests.py, where the tests call it directly too.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from server.inspections.dispatch import deliver, deliveries_due, notice_deliver_all
+from server.notifications import digests
 
 
 async def notice_dispatch(ctx: dict[str, Any], notice_id: int) -> list[str]:
@@ -20,6 +21,16 @@ async def sweep_deliveries(ctx: dict[str, Any]) -> int:
     for row in await deliveries_due():
         sent += await deliver(row) == "sent"
     return sent
+
+
+async def channel_flush(ctx: dict[str, Any], destination_id: int) -> str:
+    """A hand-off for a party's webhook or email: sent now if its hour is up, else left for the sweep."""
+    return await digests.flush(destination_id)
+
+
+async def sweep_channels(ctx: dict[str, Any]) -> list[str]:
+    """Every minute: the hourly digests that are due, and retries whose backoff has passed."""
+    return await digests.sweep()
 
 
 async def refresh_statistics(ctx: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
 """arq worker settings: `arq workers.settings.WorkerSettings` (default queue:
-JPEG/PNG/WebP photos, rectification notices and the cron sweeps) and
+JPEG/PNG/WebP photos, rectification and hand-off notices and the cron sweeps) and
 `arq workers.settings.HeavyWorkerSettings` (HEIC photos, which decode 7-9x
 slower and would otherwise hold up everything behind them).
 
@@ -22,7 +22,7 @@ from piccolo.engine.postgres import PostgresEngine
 from server import db, jobs
 from server.inspections.overdue import overdue_job
 from server.settings import SettingsError, get_settings
-from workers.notices import notice_dispatch, refresh_statistics, sweep_deliveries
+from workers.notices import channel_flush, notice_dispatch, refresh_statistics, sweep_channels, sweep_deliveries
 from workers.photos import process_photo, sweep_photos
 
 # keep_result=0: arq refuses a job id while its result is stored, and the
@@ -58,10 +58,12 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 class WorkerSettings:
     queue_name = jobs.DEFAULT_QUEUE
-    functions = [PROCESS_PHOTO, func(notice_dispatch, name="notice_dispatch", keep_result=0, timeout=120)]
+    functions = [PROCESS_PHOTO, func(notice_dispatch, name="notice_dispatch", keep_result=0, timeout=120),
+                 func(channel_flush, name="channel_flush", keep_result=0, timeout=120, max_tries=1)]
     cron_jobs = [
         cron(sweep_photos, name="sweep_photos", run_at_startup=True, unique=True, timeout=120),
         cron(sweep_deliveries, name="sweep_deliveries", unique=True, timeout=300),
+        cron(sweep_channels, name="sweep_channels", unique=True, timeout=300),
         cron(refresh_statistics, name="refresh_statistics", minute={17}, unique=True, timeout=300),
         cron(overdue_job, name="overdue", minute=set(range(0, 60, 5)), unique=True, timeout=300),
     ]

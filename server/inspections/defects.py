@@ -14,6 +14,8 @@ from server.inspections.services import _parse_uuid, inspection_pass_if_all_clos
 from server.inspections.states import DEFECT_TRANSITIONS, SEVERITIES, next_state
 from server.inspections.tables import Defect, DefectCheck, Inspection, Recheck, TradeAssignment
 from server.inspections.trades import trade_remember
+from server.notifications import handoffs
+from server.notifications.services import send_soon
 from server.org.tables import Party, Unit
 from server.photos.services import PhotoIntake, parse_captured_at
 from server.photos.tables import Photo
@@ -215,6 +217,8 @@ async def defect_rectify(*, actor: Any, defect: Defect, note: str, files: Sequen
                 raise _invalid({"photos": _("Add at least one photo of the rectified work.")})
             await _transition(actor, defect, "rectify", rectified_at=now(), rectify_note=(note or "").strip(),
                               overdue_since=None)
+            told = await handoffs.defect_rectified(actor=actor, defect=defect)
+    await send_soon(told)
     return defect
 
 

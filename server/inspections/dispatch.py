@@ -16,20 +16,12 @@ from server.clock import local_time
 from server.i18n import _
 from server.inspections.notices import notice_link_token
 from server.inspections.tables import Defect, Inspection, NoticeDelivery, RectificationNotice
-from server.notifications.channels import DeliveryFailed, send_email, send_webhook
+from server.notifications.channels import MAX_ATTEMPTS, DeliveryFailed, backoff, send_email, send_webhook
 from server.notifications.tables import InboxMessage
 from server.org.tables import Party, Unit
 from server.settings import get_settings
 
 log = logging.getLogger("server.dispatch")
-
-MAX_ATTEMPTS = 8
-BACKOFF_BASE_SECONDS = 30
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """30 s, 1 min, 2 min, 4 min … capped at 2 hours."""
-    return dt.timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), 7200))
 
 
 def _now() -> dt.datetime:

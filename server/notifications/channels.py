@@ -4,6 +4,7 @@ reason; retrying is the caller's business (see workers/notices.py)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import smtplib
 from email.message import EmailMessage
 
@@ -12,6 +13,13 @@ import httpx
 from server.settings import get_settings
 
 WEBHOOK_TIMEOUT_SECONDS = 10
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """After a failed attempt: 30 s, 1 min, 2 min, 4 min … capped at 2 hours."""
+    return dt.timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), 7200))
 
 
 class DeliveryFailed(Exception):
