@@ -35,9 +35,9 @@ class SettlementIn(msgspec.Struct):
     rule: Optional[RuleIn] = None
 
 
-def _positive(value: Any, field: str, errors: dict[str, str]) -> Decimal:
-    """services.parse_positive, collecting its message under `field`."""
-    number, reason = services.parse_positive(value)
+def _positive(value: Any, kind: str, field: str, errors: dict[str, str]) -> Decimal:
+    """services.parse_positive (at the precision of `kind`), collecting its message under `field`."""
+    number, reason = services.parse_positive(value, kind, field)
     if reason:
         errors[field] = reason
     return number or Decimal(0)
@@ -47,9 +47,10 @@ def _rule(data: RuleIn | None, errors: dict[str, str]) -> SettlementRule:
     if data is None:
         return SettlementRule()
     default = SettlementRule()
-    threshold = (_positive(data.threshold_percent, "rule.threshold_percent", errors)
+    threshold = (_positive(data.threshold_percent, "rate", "rule.threshold_percent", errors)
                  if data.threshold_percent is not None else default.threshold_percent)
-    multiplier = (_positive(data.under_beyond_refund_multiplier, "rule.under_beyond_refund_multiplier", errors)
+    multiplier = (_positive(data.under_beyond_refund_multiplier, "rate", "rule.under_beyond_refund_multiplier",
+                            errors)
                   if data.under_beyond_refund_multiplier is not None else default.under_beyond_refund_multiplier)
     paid_by = data.over_beyond_paid_by or default.over_beyond_paid_by
     if paid_by not in ("developer", "buyer"):
@@ -67,7 +68,7 @@ def settlement_out(result: Settlement) -> dict:
         "contract_area": str(result.contract_area),
         "registered_area": str(result.registered_area),
         "unit_price": str(result.unit_price),
-        "error_ratio_percent": money(result.error_ratio_shown),
+        "error_ratio_percent": str(result.error_ratio_shown),
         "within_3_percent": result.within_threshold,
         "buyer_may_cancel": result.buyer_may_cancel,
         "buyer_pays": money(result.total("buyer_pays")),
@@ -86,12 +87,15 @@ class DeliveryApi(Controller):
     @post("/units/{unit_id:int}/area-settlement", guards=[signed_in], status_code=200)
     async def area_settlement(self, request: Request, unit_id: int, data: SettlementIn) -> dict:
         """Settle contract against registered area per rules.md (or the contract's own rule).
-        Amounts are decimal strings with two decimals; each line is rounded to the fen before adding."""
+        Areas and the price take at most two decimals (0.01 m², 0.01 yuan), as when they are recorded;
+        more is refused (400), never rounded. Amounts are decimal strings with two decimals; each line is
+        rounded to the fen before adding. `error_ratio_percent` has two decimals, more only where two
+        would read as the threshold although the ratio is beyond it ("3.003")."""
         await unit_for(current_user(request), unit_id)
         errors: dict[str, str] = {}
-        contract = _positive(data.contract_area, "contract_area", errors)
-        registered = _positive(data.registered_area, "registered_area", errors)
-        price = _positive(data.unit_price, "unit_price", errors)
+        contract = _positive(data.contract_area, "area", "contract_area", errors)
+        registered = _positive(data.registered_area, "area", "registered_area", errors)
+        price = _positive(data.unit_price, "price", "unit_price", errors)
         rule = _rule(data.rule, errors)
         if errors:
             raise Invalid(_("Please correct the marked fields."), field_errors=errors)

@@ -40,10 +40,10 @@ async def contracts_import(*, actor: Any, project_id: int, path: Path, filename:
     clean: list[UnitContract] = []
     for number, row in rows:
         unit_id = report.unit_of(number, row)
-        area, reason = parse_positive(row["contract_area"])
+        area, reason = parse_positive(row["contract_area"], "area", "contract_area")
         if reason:
             report.problem(number, "contract_area", reason)
-        price, reason = parse_positive(row["unit_price"])
+        price, reason = parse_positive(row["unit_price"], "price", "unit_price")
         if reason:
             report.problem(number, "unit_price", reason)
         basis = AREA_BASIS_WORDS.get(row["area_basis"].strip().lower())

@@ -19,7 +19,7 @@ def workbook(project_name: str, table: list[dict]) -> bytes:
     sheet = book.active
     sheet.title = _("Delivery table")[:31]
     headings = [_("Building"), _("Unit"), _("Buyer"), _("Contract area (m²)"), _("Confirmed area (m²)"),
-                _("Unit price (yuan/m²)"), _("Area error (%)"), _("Within ±3%"), _("Buyer pays"),
+                _("Unit price (yuan/m²)"), _("Area error (%)"), _("Within the threshold"), _("Buyer pays"),
                 _("Developer refunds"), _("Developer bears")]
     sheet.append([project_name])
     sheet.append(headings)
@@ -36,6 +36,9 @@ def workbook(project_name: str, table: list[dict]) -> bytes:
                        _("Yes") if result.within_threshold else _("No"),
                        result.total("buyer_pays"), result.total("developer_refunds"), result.total("developer_bears")]
         sheet.append(values)
+        if result is not None:  # as many decimals as the pages show (3.003 near the threshold)
+            ratio = sheet.cell(row=sheet.max_row, column=7)
+            ratio.number_format = "0." + "0" * -result.error_ratio_shown.as_tuple().exponent
         if result is not None and not result.within_threshold:
             for cell in sheet[sheet.max_row]:
                 cell.fill = FLAG

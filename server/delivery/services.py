@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from server.audit.services import audit_record
 from server.db import write_transaction
 from server.delivery.importing import HEADINGS, UnreadableFile, read_rows
-from server.delivery.settlement import SettlementRule, settle
+from server.delivery.settlement import LARGEST, as_recorded, places_of, settle_recorded
 from server.delivery.tables import AREA_BASES, ConfirmedArea, UnitContract
 from server.errors import Invalid, NotFound
-from server.i18n import _, join_list
+from server.i18n import _, join_list, lazy_gettext as _l
 from server.org.tables import Building, Project, Unit
 
 
@@ -22,19 +21,39 @@ def _invalid(errors: dict[str, str]) -> Invalid:
     return Invalid(_("Please correct the marked fields."), field_errors=errors)
 
 
-def parse_positive(value: Any) -> tuple[Decimal | None, str | None]:
-    """(number, None) or (None, a translated reason): a decimal string or int above zero."""
+FIELD_LABELS = {
+    "contract_area": _l("Contract area"), "registered_area": _l("Confirmed area"), "unit_price": _l("Unit price"),
+    "rule.threshold_percent": _l("Threshold (%)"),
+    "rule.under_beyond_refund_multiplier": _l("Refund multiple beyond the threshold"),
+}
+TOO_PRECISE = {
+    "area": _l("%(field)s: %(value)s has more than two decimals. Areas are recorded to 0.01 m²."),
+    "price": _l("%(field)s: %(value)s has more than two decimals. Prices are recorded to 0.01 yuan."),
+    "rate": _l("%(field)s: %(value)s has more than two decimals. Rule values are recorded to 0.01."),
+}
+
+
+def parse_positive(value: Any, kind: str, field_name: str) -> tuple[Decimal | None, str | None]:
+    """(number, None) or (None, a translated reason): a decimal string or int above zero, with no
+    more decimals than `kind` ("area", "price" or "rate") is recorded to (settlement.PLACES).
+    A reason about the number itself names the field and repeats what was typed."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None, _("Enter the number as a decimal string, e.g. \"89.50\".")
+    typed = str(value).strip()
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
+        number = Decimal(typed.replace(",", ""))
     except InvalidOperation:
         return None, _("This is not a number.")
     if not number.is_finite():
         return None, _("This is not a number.")
     if number <= 0:
         return None, _("Enter a number greater than zero.")
-    return number, None
+    label = str(FIELD_LABELS.get(field_name, field_name))
+    if number != number.quantize(places_of(kind), rounding=ROUND_HALF_UP):
+        return None, str(TOO_PRECISE[kind]) % {"field": label, "value": typed}
+    if number > LARGEST[kind]:
+        return None, _("%(field)s: %(value)s is too large.", field=label, value=typed)
+    return number.quantize(places_of(kind)), None
 
 
 def normalise_mobile(value: Any) -> str | None:
@@ -47,16 +66,6 @@ def normalise_mobile(value: Any) -> str | None:
     return text if len(text) == 11 and text.isdigit() and text.startswith("1") else None
 
 
-def rule_from(data: dict | None) -> SettlementRule:
-    data = data or {}
-    default = SettlementRule()
-    return SettlementRule(
-        threshold_percent=Decimal(str(data.get("threshold_percent", default.threshold_percent))),
-        over_beyond_paid_by=data.get("over_beyond_paid_by", default.over_beyond_paid_by),
-        under_beyond_refund_multiplier=Decimal(str(data.get("under_beyond_refund_multiplier",
-                                                            default.under_beyond_refund_multiplier))))
-
-
 async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_price: Any,
                           area_basis: str = "building_area", buyer_name: str = "", buyer_phone: str = "",
                           rule: dict | None = None) -> UnitContract:
@@ -64,10 +73,10 @@ async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_
     if not await Unit.exists().where(Unit.id == unit_id).run():
         raise NotFound(_("The page or record was not found."))
     errors: dict[str, str] = {}
-    area, reason = parse_positive(contract_area)
+    area, reason = parse_positive(contract_area, "area", "contract_area")
     if reason:
         errors["contract_area"] = reason
-    price, reason = parse_positive(unit_price)
+    price, reason = parse_positive(unit_price, "price", "unit_price")
     if reason:
         errors["unit_price"] = reason
     if area_basis not in AREA_BASES:
@@ -78,7 +87,7 @@ async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_
     clean_rule: dict[str, str] = {}
     for key in ("threshold_percent", "under_beyond_refund_multiplier"):
         if (rule or {}).get(key) is not None:
-            number, reason = parse_positive(rule[key])
+            number, reason = parse_positive(rule[key], "rate", f"rule.{key}")
             if reason:
                 errors[f"rule.{key}"] = reason
             else:
@@ -163,7 +172,7 @@ async def confirmed_areas_import(*, actor: Any, project_id: int, path: Path, fil
     clean: list[tuple[int, Decimal]] = []
     for number, row in rows:
         unit_id = report.unit_of(number, row)
-        area, reason = parse_positive(row["registered_area"])
+        area, reason = parse_positive(row["registered_area"], "area", "registered_area")
         if reason:
             report.problem(number, "registered_area", reason)
         clean.append((unit_id, area))
@@ -196,11 +205,7 @@ async def delivery_table(project_id: int, limit: int | None = None, offset: int 
         ConfirmedArea.id).run())
     table = []
     for unit in units:
-        contract, area = contracts.get(unit["id"]), areas.get(unit["id"])
-        result = None
-        if contract and area:
-            rule = contract["rule"] if isinstance(contract["rule"], dict) else json.loads(contract["rule"] or "{}")
-            result = settle(Decimal(contract["contract_area"]), Decimal(area["registered_area"]),
-                            Decimal(contract["unit_price"]), rule_from(rule))
+        contract, area = as_recorded(contracts.get(unit["id"])), as_recorded(areas.get(unit["id"]))
+        result = settle_recorded(contract, area) if contract and area else None
         table.append({"unit": unit, "contract": contract, "confirmed": area, "settlement": result})
     return table

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from server.delivery.services import rule_from
-from server.delivery.settlement import Settlement, SettlementRule, fen, settle
+from server.delivery.settlement import Settlement, SettlementRule, as_recorded, rule_from, settle_recorded
 from server.delivery.tables import ConfirmedArea, UnitContract
 from server.org.tables import Unit
 
@@ -42,17 +41,13 @@ async def unit_statement(unit_id: int) -> Statement:
     unit = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building"),
                              Unit.building.project.name.as_alias("project"),
                              Unit.building.project.id.as_alias("project_id")).where(Unit.id == unit_id).first().run()
-    contract = await UnitContract.select().where(UnitContract.unit == unit_id).order_by(
-        UnitContract.id, ascending=False).first().run()
-    confirmed = await ConfirmedArea.select().where(ConfirmedArea.unit == unit_id).order_by(
-        ConfirmedArea.id, ascending=False).first().run()
+    contract = as_recorded(await UnitContract.select().where(UnitContract.unit == unit_id).order_by(
+        UnitContract.id, ascending=False).first().run())
+    confirmed = as_recorded(await ConfirmedArea.select().where(ConfirmedArea.unit == unit_id).order_by(
+        ConfirmedArea.id, ascending=False).first().run())
     overridden = {k: v for k, v in _rule_data(contract).items() if v is not None} if contract else {}
     rule = rule_from(overridden)
-    result = None
-    if contract and confirmed:
-        # Two decimals as recorded (SQLite hands back 89.5 for 89.50): the formulas then read as the contract.
-        result = settle(fen(Decimal(contract["contract_area"])), fen(Decimal(confirmed["registered_area"])),
-                        fen(Decimal(contract["unit_price"])), rule)
+    result = settle_recorded(contract, confirmed) if contract and confirmed else None
     return Statement(unit=unit, contract=contract, confirmed=confirmed, rule=rule, overridden=overridden,
                      settlement=result)
 
