@@ -29,6 +29,8 @@ from server.errors import Conflict, Invalid, NotFound
 from server.i18n import _, current_locale
 from server.i18n import lazy_gettext as _l
 from server.inspections.states import next_state
+from server.notifications import handoffs
+from server.notifications.services import send_soon
 from server.org.access import is_staff
 from server.org.tables import Building, Project
 
@@ -174,8 +176,12 @@ async def announcement_approve(*, actor: Any, announcement: Announcement) -> Ann
         raise Conflict(_("Only a draft can be approved."))
     if not announcement.title.strip() or not announcement.body.strip():
         raise Invalid(_("An empty announcement cannot be approved: write its title and text first."))
-    return await _transition(actor, announcement, "approve", approved_by=getattr(actor, "id", None),
-                             approved_at=_now())
+    async with write_transaction():
+        await _transition(actor, announcement, "approve", approved_by=getattr(actor, "id", None),
+                          approved_at=_now())
+        told = await handoffs.announcement_approved(actor=actor, announcement=announcement)
+    await send_soon(told)
+    return announcement
 
 
 async def announcement_publish(*, actor: Any, announcement: Announcement) -> Announcement:

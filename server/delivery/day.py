@@ -30,6 +30,8 @@ from server.handover.signatures import BadSignature, signature_from_data_url
 from server.handover.tables import KeyHandover
 from server.i18n import _, lazy_gettext as _l
 from server.inspections.tables import Defect
+from server.notifications import handoffs
+from server.notifications.services import send_soon
 from server.org.tables import Unit
 from server.photos.storage import get_storage, read_bytes
 
@@ -173,6 +175,8 @@ async def book(*, actor: Any, unit_id: int, slot_id: Any, client_id: Any = None)
         await appointment.save().run()
         await audit_record(actor=actor, object_type="appointment", object_id=appointment.id, action="book",
                            to_state="booked", details={"unit_id": unit_id, "slot_id": slot.id})
+        told = await handoffs.appointment_changed(actor=actor, appointment=appointment, action="book")
+    await send_soon(told)
     return appointment, True
 
 
@@ -197,6 +201,8 @@ async def cancel(*, actor: Any, appointment: Appointment) -> None:
     _require(appointment, "booked")
     async with write_transaction():
         await _set_status(actor, appointment, "cancelled", action="cancel")
+        told = await handoffs.appointment_changed(actor=actor, appointment=appointment, action="cancel")
+    await send_soon(told)
 
 
 async def check_in(*, actor: Any, appointment: Appointment) -> int:

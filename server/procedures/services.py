@@ -22,6 +22,8 @@ from server.clock import today
 from server.db import lock_row, write_transaction
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.i18n import _
+from server.notifications import handoffs
+from server.notifications.services import send_soon
 from server.org.tables import Party, Project
 from server.procedures import access, documents
 from server.procedures.seed import TEMPLATES
@@ -266,6 +268,8 @@ async def step_complete(*, actor: Any, step_id: int, note: Any = "") -> Procedur
         await completion.save().run()
         await _set_status(step, to, actor=actor, action="complete",
                           details={"completion_id": completion.id, "note": note})
+        told = await handoffs.step_completed(actor=actor, step=step)
+    await send_soon(told)
     return step
 
 
@@ -285,6 +289,8 @@ async def _decide(*, actor: Any, step_id: int, decision: str, reason: str) -> Pr
         await approval.save().run()
         await _set_status(step, to, actor=actor, action=decision,
                           details={"approval_id": approval.id, "reason": reason})
+        told = await handoffs.step_completed(actor=actor, step=step)
+    await send_soon(told)
     return step
 
 
