@@ -10,7 +10,7 @@ from server.i18n import _
 from server.org.access import unit_for
 from server.photos.access import register_subject
 from server.photos.services import PhotoIntake
-from server.photos.upload import StagedFile
+from server.photos.staged import StagedFile
 
 STAGES = ("meter_water", "meter_electricity", "meter_gas")
 

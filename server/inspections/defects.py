@@ -19,7 +19,7 @@ from server.notifications.services import send_soon
 from server.org.tables import Party, Unit
 from server.photos.services import PhotoIntake, parse_captured_at
 from server.photos.tables import Photo
-from server.photos.upload import StagedFile
+from server.photos.staged import StagedFile
 from server.settings import get_settings
 
 SUBJECT = "defect"

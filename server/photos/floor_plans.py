@@ -15,7 +15,7 @@ from server.errors import Invalid, NotFound
 from server.i18n import _
 from server.org.tables import UnitType
 from server.photos.services import PhotoIntake, RecordedPhoto, is_unique_violation, parse_client_id, photo_by_client_id
-from server.photos.upload import StagedFile
+from server.photos.staged import StagedFile
 
 SUBJECT_TYPE = "unit_type"
 

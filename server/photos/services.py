@@ -34,7 +34,7 @@ from server.photos import imaging
 from server.photos.errors import TooLarge, UnsupportedMedia
 from server.photos.storage import get_storage
 from server.photos.tables import Photo, PhotoStatus
-from server.photos.upload import StagedFile
+from server.photos.staged import StagedFile
 from server.settings import get_settings
 
 log = logging.getLogger("server.photos")

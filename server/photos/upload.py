@@ -29,23 +29,13 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from server.errors import Invalid
 from server.i18n import _
 from server.photos.errors import TooLarge, UnsupportedMedia
+from server.photos.staged import StagedFile
 from server.photos.storage import scratch_dir
 from server.settings import get_settings
 
 MAX_FILES_PER_REQUEST = 20
 MAX_FIELD_BYTES = 64 * 1024
 """Plain form fields (descriptions, ids) are small; anything bigger is abuse."""
-
-
-@dataclass
-class StagedFile:
-    """One received file part, in a scratch temp file."""
-
-    field: str
-    filename: str
-    """As the client named it: for logs only, never trusted."""
-    path: Path
-    size: int = 0
 
 
 @dataclass
