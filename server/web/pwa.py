@@ -59,6 +59,18 @@ async def manifest() -> Response:
     return Response(body, media_type="application/manifest+json", headers={"Cache-Control": "no-cache"})
 
 
+@get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page links; the pages link it too."""
+    return Response(_favicon(), media_type="image/vnd.microsoft.icon",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@lru_cache(maxsize=1)
+def _favicon() -> bytes:
+    return (STATIC_DIR / "img" / "icons" / "favicon.ico").read_bytes()
+
+
 @get("/offline", include_in_schema=False)
 async def offline(request: Request) -> Response:
     """Shown by the service worker when a page cannot be reached. Cached with the
@@ -81,4 +93,4 @@ async def offline_session(request: Request) -> Response:
     return Response(body, headers={"Cache-Control": "no-store"})
 
 
-PWA_ROUTES = [service_worker, manifest, offline, offline_session]
+PWA_ROUTES = [service_worker, manifest, favicon, offline, offline_session]

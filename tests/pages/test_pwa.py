@@ -31,3 +31,16 @@ async def test_the_offline_page_needs_no_sign_in_and_names_nobody(personas):
     alice = await personas.browser("alice")
     r = await alice.get("/offline")
     assert r.status_code == 200 and "Alice" not in r.text and "/admin/" not in r.text
+
+
+async def test_the_favicon_is_served_without_sign_in_and_linked_from_the_pages(client):
+    from io import BytesIO
+
+    from PIL import Image
+
+    r = await client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/vnd.microsoft.icon"
+    icon = Image.open(BytesIO(r.content))
+    assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]
+    login = await client.get("/login")
+    assert '<link rel="icon" href="/favicon.ico"' in login.text
