@@ -31,4 +31,6 @@ ROLE_LABELS = {
 STAFF = frozenset({ADMIN, CS_STAFF, INSPECTOR, PROJECT_STAFF, SUPERVISOR, QUALITY_CENTER, SALES, PROPERTY, PR})
 # Roles that must belong to a party (their access is limited to it).
 PARTY_ROLES = frozenset({CONTRACTOR})
+# Who signs keys over (the navigation and server/handover use this one set).
+HANDOVER = frozenset({CS_STAFF, INSPECTOR})
 PARTY_KINDS_FOR_CONTRACTOR = frozenset({"construction_unit", "repair_unit"})

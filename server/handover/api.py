@@ -18,7 +18,7 @@ from server.photos.storage import read_bytes
 from server.photos.upload import receive_upload
 from server.web.guards import allow, current_user, signed_in
 
-HANDOVER_ROLES = (roles.CS_STAFF, roles.INSPECTOR)
+HANDOVER_ROLES = tuple(sorted(roles.HANDOVER))
 METER_STAGES = ("meter_water", "meter_electricity", "meter_gas")
 
 

@@ -115,6 +115,7 @@ async def test_delivery_day_on_phones(personas, phone, chromium, live_server, sc
     await carol.fill("#f-giver_name", "王客服")
     await carol.fill("#f-receiver_name", "业主1")
     await carol.click("#handover-form button[type=submit]")
+    await carol.locator("#app-confirm [data-answer=yes]").click()  # it asks once before signing
     await carol.wait_for_url("**/handover/*", timeout=15000)
     await carol.wait_for_selector("text=SHA-256", timeout=15000)
     assert await KeyHandover.count().where((KeyHandover.unit == unit_id) & (KeyHandover.to == "owner")).run() == 1

@@ -5,6 +5,7 @@ contractor A sees only A's work, rectifies, the supervisor checks, the CS center
 unit's history shows every step."""
 import datetime as dt
 
+from server.handover.tables import KeyHandover
 from server.inspections.tables import Defect, Inspection
 from server.org.tables import Unit
 from tests.e2e.conftest import assert_accessible, draw_signature, sign_in
@@ -154,7 +155,18 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
         await draw_signature(carol, f"canvas[data-signature='f-signature-{side}']")
     await carol.fill("#f-giver_name", "陈工")
     await carol.fill("#f-receiver_name", "王客服")
+    # The record can never change once signed: it asks first, and "cancel" signs nothing.
     await carol.click("#handover-form button[type=submit]")
+    dialog = carol.locator("#app-confirm")
+    await dialog.wait_for(state="visible")
+    assert "无法更改" in await dialog.inner_text()
+    await screens.shot(carol, "handover-confirm")
+    await assert_accessible(carol, "handover-confirm")
+    await dialog.locator("[data-answer=no]").click()
+    assert await dialog.is_hidden()
+    assert await KeyHandover.count().run() == 0
+    await carol.click("#handover-form button[type=submit]")
+    await _confirm(carol)
     await carol.wait_for_url("**/handover/*", timeout=15000)
     await carol.wait_for_selector("text=SHA-256", timeout=15000)
     await screens.shot(carol, "handover-receipt")

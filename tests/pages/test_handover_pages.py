@@ -111,3 +111,20 @@ async def test_only_cs_staff_and_inspectors_hand_over_keys(personas, passed_unit
                                  data=form(personas.parties["builder_a"].id))).status_code == 403, name
     ian = await personas.browser("ian")
     assert (await ian.get(f"/handover/units/{passed_unit['id']}")).status_code == 200
+
+
+async def test_the_roles_that_hand_over_keys_have_it_in_their_navigation_and_the_form_asks_first(
+        personas, passed_unit):
+    import re
+
+    nav_link = re.compile(r'<nav class="weui-tabbar app-nav".*?href="/handover".*?</nav>', re.S)
+    for name in ("carol", "ian"):
+        page = await personas.browser(name)
+        assert nav_link.search((await page.get("/")).text), name
+    for name in ("bob", "sam", "paul", "alice"):
+        page = await personas.browser(name)
+        assert not nav_link.search((await page.get("/")).text), name
+    carol = await english(await personas.browser("carol"))
+    page = (await carol.get(f"/handover/units/{passed_unit['id']}")).text
+    question = re.search(r'<form id="handover-form"[^>]*data-confirm="([^"]+)"', page, re.S)
+    assert question and "can never be changed" in question.group(1)
