@@ -23,7 +23,7 @@ from server.audit.services import audit_record
 from server.db import write_transaction
 from server.delivery.batches import owners_of_batch
 from server.delivery.tables import OwnerAccessCode
-from server.errors import Unauthenticated
+from server.errors import Invalid, Unauthenticated
 from server.i18n import _
 from server.settings import get_settings
 
@@ -51,6 +51,25 @@ def normalise(code: str) -> str:
     """What the owner typed, in the printed form: upper case, spaces dropped, one dash."""
     text = "".join(ch for ch in (code or "").upper() if ch.isascii() and ch.isalnum())
     return text[:5] + "-" + text[5:] if len(text) == CODE_LENGTH else text
+
+
+def normalise_mobile(mobile: str) -> str:
+    """A mobile number as typed ("138 0000 0000", "138-0000-0000", "+86 138…"): digits only."""
+    digits = "".join(ch for ch in (mobile or "") if not (ch.isspace() or ch in "-()+"))
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
+def sign_in_problems(mobile: str, code: str) -> dict[str, str]:
+    """What is missing or malformed before a sign-in is tried ({field: message}); such a
+    form is no guess, so it is not counted against the throttle."""
+    errors: dict[str, str] = {}
+    if not mobile:
+        errors["mobile"] = _("Enter your mobile number.")
+    elif not (mobile.isascii() and mobile.isdigit() and len(mobile) == 11):
+        errors["mobile"] = _("Enter the 11 digits of your mobile number.")
+    if not normalise(code):
+        errors["code"] = _("Enter the sign-in code from your delivery notice.")
+    return errors
 
 
 def _sha(code: str) -> str:
@@ -110,7 +129,10 @@ async def notices_for_batch(*, actor: Any, batch_id: int) -> list[dict]:
 
 async def redeem(mobile: str, code: str, client: str) -> User:
     """The owner for this mobile number and code, using the code up; else Unauthenticated (throttled)."""
-    mobile = (mobile or "").strip()
+    mobile = normalise_mobile(mobile)
+    errors = sign_in_problems(mobile, code)
+    if errors:
+        raise Invalid(_("Please correct the marked fields."), field_errors=errors)
     await _check_throttle(mobile, client)
     row = await OwnerAccessCode.objects().get(OwnerAccessCode.code_sha256 == _sha(normalise(code))).run()
     user = await User.objects().get(User.id == row.user).run() if row else None

@@ -3,6 +3,8 @@ then their own units only: batch dates and place, booking a delivery time,
 the settlement statement, the signed confirmation and the key receipt."""
 from __future__ import annotations
 
+from itertools import groupby
+
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
@@ -28,7 +30,8 @@ from server.web.templating import render
 async def sign_in_page(request: Request, m: str | None = None, c: str | None = None) -> Response:
     """The link on the notice fills the form in; only pressing the button uses the code up
     (a link preview that fetches the page does not)."""
-    return render(request, "delivery/owner_sign_in.html", form={"mobile": m or "", "code": c or ""}, error=None)
+    return render(request, "delivery/owner_sign_in.html", form={"mobile": m or "", "code": c or ""}, error=None,
+                  errors={})
 
 
 @post("/owner/sign-in", status_code=303)
@@ -36,9 +39,10 @@ async def sign_in(request: Request, data: Form) -> Response:
     mobile, code = str(data.get("mobile") or "").strip(), str(data.get("code") or "").strip()
     try:
         user = await owner_codes.redeem(mobile, code, client_address(request.scope))
-    except (Unauthenticated, TooManyAttempts) as exc:
+    except (Invalid, Unauthenticated, TooManyAttempts) as exc:
         return render(request, "delivery/owner_sign_in.html", status_code=exc.status_code,
-                      form={"mobile": mobile, "code": code}, error=exc.message)
+                      form={"mobile": mobile, "code": code}, error=exc.message,
+                      errors=getattr(exc, "field_errors", None) or {})
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         await session_delete(old)
@@ -55,11 +59,17 @@ class OwnerPages(Controller):
 
     @get("/")
     async def home(self, request: Request) -> Response:
+        return await self._page(request)
+
+    async def _page(self, request: Request, *, refused: dict | None = None, status_code: int = 200) -> Response:
+        """The owner's homes; `refused` = {unit id: message} puts a refused booking's
+        reason beside that home's times (with the time chosen kept)."""
         user = current_user(request)
         unit_ids = [r["unit"] for r in await UnitOwner.select(UnitOwner.unit).where(
             UnitOwner.user == user.id).order_by(UnitOwner.unit).run()]
         homes = [await self._home(unit_id) for unit_id in unit_ids[:20]]
-        return render(request, "delivery/owner_home.html", homes=homes, stages=day.STAGES, when=local_time)
+        return render(request, "delivery/owner_home.html", status_code=status_code, homes=homes,
+                      stages=day.STAGES, when=local_time, refused=refused or {})
 
     async def _home(self, unit_id: int) -> dict:
         batch = await batches.batch_of_unit(unit_id)
@@ -71,8 +81,11 @@ class OwnerPages(Controller):
             KeyHandover.id, ascending=False).first().run()
         booked_slot = await DeliverySlot.select().where(
             DeliverySlot.id == appointment.slot).first().run() if appointment else None
+        by_day = groupby(slots, key=lambda s: local_time(s["starts_at"], "%m-%d"))
+        slot_days = [(date, list(rows)) for date, rows in by_day]
         return {"unit": await day.unit_row(unit_id), "batch": batch, "appointment": appointment,
-                "slot": booked_slot, "slots": slots, "confirmation": confirmation, "handover": handover,
+                "slot": booked_slot, "slots": slots, "slot_days": slot_days, "confirmation": confirmation,
+                "handover": handover,
                 "may_book": batch is not None and day.may_move(appointment)}
 
     @post("/units/{unit_id:int}/appointment")
@@ -83,15 +96,21 @@ class OwnerPages(Controller):
             await day.book(actor=user, unit_id=unit_id, slot_id=data.get("slot_id"),
                            client_id=data.get("client_id") or None)
         except (Invalid, Conflict) as exc:
+            # Said beside the times, not only at the top of a long page.
             message = next(iter(exc.field_errors.values()), exc.message) if exc.field_errors else exc.message
-            return flash(Redirect(path=f"/owner#unit-{unit_id}", status_code=303), message, "warning")
+            return await self._page(request, refused={unit_id: {"message": message, "slot": data.get("slot_id")}},
+                                    status_code=exc.status_code)
         return done(request, f"/owner#unit-{unit_id}", _("Your delivery time is booked."))
 
     @post("/appointments/{appointment_id:int}/cancel")
     async def cancel(self, request: Request, appointment_id: int) -> Response:
         user = current_user(request)
         appointment = await access.appointment_for(user, appointment_id)
-        await day.cancel(actor=user, appointment=appointment)
+        try:
+            await day.cancel(actor=user, appointment=appointment)
+        except Conflict as exc:
+            return await self._page(request, refused={appointment.unit: {"message": exc.message}},
+                                    status_code=exc.status_code)
         return done(request, f"/owner#unit-{appointment.unit}", _("Your booking is cancelled."))
 
 

@@ -5,7 +5,8 @@
  *    and a history-cache miss reloads the whole page, not a fragment.
  * 2. Errors: a response with `HX-Trigger: app:error` (server/web/errors.py),
  *    a failed request or no network shows a toast in the user's language;
- *    a form swapped back with errors gets the cursor in its first bad field.
+ *    a form swapped back with errors gets the cursor in its first bad field;
+ *    a page with a refusal marked data-scroll-here opens scrolled to it.
  * 3. Confirmation: a form or button with data-confirm="question" asks once,
  *    in words, in a WeUI dialog (htmx's hx-confirm uses the same dialog).
  * 4. App.csrfToken(): the CSRF token for scripts that post by themselves
@@ -69,6 +70,10 @@
       if (bad) bad.focus();
     }
   });
+
+  // A page that came back with a refusal far down (data-scroll-here): show it, not the top.
+  var refusal = document.querySelector("[data-scroll-here]");
+  if (refusal) refusal.scrollIntoView({ block: "center" });
 
   // ------------------------------------------------------------ 3. confirmation
   var dialog = document.getElementById("app-confirm");

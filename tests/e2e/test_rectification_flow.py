@@ -157,13 +157,13 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
     await carol.fill("#f-receiver_name", "王客服")
     # The record can never change once signed: it asks first, and "cancel" signs nothing.
     await carol.click("#handover-form button[type=submit]")
-    dialog = carol.locator("#app-confirm")
+    dialog = carol.locator("#app-confirm .weui-dialog")
     await dialog.wait_for(state="visible")
     assert "无法更改" in await dialog.inner_text()
     await screens.shot(carol, "handover-confirm")
     await assert_accessible(carol, "handover-confirm")
     await dialog.locator("[data-answer=no]").click()
-    assert await dialog.is_hidden()
+    assert await carol.locator("#app-confirm").get_attribute("hidden") is not None
     assert await KeyHandover.count().run() == 0
     await carol.click("#handover-form button[type=submit]")
     await _confirm(carol)
