@@ -3,7 +3,10 @@
   migrate                 apply every migration (both databases)
   createsuperuser         make an admin (no prompts when --username and --password are given)
   seed                    load the demo project and demo logins if the database is empty
-  run                     everything `make run` needs: Redis if not configured, migrate, seed, web, workers
+  run                     everything `make run` needs (see server/launcher.py): Redis if not configured,
+                          migrate, the demo on a loopback HOST or DEMO=1, then web and workers, supervised
+
+The commands themselves live in `server.operations`, which the launcher calls too.
 """
 from __future__ import annotations
 
@@ -12,47 +15,7 @@ import asyncio
 import getpass
 import sys
 
-
-async def migrate() -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    from server import db
-
-    await db.check_connection()
-    await db.start_pool()
-    try:
-        result = await run_forwards("all")
-        if not result.success:
-            raise SystemExit(f"Migrations failed: {result.message}")
-        await db.refresh_statistics()
-    finally:
-        await db.close_pool()
-
-
-async def create_superuser(username: str, password: str) -> None:
-    from server import db
-    from server.accounts import roles
-    from server.accounts.services import user_create
-
-    await db.start_pool()
-    try:
-        user = await user_create(actor=None, username=username, password=password, role=roles.ADMIN,
-                                 display_name=username)
-    finally:
-        await db.close_pool()
-    print(f"Created admin {user.username} (id {user.id})")
-
-
-async def seed() -> None:
-    from server import db
-    from server.demo import seed_demo
-
-    await db.start_pool()
-    try:
-        created = await seed_demo()
-    finally:
-        await db.close_pool()
-    print("Demo data loaded." if created else "Database not empty: demo data not loaded.")
+from server.operations import create_superuser, migrate, seed
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -63,7 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     su.add_argument("--username")
     su.add_argument("--password")
     commands.add_parser("seed", help="load demo data into an empty database")
-    commands.add_parser("run", help="start Redis (if needed), migrate, seed, web server and workers")
+    commands.add_parser("run", help="start Redis (if needed), migrate, the demo (loopback HOST or DEMO=1), "
+                                    "web server and workers, restarting any that stops")
     args = parser.parse_args(argv)
 
     from server.db import DatabaseUnavailable

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
-from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
 from server.settings import get_settings
@@ -23,45 +24,63 @@ log = logging.getLogger("server.jobs")
 DEFAULT_QUEUE = "arq:queue"
 HEAVY_QUEUE = "arq:queue:heavy"
 
+ENQUEUE_TIMEOUT = 1.0
+"""Seconds one enqueue may take, connecting included: a request that
+enqueues (a photo upload) never waits longer on Redis, down or hung."""
+SKIP_AFTER_FAILURE = 1.0
+"""Seconds after a failed enqueue during which further ones are not tried (left
+for the sweep), so a defect with ten photos waits ENQUEUE_TIMEOUT once, not ten times."""
+
 _pool: ArqRedis | None = None
-_lock = asyncio.Lock()
+_failed_at: float | None = None
 
 
 def redis_settings(url: str | None = None) -> RedisSettings:
+    """For the workers (arq's own pool)."""
     settings = RedisSettings.from_dsn(url or get_settings().redis_url)
     settings.conn_timeout = 2
     settings.conn_retries = 0
     return settings
 
 
-async def _get_pool() -> ArqRedis | None:
+def _get_pool() -> ArqRedis | None:
+    """The web process's pool. It connects on first use (never here), and every
+    connect and command has a timeout: a hung Redis costs an error, not a wait."""
     global _pool
     if _pool is None:
         url = get_settings().redis_url
         if not url:
             return None
-        async with _lock:
-            if _pool is None:
-                _pool = await create_pool(redis_settings(url))
+        _pool = ArqRedis(ConnectionPool.from_url(
+            url, socket_connect_timeout=ENQUEUE_TIMEOUT, socket_timeout=ENQUEUE_TIMEOUT))
     return _pool
 
 
 async def enqueue(function: str, *args: Any, job_id: str | None = None, queue: str = DEFAULT_QUEUE) -> bool:
-    """Queue `function(*args)`; False (logged, not raised) when Redis is unreachable."""
-    try:
-        pool = await _get_pool()
-        if pool is None:
-            log.warning("REDIS_URL is not set; %s(%s) left for the sweep", function, args)
-            return False
-        await asyncio.wait_for(pool.enqueue_job(function, *args, _job_id=job_id, _queue_name=queue), timeout=3)
-        return True
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
-        log.warning("Could not enqueue %s(%s): %s; left for the sweep", function, args, exc)
+    """Queue `function(*args)`; False (logged, not raised) when Redis is
+    unreachable, hung or failed a moment ago. Takes at most ENQUEUE_TIMEOUT."""
+    global _failed_at
+    pool = _get_pool()
+    if pool is None:
+        log.warning("REDIS_URL is not set; %s(%s) left for the sweep", function, args)
         return False
+    if _failed_at is not None and time.monotonic() - _failed_at < SKIP_AFTER_FAILURE:
+        log.warning("Redis failed just now; %s(%s) left for the sweep", function, args)
+        return False
+    try:
+        await asyncio.wait_for(pool.enqueue_job(function, *args, _job_id=job_id, _queue_name=queue),
+                               timeout=ENQUEUE_TIMEOUT)
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        _failed_at = time.monotonic()
+        log.warning("Could not enqueue %s(%s): %r; left for the sweep", function, args, exc)
+        return False
+    _failed_at = None
+    return True
 
 
 async def close_queue() -> None:
-    global _pool
+    global _pool, _failed_at
     if _pool is not None:
         await _pool.aclose()
         _pool = None
+    _failed_at = None

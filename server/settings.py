@@ -6,6 +6,7 @@ than limping on with a guess.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -42,6 +43,28 @@ def _bool(name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _optional_bool(name: str) -> bool | None:
+    return None if _env(name, "") == "" else _bool(name, False)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: an address only this computer can reach."""
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _divisor_of_minute(name: str, default: int) -> int:
+    value = _int(name, default, minimum=1)
+    if 60 % value:
+        raise SettingsError(f"{name} must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60), got {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -125,11 +148,20 @@ class Settings:
     urgent_rectify_days: int = 1
     """Days for an urgent defect (a safety risk now)."""
     debug: bool = False
+    demo_setting: bool | None = None
+    """DEMO: 1 loads the demo project into an empty database at `make run`, 0 never; unset: only on a loopback HOST."""
+    photo_sweep_seconds: int = 60
+    """How often the worker re-queues photos left `pending` (their job was lost, or Redis was down)."""
     mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database.is_sqlite
+
+    @property
+    def demo(self) -> bool:
+        """Whether `make run` loads the demo (admin/demo12345!) into an empty database."""
+        return is_loopback(self.host) if self.demo_setting is None else self.demo_setting
 
 
 def load_settings() -> Settings:
@@ -163,6 +195,8 @@ def load_settings() -> Settings:
         rectify_days=_int("RECTIFY_DAYS", 7, minimum=1),
         urgent_rectify_days=_int("URGENT_RECTIFY_DAYS", 1, minimum=1),
         debug=_bool("DEBUG", False),
+        demo_setting=_optional_bool("DEMO"),
+        photo_sweep_seconds=_divisor_of_minute("PHOTO_SWEEP_SECONDS", 60),
         mail=MailSettings(
             host=_env("SMTP_HOST", ""),
             port=_int("SMTP_PORT", 25, minimum=1),

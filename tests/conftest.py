@@ -46,7 +46,7 @@ def redis_server():
 
 @pytest.fixture(scope="session")
 async def migrated_db(redis_server):
-    from server.cli import migrate
+    from server.operations import migrate
 
     await migrate()
     from server import db

@@ -24,13 +24,15 @@ from server.photos import imaging
 from server.photos.services import FAILURE_GAVE_UP, FAILURE_UNREADABLE, PROCESS_JOB, job_id, queue_for, variant_key
 from server.photos.storage import Storage, get_storage
 from server.photos.tables import Photo, PhotoStatus
+from server.settings import get_settings
 
 log = logging.getLogger("workers.photos")
 
 MAX_ATTEMPTS = 3
 PENDING_GRACE = timedelta(seconds=30)
-"""A pending photo younger than this may still have its job on the way (it is
-enqueued right after commit); older ones were missed (Redis down) and are re-enqueued."""
+"""A pending photo younger than this (or than the sweep interval, if shorter:
+PHOTO_SWEEP_SECONDS) may still have its job on the way (it is enqueued right
+after commit); older ones were missed (Redis down) and are re-enqueued."""
 CLAIM_TIMEOUT = timedelta(minutes=10)
 """A claim older than this belongs to a worker that died; the photo goes back to pending."""
 SWEEP_BATCH = 500
@@ -119,9 +121,13 @@ async def _release(photo_id: int, attempt: int) -> None:
                                from_state=PhotoStatus.PROCESSING, to_state=values[Photo.status])
 
 
+def pending_grace() -> timedelta:
+    return min(PENDING_GRACE, timedelta(seconds=get_settings().photo_sweep_seconds))
+
+
 async def sweep_photos(ctx: dict[str, Any]) -> dict[str, int]:
-    """Cron, every minute and at worker start: take back stale claims, then
-    re-enqueue photos left pending (their job was lost, or never queued)."""
+    """Cron, every PHOTO_SWEEP_SECONDS (a minute) and at worker start: take back
+    stale claims, then re-enqueue photos left pending (their job was lost, or never queued)."""
     now = _now()
     stale = (Photo.status == PhotoStatus.PROCESSING) & (Photo.claimed_at < now - CLAIM_TIMEOUT)
     async with write_transaction():
@@ -135,7 +141,7 @@ async def sweep_photos(ctx: dict[str, Any]) -> dict[str, int]:
                 await audit_record(actor=None, object_type="photo", object_id=row["id"], action="sweep",
                                    from_state=PhotoStatus.PROCESSING, to_state=to_state)
     pending = await Photo.select(Photo.id, Photo.image_format).where(
-        (Photo.status == PhotoStatus.PENDING) & (Photo.created_at < now - PENDING_GRACE)
+        (Photo.status == PhotoStatus.PENDING) & (Photo.created_at < now - pending_grace())
     ).order_by(Photo.id).limit(SWEEP_BATCH).run()
     queued = 0
     for row in pending:

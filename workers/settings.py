@@ -61,7 +61,8 @@ class WorkerSettings:
     functions = [PROCESS_PHOTO, func(notice_dispatch, name="notice_dispatch", keep_result=0, timeout=120),
                  func(channel_flush, name="channel_flush", keep_result=0, timeout=120, max_tries=1)]
     cron_jobs = [
-        cron(sweep_photos, name="sweep_photos", run_at_startup=True, unique=True, timeout=120),
+        cron(sweep_photos, name="sweep_photos", second=set(range(0, 60, get_settings().photo_sweep_seconds)),
+             run_at_startup=True, unique=True, timeout=120),
         cron(sweep_deliveries, name="sweep_deliveries", unique=True, timeout=300),
         cron(sweep_channels, name="sweep_channels", unique=True, timeout=300),
         cron(refresh_statistics, name="refresh_statistics", minute={17}, unique=True, timeout=300),
