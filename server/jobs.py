@@ -14,6 +14,7 @@ from typing import Any
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.settings import get_settings
 
@@ -27,12 +28,13 @@ HEAVY_QUEUE = "arq:queue:heavy"
 ENQUEUE_TIMEOUT = 1.0
 """Seconds one enqueue may take, connecting included: a request that
 enqueues (a photo upload) never waits longer on Redis, down or hung."""
-SKIP_AFTER_FAILURE = 1.0
-"""Seconds after a failed enqueue during which further ones are not tried (left
-for the sweep), so a defect with ten photos waits ENQUEUE_TIMEOUT once, not ten times."""
+SKIP_AFTER_TIMEOUT = 1.0
+"""Seconds after an enqueue timed out (Redis hung) during which further ones are
+not tried (left for the sweep), so a defect with ten photos waits ENQUEUE_TIMEOUT
+once, not ten times. A refused connection (Redis down) fails at once: no skipping."""
 
 _pool: ArqRedis | None = None
-_failed_at: float | None = None
+_timed_out_at: float | None = None
 
 
 def redis_settings(url: str | None = None) -> RedisSettings:
@@ -58,29 +60,30 @@ def _get_pool() -> ArqRedis | None:
 
 async def enqueue(function: str, *args: Any, job_id: str | None = None, queue: str = DEFAULT_QUEUE) -> bool:
     """Queue `function(*args)`; False (logged, not raised) when Redis is
-    unreachable, hung or failed a moment ago. Takes at most ENQUEUE_TIMEOUT."""
-    global _failed_at
+    unreachable or hung (or hung a moment ago). Takes at most ENQUEUE_TIMEOUT."""
+    global _timed_out_at
     pool = _get_pool()
     if pool is None:
         log.warning("REDIS_URL is not set; %s(%s) left for the sweep", function, args)
         return False
-    if _failed_at is not None and time.monotonic() - _failed_at < SKIP_AFTER_FAILURE:
-        log.warning("Redis failed just now; %s(%s) left for the sweep", function, args)
+    if _timed_out_at is not None and time.monotonic() - _timed_out_at < SKIP_AFTER_TIMEOUT:
+        log.warning("Redis did not answer just now; %s(%s) left for the sweep", function, args)
         return False
     try:
         await asyncio.wait_for(pool.enqueue_job(function, *args, _job_id=job_id, _queue_name=queue),
                                timeout=ENQUEUE_TIMEOUT)
     except (RedisError, OSError, asyncio.TimeoutError) as exc:
-        _failed_at = time.monotonic()
+        if isinstance(exc, (asyncio.TimeoutError, RedisTimeoutError)):
+            _timed_out_at = time.monotonic()
         log.warning("Could not enqueue %s(%s): %r; left for the sweep", function, args, exc)
         return False
-    _failed_at = None
+    _timed_out_at = None
     return True
 
 
 async def close_queue() -> None:
-    global _pool, _failed_at
+    global _pool, _timed_out_at
     if _pool is not None:
         await _pool.aclose()
         _pool = None
-    _failed_at = None
+    _timed_out_at = None

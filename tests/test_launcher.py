@@ -1,55 +1,94 @@
 """`python -m server run` (what `make run` calls): starts its own Redis, migrates, loads the
-demo, serves the site in Chinese, and Ctrl-C to the process group stops everything it started."""
+demo on a loopback HOST, serves the site in Chinese, starts again whatever stops, and
+Ctrl-C to the process group stops everything it started."""
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
+import sqlite3
 import urllib.request
 
 import pytest
+import redis
+
+from tests.launching import Launched, wait_until
+
+pytestmark = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("sqlite"),
+                                reason="uses its own SQLite file")
+
+ADMIN_HINT = "python -m server createsuperuser --username U --password P"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _usernames(db_path) -> set[str]:
+    with sqlite3.connect(db_path) as conn:
+        return {row[0] for row in conn.execute('SELECT username FROM app_user')}
 
 
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("sqlite"), reason="uses its own SQLite file")
-def test_run_starts_everything_and_ctrl_c_stops_it(tmp_path):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path}/run.db", PORT=str(port), MEDIA_ROOT=str(tmp_path / "media"),
-               LOCAL_REDIS_DIR=str(tmp_path / "redis"))
-    process = subprocess.Popen([sys.executable, "-m", "server", "run"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+def _answers(client: redis.Redis) -> bool:
     try:
-        deadline = time.monotonic() + 90
-        lines = []
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            lines.append(line)
-            if f"http://127.0.0.1:{port}/" in line:
-                break
-        else:
-            pytest.fail("no URL printed:\n" + "".join(lines))
-        for _ in range(100):
-            try:
-                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).read().decode()
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert "登录" in page
-        assert any("Demo data loaded" in line for line in lines)
-        assert any("Started a local Redis" in line for line in lines)
-        group = os.getpgid(process.pid)
-        os.killpg(group, signal.SIGINT)  # what Ctrl-C in the terminal does
-        assert process.wait(timeout=30) == 0
-        time.sleep(1)
-        left = subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True).stdout.split()
-        assert left == [], "processes left running: " + " ".join(left)
+        return client.ping() is True
+    except redis.ConnectionError:
+        return False
+
+
+def test_run_starts_everything_restarts_what_stops_and_ctrl_c_stops_it(tmp_path):
+    run = Launched(tmp_path)
+    try:
+        run.wait_until_serving()
+        assert "登录" in urllib.request.urlopen(f"{run.base_url}/login", timeout=5).read().decode()
+        assert "Demo data loaded" in run.output() and "admin" in _usernames(run.db_path)
+        assert "Started a local Redis" in run.output()
+
+        # The private Redis dies: it is started again on the same socket, and so is the worker that lost it.
+        private_redis, worker = run.child("redis-server"), run.child("workers.settings.WorkerSettings")
+        seen = len(run.lines)
+        os.kill(private_redis, signal.SIGKILL)
+        run.wait_for(f"redis-server (pid {private_redis}) exited with code -9", 10, after=seen)
+        run.wait_for("Restarted redis-server (pid", 10, after=seen)
+        run.wait_for(f"worker (pid {worker}) exited with code 1", 10, after=seen)
+        run.wait_for("Restarted worker (pid", 10, after=seen)
+        restarted = redis.Redis(unix_socket_path=str(tmp_path / "redis" / "redis.sock"))
+        wait_until(lambda: _answers(restarted), 10, "the restarted Redis answers on the same socket")
+
+        # The web server dies: it is started again on the same port.
+        web_server = run.child("granian")
+        seen = len(run.lines)
+        os.kill(web_server, signal.SIGKILL)
+        run.wait_for(f"web server (pid {web_server}) exited with code -9", 10, after=seen)
+        run.wait_for("Restarted web server (pid", 10, after=seen)
+        run.wait_until_serving()
+        assert run.child("granian") != web_server
+
+        assert run.interrupt() == 0  # what Ctrl-C in the terminal does
+        assert run.left_running() == [], "processes left running"
     finally:
-        if process.poll() is None:
-            os.killpg(os.getpgid(process.pid), signal.SIGKILL)
+        run.kill()
+
+
+def _first_run(tmp_path, **env: str) -> Launched:
+    """Start, wait until everything is up, and Ctrl-C."""
+    run = Launched(tmp_path, **env)
+    try:
+        run.wait_for("is running at", 90)
+        assert run.interrupt() == 0
+    finally:
+        run.kill()
+    return run
+
+
+def test_a_public_host_starts_without_the_demo_and_says_how_to_make_the_first_admin(tmp_path):
+    run = _first_run(tmp_path, HOST="0.0.0.0")
+    assert _usernames(run.db_path) == set()
+    assert "Demo data loaded" not in run.output()
+    assert f"Create the first admin: {ADMIN_HINT}" in run.output()
+    assert "HOST=0.0.0.0 is not a loopback address" in run.output()
+
+    # DEMO=1 asks for the demo on any host.
+    run = _first_run(tmp_path, HOST="0.0.0.0", DEMO="1")
+    assert "Demo data loaded" in run.output()
+    assert {"admin", "kefu", "yanfang"} <= _usernames(run.db_path)
+
+
+def test_demo_0_keeps_the_demo_off_a_loopback_host(tmp_path):
+    run = _first_run(tmp_path, HOST="127.0.0.1", DEMO="0")
+    assert _usernames(run.db_path) == set()
+    assert f"Create the first admin: {ADMIN_HINT}" in run.output()
+    assert "DEMO=0" in run.output()
