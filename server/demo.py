@@ -85,6 +85,7 @@ async def _delivery(project_id: int, cs: User) -> None:
     import datetime as dt
     from decimal import Decimal
 
+    from server import clock
     from server.delivery import batches, day
     from server.delivery.services import contract_record
     from server.delivery.tables import ConfirmedArea
@@ -99,7 +100,7 @@ async def _delivery(project_id: int, cs: User) -> None:
                               buyer_name="刘业主" if index == 0 else f"业主{unit.number}", buyer_phone=phone)
     await ConfirmedArea.insert(*[ConfirmedArea(unit=u.id, registered_area=Decimal(a), source="测绘报告")
                                  for u, a in zip(units, DEMO_REGISTERED_AREAS)]).run()
-    first_day = dt.date.today() + dt.timedelta(days=14)
+    first_day = clock.today() + dt.timedelta(days=14)  # China time, as the batch and its procedure count
     batch, _count = await batches.batch_create(
         actor=cs, project_id=project_id, building_id=building.id, name="一期1号楼交付", starts_on=first_day,
         ends_on=first_day + dt.timedelta(days=1), place="1号楼大堂",

@@ -21,6 +21,7 @@ from server.errors import Invalid, NotFound
 from server.handover.tables import KeyHandover
 from server.i18n import _, lazy_gettext as _l
 from server.org.tables import Building, Project, Unit, UnitStatus
+from server.procedures.seed import TEMPLATES
 from server.procedures.services import procedure_for, start_procedure
 from server.procedures.tables import Procedure
 
@@ -29,7 +30,9 @@ LACKS = {
     "keys": _l("Keys not yet received by the CS center"),
 }
 PROCEDURE_TEMPLATE = "delivery_preparation"
-PREPARATION_DAYS = 60  # the delivery_preparation template's last step (server/procedures/seed.py)
+PREPARATION_DAYS = max(step["days"] for spec in TEMPLATES if spec["code"] == PROCEDURE_TEMPLATE
+                       for step in spec["steps"])
+"""The days the preparation takes (its last step, on-site delivery: server/procedures/seed.py)."""
 
 
 async def batch_create(*, actor: Any, project_id: int, name: str, starts_on: dt.date | None,
@@ -76,12 +79,23 @@ async def batch_create(*, actor: Any, project_id: int, name: str, starts_on: dt.
 
 
 async def _start_preparation(actor: Any, batch: DeliveryBatch) -> None:
-    """Start the 10-step delivery preparation of regulation 2 for the batch."""
-    # The template's due dates count from its start, the last step (on-site
-    # delivery) PREPARATION_DAYS later: start so that it falls on the first
-    # delivery day, or today when the batch is set up later than that.
-    start = max(clock.today(), batch.starts_on - dt.timedelta(days=PREPARATION_DAYS))
-    await start_procedure(PROCEDURE_TEMPLATE, "delivery_batch", batch.id, batch.project, start, actor)
+    """Start the 10-step delivery preparation of regulation 2 for the batch: it ends on the first
+    delivery day, every step due on or before it (squeezed when fewer days are left: see
+    preparation_warning)."""
+    await start_procedure(PROCEDURE_TEMPLATE, "delivery_batch", batch.id, batch.project, clock.today(), actor,
+                          ends_by=batch.starts_on)
+
+
+def preparation_warning(starts_on: dt.date) -> str | None:
+    """What to tell whoever sets up a batch whose first delivery day leaves the preparation less
+    time than it takes (None when there is time enough)."""
+    left = (starts_on - clock.today()).days
+    if left >= PREPARATION_DAYS:
+        return None
+    return _("The delivery preparation takes %(needed)s days, but only %(left)s are left before the first "
+             "delivery day (%(day)s). Its steps are due sooner, all by that day: check that every department "
+             "can make it, or move the delivery.", needed=PREPARATION_DAYS, left=max(left, 0),
+             day=starts_on.isoformat())
 
 
 async def preparation_of(batch_id: int) -> Procedure | None:

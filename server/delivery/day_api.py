@@ -39,6 +39,8 @@ class BatchOut(msgspec.Struct):
     place: str
     what_to_bring: str
     procedure_id: Optional[int] = None
+    warnings: list[str] = msgspec.field(default_factory=list)
+    """On creation: e.g. too few days left for the delivery preparation (its steps are then due sooner)."""
 
 
 class UnitReadiness(msgspec.Struct):
@@ -146,7 +148,8 @@ class DeliveryBatchApi(Controller):
     @post("/projects/{project_id:int}/delivery-batches", guards=[allow(*access.ORGANISERS)], status_code=201)
     async def create(self, request: Request, project_id: int, data: BatchIn) -> BatchOut:
         """A batch of a building's units (building_id) or of the whole project, leaving out units already
-        in a batch. Starts the 10-step delivery preparation procedure for it."""
+        in a batch. Starts the 10-step delivery preparation procedure for it, every step due on or before
+        the first delivery day; `warnings` says when fewer days are left than the preparation takes."""
         user = current_user(request)
         await project_for(user, project_id)
         errors: dict[str, str] = {}
@@ -156,7 +159,10 @@ class DeliveryBatchApi(Controller):
         batch, _count = await batches.batch_create(
             actor=user, project_id=project_id, name=data.name, starts_on=starts, ends_on=ends, place=data.place,
             what_to_bring=data.what_to_bring, building_id=data.building_id)
-        return (await batches_out([batch]))[0]
+        out = (await batches_out([batch]))[0]
+        warning = batches.preparation_warning(batch.starts_on)
+        out.warnings = [warning] if warning else []
+        return out
 
     @get("/projects/{project_id:int}/delivery-batches", guards=[allow(*access.READERS)])
     async def list_for_project(self, request: Request, project_id: int) -> dict:

@@ -18,6 +18,7 @@ from server.i18n import _, join_list
 from server.org import access as org_access
 from server.org.pages import Form, done, form_date, opt_int, page_of, paged_rows, typed
 from server.org.tables import Building, Project
+from server.web.flash import flash
 from server.web.guards import allow, current_user
 from server.web.templating import is_htmx, render
 
@@ -68,7 +69,11 @@ class DeliveryPages(Controller):
         except Invalid as exc:
             return render(request, "delivery/batch_form.html", block="form", status_code=400, form=typed(data),
                           errors=exc.field_errors, message=exc.message, **await _choices())
-        return done(request, f"/delivery/batches/{batch.id}", _("Delivery batch created with %(n)s units.", n=count))
+        created = _("Delivery batch created with %(n)s units.", n=count)
+        warning = batches.preparation_warning(batch.starts_on)
+        if warning:
+            return flash(done(request, f"/delivery/batches/{batch.id}", created), f"{created} {warning}", "warning")
+        return done(request, f"/delivery/batches/{batch.id}", created)
 
     @get("/batches/{batch_id:int}", guards=[allow(*access.READERS)])
     async def batch_detail(self, request: Request, batch_id: int, show: str | None = None,

@@ -103,13 +103,31 @@ async def template_list() -> list[dict]:
 
 # ---------------------------------------------------------------- starting and finding
 
+def due_dates(offsets: list[int], start: dt.date, ends_by: dt.date | None = None) -> tuple[dt.date, list[dt.date]]:
+    """(the procedure's start, each step's due date) for steps due `offsets` days into it.
+
+    Without `ends_by`, the steps are due `offset` days after `start`. With it, no step is due
+    after `ends_by` and the last one is due on it: the procedure starts the template's span
+    before it (not before `start`); when fewer days are left than the template spans, every
+    offset shrinks in proportion (rounded down), so the steps keep their order."""
+    if ends_by is None:
+        return start, [start + dt.timedelta(days=o) for o in offsets]
+    span = max(offsets, default=0)
+    begin = min(max(start, ends_by - dt.timedelta(days=span)), ends_by)
+    days = (ends_by - begin).days
+    if days >= span:
+        return begin, [begin + dt.timedelta(days=o) for o in offsets]
+    return begin, [begin + dt.timedelta(days=o * days // span) for o in offsets]
+
+
 async def start_procedure(template_code: str, subject_kind: str, subject_id: int, project_id: int,
-                          start_date: dt.date | None, by_user: Any) -> Procedure:
+                          start_date: dt.date | None, by_user: Any, ends_by: dt.date | None = None) -> Procedure:
     """Start `template_code` for a subject (e.g. "delivery_batch", 7) of a project.
 
     The template's steps are copied, each due `due_offset_days` after
-    `start_date` (today if None). One running or finished procedure per
-    subject and template: a second start is a Conflict (409).
+    `start_date` (today if None), or timed by `due_dates` to end on `ends_by`
+    (a delivery preparation ends on the first delivery day). One running or
+    finished procedure per subject and template: a second start is a Conflict (409).
     """
     errors: dict[str, str] = {}
     subject_kind = (subject_kind or "").strip()
@@ -132,19 +150,20 @@ async def start_procedure(template_code: str, subject_kind: str, subject_id: int
             raise NotFound(_("The page or record was not found."))
         if await procedure_for(subject_kind, subject_id, template_code) is not None:
             raise Conflict(_("This procedure has already been started for it."))
+        steps = await TemplateStep.objects().where(TemplateStep.template == template.id).order_by(
+            TemplateStep.position).run()
+        start_date, dues = due_dates([s.due_offset_days for s in steps], start_date, ends_by)
         procedure = Procedure(template=template.id, template_code=template.code, name=template.name,
                               subject_kind=subject_kind, subject_id=subject_id, project=project_id,
                               start_date=start_date, started_by=getattr(by_user, "id", None))
         await procedure.save().run()
-        steps = await TemplateStep.objects().where(TemplateStep.template == template.id).order_by(
-            TemplateStep.position).run()
         await ProcedureStep.insert(*[
             ProcedureStep(procedure=procedure.id, position=s.position, title=s.title,
                           responsible_role=s.responsible_role, responsible_label=s.responsible_label,
                           responsible_party=s.responsible_party, documents=as_list(s.documents),
                           needs_approval=s.needs_approval, approver_role=s.approver_role,
-                          due_date=start_date + dt.timedelta(days=s.due_offset_days))
-            for s in steps
+                          due_date=due)
+            for s, due in zip(steps, dues)
         ]).run()
         await audit_record(actor=by_user, object_type="procedure", object_id=procedure.id, action="start",
                            to_state=ProcedureStatus.IN_PROGRESS,

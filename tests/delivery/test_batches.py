@@ -76,9 +76,10 @@ async def test_a_batch_starts_its_delivery_preparation_procedure(personas):
     assert procedure_id
     got = (await carol.get(f"/api/v1/procedures/{procedure_id}")).json()
     assert len(got["steps"]) == 10
-    # The batch starts in three days, sooner than the template's 60 days: the procedure starts today.
+    # The batch starts in three days, sooner than the template's 60 days: the procedure starts today
+    # and still ends on the first delivery day.
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-    assert got["steps"][-1]["due_date"] == (today + dt.timedelta(days=60)).isoformat()
+    assert got["steps"][-1]["due_date"] == setup["batch"]["starts_on"] == (today + dt.timedelta(days=3)).isoformat()
     page = await (await personas.browser("carol")).get(f"/delivery/batches/{setup['batch']['id']}")
     assert f'href="/procedures/{procedure_id}"' in page.text
 
