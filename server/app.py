@@ -13,7 +13,8 @@ from server import db
 from server.accounts.admin_pages import ADMIN_PAGES
 from server.accounts.api import AuthApi, UsersApi
 from server.accounts.pages import PAGES as ACCOUNT_PAGES
-from server.org.api import OrgApi
+from server.handover.selectors import handovers_of_unit
+from server.org.api import OrgApi, use_unit_handovers
 from server.settings import Settings, get_settings
 from server.web.csrf import CSRFUnlessBearerMiddleware, csrf_config
 from server.web.errors import EXCEPTION_HANDLERS
@@ -98,6 +99,7 @@ def route_handlers() -> list:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO)
+    use_unit_handovers(handovers_of_unit)
     return Litestar(
         route_handlers=route_handlers(),
         middleware=[

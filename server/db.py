@@ -18,7 +18,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
-from server.settings import Settings
+from server.settings import Settings, get_settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -128,10 +128,16 @@ def make_engine(settings: Settings) -> Engine:
     return PostgresEngine(config=settings.database.postgres_config())
 
 
-def engine() -> Engine:
-    from server.piccolo_conf import DB
+_ENGINE: Engine | None = None
 
-    return DB
+
+def engine() -> Engine:
+    """The process's one engine, made on first use; `piccolo_conf.DB` (what the
+    tables run on) is this same object."""
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = make_engine(get_settings())
+    return _ENGINE
 
 
 def write_transaction() -> Any:

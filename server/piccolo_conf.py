@@ -5,10 +5,9 @@ server/__init__.py), both for the app and for `piccolo migrations`.
 """
 from piccolo.conf.apps import AppRegistry
 
-from server.db import make_engine
-from server.settings import get_settings
+from server.db import engine
 
-DB = make_engine(get_settings())
+DB = engine()
 
 # Order matters for migrations: an app comes after the apps it references.
 APP_REGISTRY = AppRegistry(

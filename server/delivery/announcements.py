@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from functools import lru_cache
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader
 from jinja2_fragments import render_block
 
 from server import clock
@@ -33,6 +35,7 @@ from server.notifications import handoffs
 from server.notifications.services import send_soon
 from server.org.access import is_staff
 from server.org.tables import Building, Project
+from server.settings import PROJECT_ROOT, get_settings
 
 TRANSITIONS: dict[str, dict[str, str]] = {
     "approve": {"draft": "approved"},
@@ -92,11 +95,16 @@ async def template_context(batch: DeliveryBatch) -> dict:
             "unit_count": units, "today": clock.today()}
 
 
+@lru_cache(maxsize=1)
+def _wording() -> Environment:
+    """The wording templates: plain text, nothing escaped, no web globals (not the pages' environment)."""
+    return Environment(loader=FileSystemLoader(str(PROJECT_ROOT / "templates")), autoescape=False,
+                       trim_blocks=True, lstrip_blocks=True, auto_reload=get_settings().debug)
+
+
 def render_template(context: dict) -> tuple[str, str]:
     """(title, body) from the template in the current language."""
-    from server.web.templating import environment  # late: the web layer imports services
-
-    env = environment()
+    env = _wording()
     title = render_block(env, _template_name(), "title", context).strip()
     body = render_block(env, _template_name(), "body", context).strip()
     return title[:TITLE_MAX], body

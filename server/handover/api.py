@@ -9,6 +9,7 @@ from server.accounts import roles
 from server.errors import NotFound
 from server.handover import services
 from server.handover.schemas import HandoverIn, HandoverOut, handover_out
+from server.handover.selectors import handovers_of_unit
 from server.handover.tables import KeyHandover
 from server.handover.unit_photos import unit_photos_add
 from server.i18n import _
@@ -28,11 +29,6 @@ async def handover_for(user, handover_id: int) -> KeyHandover:
         raise NotFound(_("The page or record was not found."))
     await unit_for(user, record.unit)  # 404 unless the caller may see the unit
     return record
-
-
-async def handovers_of_unit(unit_id: int) -> list[HandoverOut]:
-    rows = await KeyHandover.objects().where(KeyHandover.unit == unit_id).order_by(KeyHandover.id).run()
-    return [handover_out(r) for r in rows]
 
 
 class HandoverApi(Controller):

@@ -10,6 +10,7 @@ from server.db import write_transaction
 from server.errors import Conflict, Invalid
 from server.i18n import _
 from server.inspections.default_checklist import CATEGORIES
+from server.inspections.notices import deadline_for
 from server.inspections.services import _parse_uuid, inspection_pass_if_all_closed, now
 from server.inspections.states import DEFECT_TRANSITIONS, SEVERITIES, next_state
 from server.inspections.tables import Defect, DefectCheck, Inspection, Recheck, TradeAssignment
@@ -20,7 +21,6 @@ from server.org.tables import Party, Unit
 from server.photos.services import PhotoIntake, parse_captured_at
 from server.photos.tables import Photo
 from server.photos.staged import StagedFile
-from server.settings import get_settings
 
 SUBJECT = "defect"
 CHECK_SUBJECT = "defect_check"
@@ -35,12 +35,6 @@ def _invalid(errors: dict[str, str]) -> Invalid:
 def _discard(files: Sequence[StagedFile]) -> None:
     for staged in files:
         staged.path.unlink(missing_ok=True)
-
-
-def deadline_for(severity: str, start: dt.datetime | None = None) -> dt.datetime:
-    settings = get_settings()
-    days = settings.urgent_rectify_days if severity == "urgent" else settings.rectify_days
-    return (start or now()) + dt.timedelta(days=days)
 
 
 def _pin(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:

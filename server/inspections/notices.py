@@ -12,6 +12,7 @@ from server.inspections.tables import Defect, Inspection, NoticeDelivery, Rectif
 from server.jobs import enqueue
 from server.notifications.channels import email_enabled
 from server.org.tables import Party
+from server.settings import get_settings
 
 LINK_PURPOSE = "notice"
 LINK_DAYS = 30
@@ -33,11 +34,16 @@ def notice_from_token(token: str) -> tuple[int, int] | None:
     return data["n"], data["p"]
 
 
+def deadline_for(severity: str, start: dt.datetime | None = None) -> dt.datetime:
+    """When a defect of this severity must be rectified, counted from `start` (now)."""
+    settings = get_settings()
+    days = settings.urgent_rectify_days if severity == "urgent" else settings.rectify_days
+    return (start or dt.datetime.now(dt.timezone.utc)) + dt.timedelta(days=days)
+
+
 async def notices_create(*, actor: Any, inspection: Inspection) -> list[int]:
     """Inside the completing transaction: one notice per construction unit with
     open defects, each defect given its deadline, and a delivery row per channel."""
-    from server.inspections.defects import deadline_for
-
     defects = await Defect.select(Defect.id, Defect.construction_unit, Defect.severity).where(
         (Defect.inspection == inspection.id) & (Defect.status == "open")).run()
     by_party: dict[int, list[dict]] = defaultdict(list)

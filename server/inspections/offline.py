@@ -16,9 +16,7 @@ import datetime as dt
 from typing import Any
 
 from server.inspections import services
-from server.inspections.pages_capture import floor_plan_state
-from server.inspections.pages_common import parties_of_kinds, unit_place
-from server.inspections.selectors import photos_by_subject
+from server.inspections.selectors import floor_plan_state, parties_of_kinds, photos_by_subject, unit_place
 from server.inspections.tables import Defect, Inspection
 
 MAX_DEFECTS = 500

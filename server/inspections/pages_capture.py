@@ -20,32 +20,17 @@ from server.errors import Invalid
 from server.i18n import _
 from server.inspections import access, defects, services
 from server.inspections.default_checklist import CATEGORIES, QUICK_PHRASES
-from server.inspections.pages_common import parties_of_kinds, unit_place
+from server.inspections.selectors import floor_plan_state, parties_of_kinds, unit_place
 from server.inspections.states import SEVERITIES, SEVERITY_LABELS
 from server.inspections.tables import ChecklistItem, Inspection
 from server.inspections.trades import trades_of
 from server.org.pages import done, opt_int
-from server.org.tables import UnitType
-from server.photos.tables import Photo, PhotoStatus
 from server.photos.upload import receive_upload
 from server.web.guards import allow
 from server.web.templating import is_htmx, render
 
 FIELDS = ("client_id", "room", "category", "severity", "description", "construction_unit_id", "pin_x", "pin_y",
           "captured_at", "checklist_item_id", "remember_party")
-
-
-async def floor_plan_state(unit_type_id: int | None) -> dict:
-    """The unit type's floor plan for pinning: {"state": none|pending|ready|failed, "url"}."""
-    if unit_type_id is None:
-        return {"state": "none"}
-    row = await UnitType.select(UnitType.floor_plan).where(UnitType.id == unit_type_id).first().run()
-    photo = await Photo.objects().get(Photo.id == row["floor_plan"]).run() if row and row["floor_plan"] else None
-    if photo is None:
-        return {"state": "none"}
-    if photo.status == PhotoStatus.READY:
-        return {"state": "ready", "url": f"/photos/{photo.id}/display"}
-    return {"state": "failed" if photo.status == PhotoStatus.FAILED else "pending"}
 
 
 async def capture_context(inspection: Inspection, place: dict, rooms: list[dict], *, room: str = "",

@@ -132,26 +132,11 @@ def overdue_days(deadline: dt.datetime | None, overdue: bool, now: dt.datetime |
     return max(1, (now - deadline).days)
 
 
-async def unit_place(unit_id: int) -> dict:
-    """The unit with its building and project names (one joined query)."""
-    row = await Unit.select(Unit.id, Unit.number, Unit.floor, Unit.unit_type, Unit.building,
-                            Unit.building.name.as_alias("building_name"),
-                            Unit.building.project.as_alias("project_id"),
-                            Unit.building.project.name.as_alias("project_name")).where(
-        Unit.id == unit_id).first().run()
-    return row or {}
-
-
 async def party_names(ids: list[int]) -> dict[int, str]:
     ids = sorted({i for i in ids if i})
     if not ids:
         return {}
     return {r["id"]: r["name"] for r in await Party.select(Party.id, Party.name).where(Party.id.is_in(ids)).run()}
-
-
-async def parties_of_kinds(kinds: list[str], limit: int = 500) -> list[dict]:
-    return await Party.select(Party.id, Party.name, Party.kind).where(Party.kind.is_in(kinds)).order_by(
-        Party.name).limit(limit).run()
 
 
 async def inspector_choices(limit: int = 500) -> list[tuple[int, str]]:

@@ -10,7 +10,6 @@ from server.audit.services import audit_timeline
 from server.errors import NotFound
 from server.i18n import _
 from server.inspections import access, defects
-from server.inspections.pages_capture import floor_plan_state
 from server.inspections.pages_common import (
     PHOTO_STAGE_LABELS,
     WAITING,
@@ -23,10 +22,9 @@ from server.inspections.pages_common import (
     party_names,
     severity_chip,
     timeline_rows,
-    unit_place,
 )
 from server.inspections.schemas import defect_out
-from server.inspections.selectors import photos_by_subject
+from server.inspections.selectors import floor_plan_state, photos_by_subject, unit_place
 from server.inspections.tables import Defect, Inspection
 from server.org.pages import done
 from server.photos.schemas import PhotoOut

@@ -29,13 +29,11 @@ from server.inspections.pages_common import (
     floor_label,
     inspection_chip,
     local_day,
-    parties_of_kinds,
     party_names,
     severity_chip,
     timeline_rows,
-    unit_place,
 )
-from server.inspections.selectors import as_rows, photos_by_subject, unit_timeline
+from server.inspections.selectors import as_rows, parties_of_kinds, photos_by_subject, unit_place, unit_timeline
 from server.inspections.tables import (
     ChecklistItem,
     Defect,

@@ -8,9 +8,10 @@ from typing import Any
 
 from server.inspections.access import visible_defects
 from server.inspections.tables import Defect
+from server.org.tables import Party, Unit, UnitType
 from server.pagination import Page
 from server.photos.schemas import PhotoOut, photo_out
-from server.photos.tables import Photo
+from server.photos.tables import Photo, PhotoStatus
 
 
 async def photos_by_subject(subject_type: str, ids: list[int]) -> dict[int, list[PhotoOut]]:
@@ -73,3 +74,31 @@ async def unit_timeline(unit_id: int, limit: int = 500) -> list[dict]:
         if ids:
             where |= (AuditEntry.object_type == object_type) & AuditEntry.object_id.is_in(ids)
     return await AuditEntry.select().where(where).order_by(AuditEntry.id, ascending=False).limit(limit).run()
+
+
+async def unit_place(unit_id: int) -> dict:
+    """The unit with its building and project names (one joined query)."""
+    row = await Unit.select(Unit.id, Unit.number, Unit.floor, Unit.unit_type, Unit.building,
+                            Unit.building.name.as_alias("building_name"),
+                            Unit.building.project.as_alias("project_id"),
+                            Unit.building.project.name.as_alias("project_name")).where(
+        Unit.id == unit_id).first().run()
+    return row or {}
+
+
+async def parties_of_kinds(kinds: list[str], limit: int = 500) -> list[dict]:
+    return await Party.select(Party.id, Party.name, Party.kind).where(Party.kind.is_in(kinds)).order_by(
+        Party.name).limit(limit).run()
+
+
+async def floor_plan_state(unit_type_id: int | None) -> dict:
+    """The unit type's floor plan for pinning: {"state": none|pending|ready|failed, "url"}."""
+    if unit_type_id is None:
+        return {"state": "none"}
+    row = await UnitType.select(UnitType.floor_plan).where(UnitType.id == unit_type_id).first().run()
+    photo = await Photo.objects().get(Photo.id == row["floor_plan"]).run() if row and row["floor_plan"] else None
+    if photo is None:
+        return {"state": "none"}
+    if photo.status == PhotoStatus.READY:
+        return {"state": "ready", "url": f"/photos/{photo.id}/display"}
+    return {"state": "failed" if photo.status == PhotoStatus.FAILED else "pending"}

@@ -1,7 +1,7 @@
 """JSON API for the organisation (API.md "Set-up"). Thin: parse, call a service, shape the answer."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
@@ -16,6 +16,16 @@ from server.web.guards import allow, signed_in
 admin_only = [allow(roles.ADMIN)]
 Limit = Parameter(query="limit", default=None, required=False)
 Offset = Parameter(query="offset", default=None, required=False)
+
+UnitHandovers = Callable[[int], Awaitable[list[Any]]]
+_unit_handovers: UnitHandovers | None = None
+
+
+def use_unit_handovers(selector: UnitHandovers) -> None:
+    """How `GET /units/{id}` lists the unit's key handovers. Org knows no workflow: the
+    handover context's selector is plugged in where the app is assembled (server.app)."""
+    global _unit_handovers
+    _unit_handovers = selector
 
 
 async def _list(table: Any, where: Any, shape: Any, limit: Any, offset: Any, order: Any = None) -> dict:
@@ -108,10 +118,8 @@ class OrgApi(Controller):
 
     @get("/units/{unit_id:int}", guards=[signed_in])
     async def get_unit(self, request: Request, unit_id: int) -> s.UnitOut:
-        from server.handover.api import handovers_of_unit  # handover builds on org, not the reverse
-
         unit = await access.unit_for(request.scope["user"], unit_id)
-        return s.unit_out(unit, await handovers_of_unit(unit.id))
+        return s.unit_out(unit, await _unit_handovers(unit.id) if _unit_handovers else [])
 
     @patch("/units/{unit_id:int}", guards=admin_only)
     async def update_unit(self, request: Request, unit_id: int, data: s.UnitPatch) -> s.UnitOut:
