@@ -20,9 +20,9 @@ from server.accounts import roles
 from server.accounts.services import _check_throttle
 from server.accounts.tables import LoginAttempt, User
 from server.audit.services import audit_record
-from server.db import write_transaction
+from server.db import lock_row, write_transaction
 from server.delivery.batches import owners_of_batch
-from server.delivery.tables import OwnerAccessCode
+from server.delivery.tables import DeliveryBatch, OwnerAccessCode
 from server.errors import Invalid, Unauthenticated
 from server.i18n import _
 from server.settings import get_settings
@@ -108,23 +108,54 @@ async def issue_many(*, actor: Any, pairs: list[tuple[int, int]]) -> dict[tuple[
     return codes
 
 
-async def notices_for_batch(*, actor: Any, batch_id: int) -> list[dict]:
-    """Every owner of the batch with a working code (issued where none is
-    active) for the printed notices: [{unit, building, number, mobile, name, code, link}]."""
-    owners = await owners_of_batch(batch_id)
+async def _codes_of(owners: list[dict]) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], dt.datetime]]:
+    """({(user, unit): nonce of the working code}, {(user, unit): when the owner last signed in with a code})."""
     since = now() - dt.timedelta(days=CODE_DAYS)
-    active = {(r["user"], r["unit"]): r["nonce"] for r in await OwnerAccessCode.select(
-        OwnerAccessCode.user, OwnerAccessCode.unit, OwnerAccessCode.nonce).where(
-        OwnerAccessCode.unit.is_in([o["unit"] for o in owners] or [-1]) & OwnerAccessCode.used_at.is_null()
-        & OwnerAccessCode.revoked_at.is_null() & (OwnerAccessCode.created_at >= since)).run()}
-    codes = {pair: code_for(nonce) for pair, nonce in active.items()}
-    codes.update(await issue_many(actor=actor, pairs=[(o["user"], o["unit"]) for o in owners
-                                                      if (o["user"], o["unit"]) not in active]))
+    rows = await OwnerAccessCode.select(
+        OwnerAccessCode.user, OwnerAccessCode.unit, OwnerAccessCode.nonce, OwnerAccessCode.used_at,
+        OwnerAccessCode.revoked_at, OwnerAccessCode.created_at).where(
+        OwnerAccessCode.unit.is_in([o["unit"] for o in owners] or [-1])).run()
+    active: dict[tuple[int, int], str] = {}
+    used: dict[tuple[int, int], dt.datetime] = {}
+    for r in rows:
+        pair = (r["user"], r["unit"])
+        if r["used_at"] is not None:
+            used[pair] = max(used.get(pair, r["used_at"]), r["used_at"])
+        elif r["revoked_at"] is None and r["created_at"] >= since:
+            active[pair] = r["nonce"]
+    return active, used
+
+
+async def notices_for_batch(batch_id: int) -> list[dict]:
+    """Every owner of the batch for the printed notices, reading only:
+    [{unit, user, building, number, mobile, name, code, link, signed_in_at}].
+    `code` and `link` are None where no code works (never issued, expired, or
+    used: then `signed_in_at` says when); `issue_missing` issues them."""
+    owners = await owners_of_batch(batch_id)
+    active, used = await _codes_of(owners)
     notices = []
     for owner in owners:
-        code = codes[(owner["user"], owner["unit"])]
-        notices.append({**owner, "code": code, "link": sign_in_link(owner["mobile"], code)})
+        pair = (owner["user"], owner["unit"])
+        code = code_for(active[pair]) if pair in active else None
+        notices.append({**owner, "code": code, "link": sign_in_link(owner["mobile"], code) if code else None,
+                        "signed_in_at": used.get(pair)})
     return notices
+
+
+def still_to_issue(notice: dict) -> bool:
+    """An owner who has no working code and never signed in with one. An owner
+    who did sign in gets a new code only on request (a lost notice, per unit)."""
+    return notice["code"] is None and notice["signed_in_at"] is None
+
+
+async def issue_missing(*, actor: Any, batch_id: int) -> int:
+    """Codes for the batch's owners that `still_to_issue`; answers how many.
+    The batch row is held meanwhile, so two clicks never issue twice."""
+    async with write_transaction():
+        await lock_row(DeliveryBatch, batch_id)
+        pairs = [(n["user"], n["unit"]) for n in await notices_for_batch(batch_id) if still_to_issue(n)]
+        await issue_many(actor=actor, pairs=pairs)
+    return len(pairs)
 
 
 async def redeem(mobile: str, code: str, client: str) -> User:

@@ -108,12 +108,24 @@ class DeliveryPages(Controller):
 
     @get("/batches/{batch_id:int}/notices", guards=[allow(*access.ORGANISERS)])
     async def notices(self, request: Request, batch_id: int) -> Response:
-        """One printable notice per owner with their one-time sign-in code."""
-        user = current_user(request)
-        batch = await access.batch_for(user, batch_id)
+        """One printable notice per owner with a working code; issuing codes is the POST below."""
+        batch = await access.batch_for(current_user(request), batch_id)
+        notices = await owner_codes.notices_for_batch(batch_id)
         return render(request, "delivery/notices.html", batch=batch,
                       project=await Project.objects().get(Project.id == batch.project).run(),
-                      notices=await owner_codes.notices_for_batch(actor=user, batch_id=batch_id))
+                      notices=[n for n in notices if n["code"]],
+                      to_issue=[n for n in notices if owner_codes.still_to_issue(n)],
+                      signed_in=[n for n in notices if not n["code"] and n["signed_in_at"]], when=local_time)
+
+    @post("/batches/{batch_id:int}/notices", guards=[allow(*access.ORGANISERS)])
+    async def notices_issue(self, request: Request, batch_id: int) -> Response:
+        """The print button: codes for the owners who have none yet, then the notices to print."""
+        user = current_user(request)
+        await access.batch_for(user, batch_id)
+        issued = await owner_codes.issue_missing(actor=user, batch_id=batch_id)
+        message = (_("Sign-in codes issued for %(n)s owners.", n=issued) if issued
+                   else _("No code issued: every owner has a working code or has already signed in."))
+        return done(request, f"/delivery/batches/{batch_id}/notices", message)
 
     @post("/batches/{batch_id:int}/units/{unit_id:int}/new-code", guards=[allow(*access.ORGANISERS)])
     async def new_code(self, request: Request, batch_id: int, unit_id: int) -> Response:

@@ -2,6 +2,8 @@
 owner sign-in with a code (once only), the owner's own homes, the check-in list."""
 import re
 
+from server.accounts.tables import UnitOwner
+from server.audit.tables import AuditEntry
 from server.delivery.tables import Appointment, OwnerAccessCode
 from tests.delivery.support import PHONES, ready_batch
 from tests.support import csrf, make_client
@@ -30,20 +32,72 @@ async def test_staff_create_a_batch_from_a_building_and_see_what_units_lack(pers
     assert (await bob.get(f"/delivery/batches/{setup['batch']['id']}")).status_code == 403
 
 
+CODE = re.compile(r'class="code num">([A-Z2-9]{5}-[A-Z2-9]{5})<')
+
+
+async def _issue_and_print(browser, batch_id):
+    """The print button: POST issues the missing codes, then the notices page shows them."""
+    r = await browser.post(f"/delivery/batches/{batch_id}/notices", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/delivery/batches/{batch_id}/notices"
+    page = await browser.get(r.headers["location"])
+    assert page.status_code == 200
+    return CODE.findall(page.text), page.text
+
+
+async def test_the_notices_page_only_shows_codes_and_the_print_button_issues_them(personas):
+    setup = await ready_batch(personas, slots=False)
+    batch_id = setup["batch"]["id"]
+    carol = await personas.browser("carol")
+    audits = await AuditEntry.count().where(AuditEntry.action == "owner_code_issue").run()
+    page = await carol.get(f"/delivery/batches/{batch_id}/notices")
+    assert page.status_code == 200 and CODE.findall(page.text) == []
+    assert "4 位业主还没有登录验证码" in page.text and f'action="/delivery/batches/{batch_id}/notices"' in page.text
+    assert await OwnerAccessCode.count().run() == 0  # looking issues nothing
+    assert await AuditEntry.count().where(AuditEntry.action == "owner_code_issue").run() == audits
+
+    codes, text = await _issue_and_print(carol, batch_id)
+    assert len(codes) == 4 and "还没有登录验证码" not in text and "已为 4 位业主发放登录验证码。" in text
+    assert await OwnerAccessCode.count().run() == 4
+    issued = await AuditEntry.select(AuditEntry.actor_id, AuditEntry.object_id).where(
+        AuditEntry.action == "owner_code_issue").run()
+    owners = await UnitOwner.select(UnitOwner.user).where(UnitOwner.unit.is_in(setup["units"])).run()
+    assert sorted(int(a["object_id"]) for a in issued) == sorted(o["user"] for o in owners)
+    assert {a["actor_id"] for a in issued} == {personas.user("carol").id}  # a person's action
+
+    # Printing again shows the same codes and issues nothing while they are unused.
+    again, text = await _issue_and_print(carol, batch_id)
+    assert again == codes and "未发放验证码" in text
+    assert await OwnerAccessCode.count().run() == 4
+
+    # An owner who signed in with theirs gets no new code from the print button.
+    _owner, r = await _owner_browser(personas, PHONES[0], codes[0])
+    assert r.status_code == 303
+    after, text = await _issue_and_print(carol, batch_id)
+    assert after == codes[1:] and await OwnerAccessCode.count().run() == 4
+    assert "1 位业主已用验证码登录过" in text
+    assert f'action="/delivery/batches/{batch_id}/units/{setup["units"][0]}/new-code"' in text
+
+
+async def test_only_organisers_issue_codes(personas):
+    setup = await ready_batch(personas, slots=False)
+    paul = await personas.browser("paul")
+    r = await paul.post(f"/delivery/batches/{setup['batch']['id']}/notices", follow_redirects=False)
+    assert r.status_code == 403 and await OwnerAccessCode.count().run() == 0
+    carol = await personas.browser("carol")
+    r = await carol.post("/delivery/batches/999999/notices", follow_redirects=False)
+    assert r.status_code == 404
+
+
 async def test_an_owner_signs_in_once_with_the_printed_code_and_sees_only_their_home(personas):
     setup = await ready_batch(personas)
     carol = await personas.browser("carol")
-    notices = await carol.get(f"/delivery/batches/{setup['batch']['id']}/notices")
-    assert notices.status_code == 200
-    codes = re.findall(r'class="code num">([A-Z2-9]{5}-[A-Z2-9]{5})<', notices.text)
+    codes, _text = await _issue_and_print(carol, setup["batch"]["id"])
     assert len(codes) == 4
-    # Printing again shows the same codes (nothing new issued while they are unused).
-    again = await carol.get(f"/delivery/batches/{setup['batch']['id']}/notices")
-    assert re.findall(r'class="code num">([A-Z2-9]{5}-[A-Z2-9]{5})<', again.text) == codes
-    assert await OwnerAccessCode.count().run() == 4
 
     wrong, r = await _owner_browser(personas, PHONES[1], codes[0])  # someone else's code
-    assert r.status_code == 401 and "验证码" in r.text or "code" in r.text
+    assert r.status_code == 401 and "该验证码与手机号不匹配或已失效" in r.text
+    assert r.text.count('value="%s"' % PHONES[1]) == 1  # what was typed is kept
+    assert await OwnerAccessCode.count().where(OwnerAccessCode.used_at.is_not_null()).run() == 0
     owner, r = await _owner_browser(personas, PHONES[0], codes[0].lower().replace("-", " "))
     assert r.status_code == 303 and r.headers["location"] == "/owner"
     home = await owner.get("/owner")
@@ -103,13 +157,11 @@ async def test_the_batch_list_links_each_batch(personas):
 async def test_a_lost_notice_gets_a_new_code_and_the_old_one_stops_working(personas):
     setup = await ready_batch(personas)
     carol = await personas.browser("carol")
-    notices = (await carol.get(f"/delivery/batches/{setup['batch']['id']}/notices")).text
-    old = re.findall(r'class="code num">([A-Z2-9]{5}-[A-Z2-9]{5})<', notices)[0]
+    old = (await _issue_and_print(carol, setup["batch"]["id"]))[0][0]
     r = await carol.post(f"/delivery/batches/{setup['batch']['id']}/units/{setup['units'][0]}/new-code",
                          follow_redirects=False)
     assert r.status_code == 303
-    new = re.findall(r'class="code num">([A-Z2-9]{5}-[A-Z2-9]{5})<',
-                     (await carol.get(f"/delivery/batches/{setup['batch']['id']}/notices")).text)[0]
+    new = CODE.findall((await carol.get(f"/delivery/batches/{setup['batch']['id']}/notices")).text)[0]
     assert new != old
     _client, r = await _owner_browser(personas, PHONES[0], old)
     assert r.status_code == 401
