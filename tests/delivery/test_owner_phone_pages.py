@@ -6,13 +6,11 @@ import re
 from server.accounts.tables import LoginAttempt
 from server.delivery.tables import Appointment
 from tests.delivery.support import PHONES, ready_batch
-from tests.delivery.test_delivery_pages import _owner_browser
+from tests.delivery.test_delivery_pages import _issue_and_print, _owner_browser
 
 
 async def _codes(personas, setup) -> list[str]:
-    carol = await personas.browser("carol")
-    notices = await carol.get(f"/delivery/batches/{setup['batch']['id']}/notices")
-    return re.findall(r'class="code num">([A-Z2-9]{5}-[A-Z2-9]{5})<', notices.text)
+    return (await _issue_and_print(await personas.browser("carol"), setup["batch"]["id"]))[0]
 
 
 async def test_an_empty_sign_in_names_each_missing_field_and_is_not_counted_as_a_guess(personas):
