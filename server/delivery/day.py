@@ -118,7 +118,12 @@ def _whole(value: Any, low: int, high: int) -> int | None:
 
 async def slots_of(batch_id: int, *, upcoming_only: bool = False) -> list[dict]:
     """The batch's slots in time order with how many are booked and how many places are left (2 queries)."""
-    query = DeliverySlot.select().where(DeliverySlot.batch == batch_id)
+    return (await slots_of_batches([batch_id], upcoming_only=upcoming_only)).get(batch_id, [])
+
+
+async def slots_of_batches(batch_ids: list[int], *, upcoming_only: bool = False) -> dict[int, list[dict]]:
+    """slots_of for several batches at once: {batch id: its slots} (2 queries)."""
+    query = DeliverySlot.select().where(DeliverySlot.batch.is_in(list(batch_ids) or [-1]))
     if upcoming_only:
         query = query.where(DeliverySlot.starts_at > now())
     slots = await query.order_by(DeliverySlot.starts_at).run()
@@ -126,10 +131,12 @@ async def slots_of(batch_id: int, *, upcoming_only: bool = False) -> list[dict]:
     for row in await Appointment.select(Appointment.slot).where(
             Appointment.slot.is_in([s["id"] for s in slots] or [-1]) & Appointment.status.is_in(list(ACTIVE))).run():
         booked[row["slot"]] = booked.get(row["slot"], 0) + 1
+    by_batch: dict[int, list[dict]] = {}
     for slot in slots:
         slot["booked"] = booked.get(slot["id"], 0)
         slot["left"] = max(slot["capacity"] - slot["booked"], 0)
-    return slots
+        by_batch.setdefault(slot["batch"], []).append(slot)
+    return by_batch
 
 
 # ---------------------------------------------------------------- bookings

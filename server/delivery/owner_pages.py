@@ -3,8 +3,6 @@ then their own units only: batch dates and place, booking a delivery time,
 the settlement statement, the signed confirmation and the key receipt."""
 from __future__ import annotations
 
-from itertools import groupby
-
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
@@ -12,10 +10,9 @@ from server.accounts import roles
 from server.accounts.services import session_create, session_delete
 from server.accounts.tables import UnitOwner
 from server.clock import local_time
-from server.delivery import access, batches, day, owner_codes
-from server.delivery.tables import DeliveryConfirmation, DeliverySlot
+from server.delivery import access, day, owner_codes
+from server.delivery.owner_homes import owner_homes
 from server.errors import Conflict, Invalid, TooManyAttempts, Unauthenticated
-from server.handover.tables import KeyHandover
 from server.i18n import _
 from server.org.access import unit_for
 from server.org.pages import Form, done
@@ -67,26 +64,9 @@ class OwnerPages(Controller):
         user = current_user(request)
         unit_ids = [r["unit"] for r in await UnitOwner.select(UnitOwner.unit).where(
             UnitOwner.user == user.id).order_by(UnitOwner.unit).run()]
-        homes = [await self._home(unit_id) for unit_id in unit_ids[:20]]
+        homes = await owner_homes(unit_ids)  # every home, in a fixed number of queries
         return render(request, "delivery/owner_home.html", status_code=status_code, homes=homes,
                       stages=day.STAGES, when=local_time, refused=refused or {})
-
-    async def _home(self, unit_id: int) -> dict:
-        batch = await batches.batch_of_unit(unit_id)
-        appointment = await day.appointment_of_unit(unit_id)
-        slots = await day.slots_of(batch.id, upcoming_only=True) if batch else []
-        confirmation = await DeliveryConfirmation.objects().where(DeliveryConfirmation.unit == unit_id).order_by(
-            DeliveryConfirmation.id, ascending=False).first().run()
-        handover = await KeyHandover.objects().where((KeyHandover.unit == unit_id) & (KeyHandover.to == "owner")).order_by(
-            KeyHandover.id, ascending=False).first().run()
-        booked_slot = await DeliverySlot.select().where(
-            DeliverySlot.id == appointment.slot).first().run() if appointment else None
-        by_day = groupby(slots, key=lambda s: local_time(s["starts_at"], "%m-%d"))
-        slot_days = [(date, list(rows)) for date, rows in by_day]
-        return {"unit": await day.unit_row(unit_id), "batch": batch, "appointment": appointment,
-                "slot": booked_slot, "slots": slots, "slot_days": slot_days, "confirmation": confirmation,
-                "handover": handover,
-                "may_book": batch is not None and day.may_move(appointment)}
 
     @post("/units/{unit_id:int}/appointment")
     async def book(self, request: Request, unit_id: int, data: Form) -> Response:
