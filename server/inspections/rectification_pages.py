@@ -3,9 +3,9 @@ password-free notice link `/n/{token}`, the notice (整改通知单) and its pri
 version, the supervisor's 待检查 and the CS center's 待复验.
 
 Handlers fetch through `access` (a foreign defect or notice is a 404, like a
-missing one), call the services in `defects`, and render; every rule lives
-there. Lists page over *units* (each with all its listed defects), overdue
-work first. Uploads stream through `receive_upload`; the browser sends them
+missing one), read through `rectification_reads`, call the services in
+`defects`, and render; every rule lives there. Lists page over *units* (each
+with all its listed defects), overdue work first. Uploads stream through `receive_upload`; the browser sends them
 with htmx and the X-CSRFToken header (static/js/followup.js shows progress).
 
 The `/n/{token}` pages never look at the session: the signed token alone says
@@ -19,7 +19,6 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
-from piccolo.querystring import QueryString
 
 from server.clock import CHINA, local_time
 from server.errors import DomainError, Invalid, NotFound
@@ -27,9 +26,10 @@ from server.i18n import _
 from server.inspections import access, defects
 from server.inspections.default_checklist import CATEGORIES
 from server.inspections.notices import notice_from_token
-from server.inspections.selectors import as_rows, defect_filters, photos_by_subject
+from server.inspections.rectification_reads import defect_view, grouped_defects, notice_view, round_photos, units_of
+from server.inspections.selectors import defect_filters
 from server.inspections.states import DEFECT_STATUS_LABELS, SEVERITY_LABELS
-from server.inspections.tables import Defect, DefectCheck, Inspection, NoticeDelivery, Recheck, RectificationNotice
+from server.inspections.tables import Defect, DefectCheck, RectificationNotice
 from server.org.pages import Form, done, opt_int, page_of, typed
 from server.org.tables import Building, Party, Project, Unit, UnitType
 from server.photos import services as photo_services
@@ -66,67 +66,7 @@ class LinkActor:
     id: None = None
 
 
-# ---------------------------------------------------------------- reads shared by the pages
-
-async def _units(ids: list[int]) -> dict[int, dict]:
-    rows = await Unit.select(Unit.id, Unit.number, Unit.unit_type, Unit.building.name.as_alias("building"),
-                             Unit.building.project.name.as_alias("project")).where(Unit.id.is_in(ids or [-1])).run()
-    return {r["id"]: r for r in rows}
-
-
-async def _round_photos(rows: list[Defect]) -> dict[int, dict[str, list]]:
-    """Each defect's before photos, and its after photos of the current round
-    (taken since its last failed recheck): {"found": [...], "rectified": [...]}."""
-    ids = [d.id for d in rows]
-    photos = await photos_by_subject("defect", ids)
-    # Failed rechecks are few (one per reopening); the last one per defect wins.
-    # (Not MAX(): SQLite would answer the timestamp as text.)
-    fails = {r["defect"]: r["created_at"] for r in await Recheck.select(Recheck.defect, Recheck.created_at).where(
-        Recheck.defect.is_in(ids or [-1]) & (Recheck.result == "fail")).order_by(Recheck.id).run()}
-    out = {}
-    for d in rows:
-        since = fails.get(d.id)
-        out[d.id] = {"found": [p for p in photos.get(d.id, []) if p.stage == "found"],
-                     "rectified": [p for p in photos.get(d.id, []) if p.stage == "rectified"
-                                   and (since is None or p.created_at >= since)]}
-    return out
-
-
-async def grouped_defects(where: Any, page: Any) -> dict:
-    """A page of units having defects that match `where`, the unit with the
-    earliest open deadline first, each unit with those defects."""
-    total = await Unit.count().where(Unit.id.is_in(Defect.select(Defect.unit).where(where))).run()
-    first_open = QueryString("MIN(CASE WHEN \"defect\".\"status\" = 'open' THEN \"defect\".\"deadline\" END)")
-    rows = await Defect.select(Defect.unit).where(where).group_by(Defect.unit).order_by(
-        QueryString("{} IS NULL", first_open), first_open, QueryString('MIN("defect"."deadline")'), Defect.unit,
-    ).limit(page.limit).offset(page.offset).run()
-    unit_ids = [r["unit"] for r in rows]
-    found = as_rows(await Defect.select().where(where & Defect.unit.is_in(unit_ids or [-1])).order_by(
-        Defect.deadline).order_by(Defect.id).run())
-    units = await _units(unit_ids)
-    groups = [(units[u], [d for d in found if d.unit == u]) for u in unit_ids if u in units]
-    return {"groups": groups, "total": total, "limit": page.limit, "offset": page.offset,
-            "photos": await _round_photos(found)}
-
-
-async def defect_view(defect: Defect) -> dict:
-    """Everything a defect page shows: unit, photos, plan, notice, checks, last failed recheck."""
-    unit = (await _units([defect.unit]))[defect.unit]
-    has_plan = False
-    if defect.pin_x is not None and defect.pin_y is not None and unit["unit_type"]:
-        has_plan = await Photo.exists().where(
-            Photo.id.is_in(UnitType.select(UnitType.floor_plan).where(UnitType.id == unit["unit_type"]))
-            & (Photo.status == "ready")).run()
-    notice = await RectificationNotice.objects().get(RectificationNotice.id == defect.notice).run() \
-        if defect.notice else None
-    checks = await DefectCheck.select(DefectCheck.result, DefectCheck.note, DefectCheck.created_at,
-                                      DefectCheck.by.display_name.as_alias("by_name")).where(
-        DefectCheck.defect == defect.id).order_by(DefectCheck.id, ascending=False).limit(20).run()
-    failed = await Recheck.select(Recheck.note, Recheck.created_at).where(
-        (Recheck.defect == defect.id) & (Recheck.result == "fail")).order_by(Recheck.id, ascending=False).first().run()
-    return {"defect": defect, "unit": unit, "has_plan": has_plan, "notice": notice, "checks": checks,
-            "failed": failed, "photos": (await _round_photos([defect]))[defect.id]}
-
+# ---------------------------------------------------------------- helpers shared by the pages
 
 async def _photo_bytes(photo: Photo | None, variant: str) -> Response:
     """A processed photo (display or thumb, both small JPEGs) as a private response."""
@@ -225,16 +165,6 @@ class ContractorPages(Controller):
     async def notice_print(self, request: Request, notice_id: int) -> Response:
         notice = await access.notice_for(current_user(request), notice_id)
         return render(request, "rectification/notice_print.html", **await notice_view(notice), **_base())
-
-
-async def notice_view(notice: RectificationNotice) -> dict:
-    rows = as_rows(await Defect.select().where(Defect.notice == notice.id).order_by(Defect.id).run())
-    inspection = await Inspection.select(Inspection.unit).where(Inspection.id == notice.inspection).first().run()
-    return {"notice": notice, "defects": rows, "photos": await _round_photos(rows),
-            "unit": (await _units([inspection["unit"]]))[inspection["unit"]],
-            "party": await Party.objects().get(Party.id == notice.party).run(),
-            "deliveries": await NoticeDelivery.objects().where(NoticeDelivery.notice == notice.id).order_by(
-                NoticeDelivery.id).run()}
 
 
 # ---------------------------------------------------------------- the password-free notice link
@@ -388,8 +318,8 @@ class RecheckPages(Controller):
             await defects.defect_recheck(actor=user, defect=defect, result=result, note=str(data.get("note") or ""))
         except Invalid as exc:
             # Only this defect's card comes back, its reason field marked and what was typed kept.
-            tasks = {"groups": [((await _units([defect.unit]))[defect.unit], [defect])], "total": 1, "limit": 1,
-                     "offset": 0, "photos": await _round_photos([defect])}
+            tasks = {"groups": [((await units_of([defect.unit]))[defect.unit], [defect])], "total": 1, "limit": 1,
+                     "offset": 0, "photos": await round_photos([defect])}
             ctx = {"tasks": tasks, "checks": await _last_checks(tasks["groups"]), "defect": defect,
                    "failed": {"id": defect.id, "errors": exc.field_errors, "form": typed(data),
                               "message": exc.message}, **_base()}

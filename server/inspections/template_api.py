@@ -15,6 +15,7 @@ from litestar.params import Parameter
 
 from server.accounts import roles
 from server.inspections import template_admin as services
+from server.inspections import template_reads as reads
 from server.inspections.tables import ChecklistTemplate
 from server.pagination import Page
 from server.web.guards import allow, current_user
@@ -111,14 +112,14 @@ def room_out(row: dict, items: list[dict] | None = None) -> RoomOut:
 
 
 def _summary(row: dict, stats: dict, unit_type_ids: list[int]) -> dict:
-    return dict(id=row["id"], name=row["name"], scope=services.scope_of(row), project_id=row["project"],
+    return dict(id=row["id"], name=row["name"], scope=reads.scope_of(row), project_id=row["project"],
                 project_name=row["project_name"], unit_type_id=row["unit_type"],
                 unit_type_name=row["unit_type_name"], created_at=row["created_at"], rooms_count=stats["rooms"],
                 items_count=stats["items"], inspections=stats["inspections"], unit_type_ids=unit_type_ids)
 
 
 async def template_detail_out(template_id: int) -> TemplateDetailOut:
-    detail = await services.template_detail(template_id)
+    detail = await reads.template_detail(template_id)
     stats = {"rooms": detail["room_count"], "items": detail["item_count"], "inspections": detail["inspections"]}
     return TemplateDetailOut(**_summary(detail, stats, [t["id"] for t in detail["unit_types"]]),
                              rooms=[room_out(room, room["items"]) for room in detail["rooms"]])
@@ -132,13 +133,13 @@ class TemplateApi(Controller):
     async def list_templates(self, limit: int | None = Limit, offset: int | None = Offset) -> dict:
         """The global default first, then by project: its own template, then its unit types'."""
         page = Page.of(limit, offset)
-        rows = await ChecklistTemplate.select(*services.TEMPLATE_COLUMNS).order_by(*services.LIST_ORDER) \
+        rows = await ChecklistTemplate.select(*reads.TEMPLATE_COLUMNS).order_by(*reads.LIST_ORDER) \
             .limit(page.limit).offset(page.offset).run()
         total = await ChecklistTemplate.count().run()
-        stats = await services.template_stats([row["id"] for row in rows])
-        targets = await services.Targets.load()
+        stats = await reads.template_stats([row["id"] for row in rows])
+        targets = await reads.Targets.load()
         using: dict[int, list[int]] = {}
-        for unit_type in await services.unit_types_using(targets):
+        for unit_type in await reads.unit_types_using(targets):
             using.setdefault(unit_type["template_id"], []).append(unit_type["id"])
         return {"items": [_summary(row, stats[row["id"]], using.get(row["id"], [])) for row in rows],
                 "total": total}

@@ -20,6 +20,7 @@ from server.accounts import roles
 from server.errors import Invalid
 from server.i18n import _
 from server.inspections import template_admin as services
+from server.inspections import template_reads as reads
 from server.inspections.default_checklist import CATEGORIES
 from server.inspections.tables import ChecklistItem, ChecklistRoom, ChecklistTemplate
 from server.org.pages import CHOICES_LIMIT, Form, done, opt_int, page_of, paged_rows, typed
@@ -33,7 +34,7 @@ USED_BY_SHOWN = 30  # unit type names listed on a template's page before "and N 
 
 def target_label(row: dict) -> str:
     """"Global default", "<project> · whole project" or "<project> · unit type A1"."""
-    scope = services.scope_of(row)
+    scope = reads.scope_of(row)
     if scope == "default":
         return _("Global default")
     if scope == "project":
@@ -60,14 +61,14 @@ class ChecklistAdminPages(Controller):
         projects = await paged_rows(Project.select(Project.id, Project.name).order_by(Project.name, Project.id),
                                     Project.count(), page_of(limit, offset))
         ids = [p["id"] for p in projects["rows"]]
-        targets = await services.Targets.load()
+        targets = await reads.Targets.load()
         where = ChecklistTemplate.project.is_in(ids or [-1])
         if targets.default_id is not None:
             where = where | (ChecklistTemplate.id == targets.default_id)
-        templates = {row["id"]: row for row in await ChecklistTemplate.select(*services.TEMPLATE_COLUMNS)
+        templates = {row["id"]: row for row in await ChecklistTemplate.select(*reads.TEMPLATE_COLUMNS)
                      .where(where).run()}
-        stats = await services.template_stats(list(templates))
-        unit_types = await services.unit_types_using(targets, ids)
+        stats = await reads.template_stats(list(templates))
+        unit_types = await reads.unit_types_using(targets, ids)
         sections = [{
             "project": project,
             "own": templates.get(targets.by_project.get(project["id"])),
@@ -82,13 +83,13 @@ class ChecklistAdminPages(Controller):
     # ------------------------------------------------------------ creating a template
     async def _new_form(self, request: Request, form: dict, errors: dict, message: str | None = None,
                         status_code: int = 200) -> Response:
-        targets = await services.Targets.load()
+        targets = await reads.Targets.load()
         projects = await Project.select(Project.id, Project.name).order_by(Project.name, Project.id) \
             .limit(CHOICES_LIMIT).run()
-        unit_types = await services.unit_types_using(targets, [p["id"] for p in projects])
+        unit_types = await reads.unit_types_using(targets, [p["id"] for p in projects])
         groups = [{**p, "own": p["id"] in targets.by_project,
                    "unit_types": [t for t in unit_types if t["project"] == p["id"]]} for p in projects]
-        sources = await ChecklistTemplate.select(*services.TEMPLATE_COLUMNS).order_by(*services.LIST_ORDER) \
+        sources = await ChecklistTemplate.select(*reads.TEMPLATE_COLUMNS).order_by(*reads.LIST_ORDER) \
             .limit(CHOICES_LIMIT).run()
         return render(request, "checklists/new.html", block="form" if status_code == 400 else None,
                       status_code=status_code, form=form, errors=errors, message=message, groups=groups,
@@ -125,7 +126,7 @@ class ChecklistAdminPages(Controller):
     # ------------------------------------------------------------ one template
     async def _detail(self, request: Request, template_id: int, *, block: str | None = None,
                       status_code: int = 200, **form_context: Any) -> Response:
-        detail = await services.template_detail(template_id)
+        detail = await reads.template_detail(template_id)
         context = {"form": {}, "errors": {}, "message": None, **form_context}
         return render(request, "checklists/detail.html", block=block, status_code=status_code, t=detail,
                       editable=not detail["in_use"], target=target_label(detail), categories=dict(category_choices()),
@@ -146,7 +147,7 @@ class ChecklistAdminPages(Controller):
 
     @get("/{template_id:int}/edit")
     async def template_edit(self, request: Request, template_id: int) -> Response:
-        template = await services.template_get(template_id)
+        template = await reads.template_get(template_id)
         return self._name_form(request, title=_("Rename checklist"), action=_url(template_id),
                                back=_url(template_id), form={"name": template.name}, errors={},
                                maxlength=services.NAME_MAX)
@@ -189,12 +190,12 @@ class ChecklistAdminPages(Controller):
 
     @get("/{template_id:int}/rooms/{room_id:int}/edit")
     async def room_edit(self, request: Request, template_id: int, room_id: int) -> Response:
-        room = await services.room_get(template_id, room_id)
+        room = await reads.room_get(template_id, room_id)
         return self._room_form(request, template_id, room, {"name": room.name}, {})
 
     @post("/{template_id:int}/rooms/{room_id:int}")
     async def room_rename(self, request: Request, template_id: int, room_id: int, data: Form) -> Response:
-        room = await services.room_get(template_id, room_id)
+        room = await reads.room_get(template_id, room_id)
         try:
             await services.room_update(actor=request.scope["user"], template_id=template_id, room_id=room_id,
                                        name=data.get("name", ""))
@@ -229,12 +230,12 @@ class ChecklistAdminPages(Controller):
 
     @get("/{template_id:int}/rooms/{room_id:int}/items/new")
     async def item_new(self, request: Request, template_id: int, room_id: int) -> Response:
-        room = await services.room_get(template_id, room_id)
+        room = await reads.room_get(template_id, room_id)
         return await self._item_form(request, template_id, room, None, {}, {})
 
     @post("/{template_id:int}/rooms/{room_id:int}/items")
     async def item_add(self, request: Request, template_id: int, room_id: int, data: Form) -> Response:
-        room = await services.room_get(template_id, room_id)
+        room = await reads.room_get(template_id, room_id)
         try:
             item = await services.item_add(actor=request.scope["user"], template_id=template_id, room_id=room_id,
                                            title=data.get("title", ""), category=data.get("category", ""),
@@ -245,8 +246,8 @@ class ChecklistAdminPages(Controller):
         return done(request, _url(template_id, f"item-{item.id}"), _("Item added."))
 
     async def _item(self, template_id: int, item_id: int) -> tuple[ChecklistItem, ChecklistRoom]:
-        item = await services.item_get(template_id, item_id)
-        return item, await services.room_get(template_id, item.room)
+        item = await reads.item_get(template_id, item_id)
+        return item, await reads.room_get(template_id, item.room)
 
     @get("/{template_id:int}/items/{item_id:int}/edit")
     async def item_edit(self, request: Request, template_id: int, item_id: int) -> Response:

@@ -1,0 +1,85 @@
+"""What the rectification pages read (plain rows and tables, nothing of HTTP):
+units with their defects, a defect or a notice with everything its page shows,
+and each defect's photos of the current round. A constant number of queries
+per page, whatever the number of units or defects.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.querystring import QueryString
+
+from server.inspections.selectors import as_rows, photos_by_subject
+from server.inspections.tables import Defect, DefectCheck, Inspection, NoticeDelivery, Recheck, RectificationNotice
+from server.org.tables import Party, Unit, UnitType
+from server.photos.tables import Photo
+
+
+async def units_of(ids: list[int]) -> dict[int, dict]:
+    rows = await Unit.select(Unit.id, Unit.number, Unit.unit_type, Unit.building.name.as_alias("building"),
+                             Unit.building.project.name.as_alias("project")).where(Unit.id.is_in(ids or [-1])).run()
+    return {r["id"]: r for r in rows}
+
+
+async def round_photos(rows: list[Defect]) -> dict[int, dict[str, list]]:
+    """Each defect's before photos, and its after photos of the current round
+    (taken since its last failed recheck): {"found": [...], "rectified": [...]}."""
+    ids = [d.id for d in rows]
+    photos = await photos_by_subject("defect", ids)
+    # Failed rechecks are few (one per reopening); the last one per defect wins.
+    # (Not MAX(): SQLite would answer the timestamp as text.)
+    fails = {r["defect"]: r["created_at"] for r in await Recheck.select(Recheck.defect, Recheck.created_at).where(
+        Recheck.defect.is_in(ids or [-1]) & (Recheck.result == "fail")).order_by(Recheck.id).run()}
+    out = {}
+    for d in rows:
+        since = fails.get(d.id)
+        out[d.id] = {"found": [p for p in photos.get(d.id, []) if p.stage == "found"],
+                     "rectified": [p for p in photos.get(d.id, []) if p.stage == "rectified"
+                                   and (since is None or p.created_at >= since)]}
+    return out
+
+
+async def grouped_defects(where: Any, page: Any) -> dict:
+    """A page of units having defects that match `where`, the unit with the
+    earliest open deadline first, each unit with those defects."""
+    total = await Unit.count().where(Unit.id.is_in(Defect.select(Defect.unit).where(where))).run()
+    first_open = QueryString("MIN(CASE WHEN \"defect\".\"status\" = 'open' THEN \"defect\".\"deadline\" END)")
+    rows = await Defect.select(Defect.unit).where(where).group_by(Defect.unit).order_by(
+        QueryString("{} IS NULL", first_open), first_open, QueryString('MIN("defect"."deadline")'), Defect.unit,
+    ).limit(page.limit).offset(page.offset).run()
+    unit_ids = [r["unit"] for r in rows]
+    found = as_rows(await Defect.select().where(where & Defect.unit.is_in(unit_ids or [-1])).order_by(
+        Defect.deadline).order_by(Defect.id).run())
+    units = await units_of(unit_ids)
+    groups = [(units[u], [d for d in found if d.unit == u]) for u in unit_ids if u in units]
+    return {"groups": groups, "total": total, "limit": page.limit, "offset": page.offset,
+            "photos": await round_photos(found)}
+
+
+async def defect_view(defect: Defect) -> dict:
+    """Everything a defect page shows: unit, photos, plan, notice, checks, last failed recheck."""
+    unit = (await units_of([defect.unit]))[defect.unit]
+    has_plan = False
+    if defect.pin_x is not None and defect.pin_y is not None and unit["unit_type"]:
+        has_plan = await Photo.exists().where(
+            Photo.id.is_in(UnitType.select(UnitType.floor_plan).where(UnitType.id == unit["unit_type"]))
+            & (Photo.status == "ready")).run()
+    notice = await RectificationNotice.objects().get(RectificationNotice.id == defect.notice).run() \
+        if defect.notice else None
+    checks = await DefectCheck.select(DefectCheck.result, DefectCheck.note, DefectCheck.created_at,
+                                      DefectCheck.by.display_name.as_alias("by_name")).where(
+        DefectCheck.defect == defect.id).order_by(DefectCheck.id, ascending=False).limit(20).run()
+    failed = await Recheck.select(Recheck.note, Recheck.created_at).where(
+        (Recheck.defect == defect.id) & (Recheck.result == "fail")).order_by(Recheck.id, ascending=False).first().run()
+    return {"defect": defect, "unit": unit, "has_plan": has_plan, "notice": notice, "checks": checks,
+            "failed": failed, "photos": (await round_photos([defect]))[defect.id]}
+
+
+async def notice_view(notice: RectificationNotice) -> dict:
+    rows = as_rows(await Defect.select().where(Defect.notice == notice.id).order_by(Defect.id).run())
+    inspection = await Inspection.select(Inspection.unit).where(Inspection.id == notice.inspection).first().run()
+    return {"notice": notice, "defects": rows, "photos": await round_photos(rows),
+            "unit": (await units_of([inspection["unit"]]))[inspection["unit"]],
+            "party": await Party.objects().get(Party.id == notice.party).run(),
+            "deliveries": await NoticeDelivery.objects().where(NoticeDelivery.notice == notice.id).order_by(
+                NoticeDelivery.id).run()}
