@@ -10,12 +10,14 @@ class DomainError(Exception):
     status_code = 400
 
     def __init__(self, message: str, *, field_errors: dict[str, str] | None = None,
-                 report: list[dict] | None = None) -> None:
+                 report: list[dict] | None = None, extra: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field_errors = field_errors or {}
         self.report = report or []
         """Row-by-row problems of an import: [{"row": 3, "field": "...", "message": "..."}]."""
+        self.extra = extra or {}
+        """More for the caller, added to a JSON answer as is (e.g. the unchecked checklist items)."""
 
 
 class Invalid(DomainError):

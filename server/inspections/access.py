@@ -19,6 +19,8 @@ INSPECTORS = (roles.ADMIN, roles.CS_STAFF, roles.INSPECTOR)
 CHECKERS = (roles.PROJECT_STAFF, roles.SUPERVISOR)
 RECHECKERS = (roles.CS_STAFF, roles.INSPECTOR)
 RECTIFIERS = (roles.CONTRACTOR,)
+COMPLETION_OVERRIDERS = (roles.ADMIN, roles.CS_STAFF)
+"""May finish an acceptance inspection whose checklist is not fully checked, with an audited reason."""
 INSPECTION_READERS = tuple(roles.STAFF)
 DEFECT_READERS = tuple(roles.STAFF | {roles.CONTRACTOR})
 

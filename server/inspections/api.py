@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from server.inspections import access, defects, plans, services
+from server.inspections import access, checklists, defects, plans, services
 from server.inspections import schemas as s
 from server.inspections.selectors import defect_filters, defect_page, photos_by_subject, unit_timeline
 from server.inspections.tables import Defect, Inspection
@@ -66,16 +67,44 @@ class InspectionsApi(Controller):
 
     @get("/inspections/{inspection_id:int}/checklist", guards=[allow(*access.INSPECTION_READERS)])
     async def checklist(self, request: Request, inspection_id: int) -> dict:
+        """Rooms with their items and this inspection's marks. An item's `result` is ok, na (with the reason in
+        `note`), defect (also when a defect was recorded against it) or null (not checked yet); each room has
+        `checked` and `total`, and so has the whole checklist."""
         inspection = await access.inspection_for(current_user(request), inspection_id)
-        return {"rooms": await services.checklist_of(inspection)}
+        rooms = await services.checklist_of(inspection)
+        return {"rooms": rooms, "checked": sum(r["checked"] for r in rooms), "total": sum(r["total"] for r in rooms)}
 
     @post("/inspections/{inspection_id:int}/items/{item_id:int}", guards=[allow(*access.INSPECTORS)],
           status_code=200)
-    async def mark_item(self, request: Request, inspection_id: int, item_id: int, data: s.ItemResultIn) -> dict:
+    async def mark_item(self, request: Request, inspection_id: int, item_id: int,
+                        data: s.ItemResultIn) -> s.ItemResultOut:
+        """Mark one checklist item: `{"result": "ok"}`, `{"result": "na", "note": "why"}` (400 without a reason) or
+        `{"result": "defect"}`. A new mark replaces the item's earlier one."""
         inspection = await access.inspection_for(current_user(request), inspection_id)
-        row = await services.item_mark(actor=current_user(request), inspection=inspection, item_id=item_id,
-                                       result=data.result)
-        return {"item_id": row.item, "result": row.result}
+        row = await checklists.item_mark(actor=current_user(request), inspection=inspection, item_id=item_id,
+                                         result=data.result, note=data.note)
+        return s.ItemResultOut(item_id=row.item, result=row.result, note=row.note)
+
+    @post("/inspections/{inspection_id:int}/rooms/{room_id:int}/ok", guards=[allow(*access.INSPECTORS)],
+          status_code=200)
+    async def room_ok(self, request: Request, inspection_id: int, room_id: int) -> s.RoomOkOut:
+        """Whole room OK: every item of the room not checked yet is marked ok in one go (audited). `item_ids` are
+        the items it marked; `batch_id` undoes exactly those."""
+        inspection = await access.inspection_for(current_user(request), inspection_id)
+        batch, item_ids = await checklists.room_ok(actor=current_user(request), inspection=inspection,
+                                                   room_id=room_id)
+        return s.RoomOkOut(room_id=room_id, batch_id=batch, item_ids=item_ids)
+
+    @post("/inspections/{inspection_id:int}/rooms/{room_id:int}/ok/{batch_id:str}/undo",
+          guards=[allow(*access.INSPECTORS)], status_code=200)
+    async def room_ok_undo(self, request: Request, inspection_id: int, room_id: int,
+                           batch_id: str) -> s.RoomOkUndoOut:
+        """Undo a whole-room OK: the items it marked, unless marked again since, are unchecked again (audited).
+        A repeat reverts nothing more and answers `item_ids: []`."""
+        inspection = await access.inspection_for(current_user(request), inspection_id)
+        item_ids = await checklists.room_ok_undo(actor=current_user(request), inspection=inspection,
+                                                 room_id=room_id, batch=batch_id)
+        return s.RoomOkUndoOut(room_id=room_id, item_ids=item_ids)
 
     @post("/inspections/{inspection_id:int}/defects", guards=[allow(*access.INSPECTORS)], status_code=201)
     async def record_defect(self, request: Request, inspection_id: int) -> Response[s.DefectOut]:
@@ -88,6 +117,7 @@ class InspectionsApi(Controller):
             fields = {name: upload.field(name) for name in (
                 "client_id", "room", "category", "severity", "description", "construction_unit_id", "pin_x",
                 "pin_y", "captured_at", "checklist_item_id", "remember_party")}
+            fields["checklist_item_id"] = await checklists.item_id_of(inspection, fields["checklist_item_id"])
             fields["photo_client_ids"] = upload.fields.get("photo_client_id", [])
             fields["photo_captured_ats"] = upload.fields.get("photo_captured_at", [])
             defect, created = await defects.defect_record(actor=current_user(request), inspection=inspection,
@@ -102,11 +132,19 @@ class InspectionsApi(Controller):
 
         return await offline_bundle(await access.inspection_to_work(current_user(request), inspection_id))
 
-    @post("/inspections/{inspection_id:int}/complete", guards=[allow(*access.INSPECTORS)], status_code=200)
+    @post("/inspections/{inspection_id:int}/complete", guards=[allow(*access.INSPECTORS)], status_code=200,
+          responses={409: ResponseSpec(s.IncompleteChecklist, description=(
+              "An acceptance inspection with checklist items not checked yet (neither ok, not applicable nor with "
+              "a defect): `unchecked` lists them by room. Nothing changes."))})
     async def complete(self, request: Request, inspection_id: int) -> dict:
+        """Finish the inspection. Optional JSON `{"override_reason": "..."}`: cs_staff or admin finish an
+        acceptance inspection whose checklist is not fully checked, with that reason in the audit trail (403 for
+        other roles, 400 with an empty reason). A delivery walkthrough is not held to the checklist."""
         inspection = await access.inspection_for(current_user(request), inspection_id)
+        data = await _json(request, s.CompleteIn)
         inspection, notice_ids = await services.inspection_complete(actor=current_user(request),
-                                                                    inspection=inspection)
+                                                                    inspection=inspection,
+                                                                    override_reason=data.override_reason)
         return {**_as_dict(s.inspection_out(inspection)), "notice_ids": notice_ids}
 
 

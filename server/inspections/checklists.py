@@ -1,11 +1,20 @@
-"""Checklist templates: the default one, and which template a unit uses."""
+"""Checklists: the default template, which template a unit uses, and an
+inspection's marks on it (OK, not applicable with a reason, defect; "whole
+room OK" and its undo). An item with a defect recorded against it counts
+as checked."""
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
+from server.audit.services import audit_record
 from server.db import write_transaction
+from server.errors import Conflict, Invalid, NotFound
+from server.i18n import _
 from server.inspections.default_checklist import DEFAULT_ROOMS
-from server.inspections.tables import ChecklistItem, ChecklistRoom, ChecklistTemplate
+from server.inspections.tables import ChecklistItem, ChecklistRoom, ChecklistTemplate, Defect, ItemResult
 
 DEFAULT_TEMPLATE_NAME = "标准住宅分户验收"
 
@@ -43,3 +52,151 @@ async def template_for_unit(unit: Any) -> ChecklistTemplate:
         (ChecklistTemplate.project == building["project"]) & ChecklistTemplate.unit_type.is_null()
     ).first().run()
     return template or await checklist_default_ensure()
+
+
+# ---------------------------------------------------------------- an inspection's checklist
+
+ITEM_RESULTS = ("ok", "na", "defect")
+NOTE_MAX = 200
+
+
+async def checklist_of(inspection: Any) -> list[dict]:
+    """Rooms with their items, this inspection's results and each item's
+    defect count, in order (four queries). An item's `result` is what counts:
+    "defect" when a defect was recorded against it, else its mark (ok, na,
+    defect) or None; `checked` per room and item says the same in numbers."""
+    if inspection.template is None:
+        return []
+    rooms = await ChecklistRoom.select().where(ChecklistRoom.template == inspection.template).order_by(
+        ChecklistRoom.position).run()
+    items = await ChecklistItem.select().where(ChecklistItem.room.is_in([r["id"] for r in rooms] or [-1])).order_by(
+        ChecklistItem.position).run()
+    marks = {r["item"]: r for r in await ItemResult.select(
+        ItemResult.item, ItemResult.result, ItemResult.note, ItemResult.batch).where(
+        ItemResult.inspection == inspection.id).run()}
+    defects = {r["checklist_item"]: r["n"] for r in await Defect.select(Defect.checklist_item, Count(alias="n")).where(
+        (Defect.inspection == inspection.id) & Defect.checklist_item.is_not_null()).group_by(
+        Defect.checklist_item).run()}
+    by_room: dict[int, list] = {r["id"]: [] for r in rooms}
+    for item in items:
+        mark = marks.get(item["id"]) or {}
+        count = defects.get(item["id"], 0)
+        by_room[item["room"]].append({
+            **item, "result": "defect" if count else mark.get("result"), "note": mark.get("note", ""),
+            "batch": mark.get("batch"), "defects": count})
+    return [{**room, "items": by_room[room["id"]], "checked": sum(1 for i in by_room[room["id"]] if i["result"]),
+             "total": len(by_room[room["id"]])} for room in rooms]
+
+
+def unchecked_in(rooms: list[dict]) -> list[dict]:
+    """The rooms that still have unchecked items, each with only those items:
+    [{"room_id", "room", "items": [{"id", "title"}]}] in checklist order."""
+    left = []
+    for room in rooms:
+        items = [{"id": i["id"], "title": i["title"]} for i in room["items"] if not i["result"]]
+        if items:
+            left.append({"room_id": room["id"], "room": room["name"], "items": items})
+    return left
+
+
+async def _item_of(inspection: Any, item_id: int) -> Any:
+    item = await ChecklistItem.objects(ChecklistItem.room).get(ChecklistItem.id == item_id).run()
+    if item is None or item.room.template != inspection.template:
+        raise NotFound(_("The page or record was not found."))
+    return item
+
+
+async def item_id_of(inspection: Any, value: Any) -> int | None:
+    """A defect's `checklist_item_id` as sent (text or number, may be empty):
+    the id of an item of this inspection's checklist, or a field error."""
+    if value in (None, ""):
+        return None
+    try:
+        return (await _item_of(inspection, int(value))).id
+    except (TypeError, ValueError, NotFound):
+        raise Invalid(_("Please correct the marked fields."),
+                      field_errors={"checklist_item_id": _("No such item on this checklist.")}) from None
+
+
+async def _room_of(inspection: Any, room_id: int) -> Any:
+    room = await ChecklistRoom.objects().get(ChecklistRoom.id == room_id).run()
+    if room is None or room.template != inspection.template:
+        raise NotFound(_("The page or record was not found."))
+    return room
+
+
+def _require_in_progress(inspection: Any) -> None:
+    if inspection.status != "in_progress":
+        raise Conflict(_("This cannot be done in the record's current state."))
+
+
+async def item_mark(*, actor: Any, inspection: Any, item_id: int, result: str, note: str = "") -> Any:
+    """Mark a checklist item OK, not applicable (with the reason in `note`),
+    or defect (a defect itself is recorded with `defects.defect_record`).
+    A mark replaces the item's earlier one; N/A is written to the audit trail."""
+    note = (note or "").strip()
+    if result not in ITEM_RESULTS:
+        raise Invalid(_("Please correct the marked fields."),
+                      field_errors={"result": _("Choose OK, not applicable or defect.")})
+    if result == "na" and not note:
+        raise Invalid(_("Please correct the marked fields."),
+                      field_errors={"note": _("Say why this item does not apply.")})
+    if len(note) > NOTE_MAX:
+        raise Invalid(_("Please correct the marked fields."),
+                      field_errors={"note": _("At most %(max)s characters.", max=NOTE_MAX)})
+    _require_in_progress(inspection)
+    await _item_of(inspection, item_id)
+    async with write_transaction():
+        await ItemResult.delete().where((ItemResult.inspection == inspection.id) & (ItemResult.item == item_id)).run()
+        row = ItemResult(inspection=inspection.id, item=item_id, result=result, note=note if result == "na" else "",
+                         by=getattr(actor, "id", None))
+        await row.save().run()
+        if result == "na":
+            await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action="item_na",
+                               details={"item_id": item_id, "reason": note})
+    return row
+
+
+async def room_ok(*, actor: Any, inspection: Any, room_id: int) -> tuple[str, list[int]]:
+    """整间合格: every item of the room not yet checked is marked OK in one go,
+    under one batch id; (batch id, item ids marked). Audited."""
+    _require_in_progress(inspection)
+    room = await _room_of(inspection, room_id)
+    rooms = await checklist_of(inspection)
+    item_ids = [i["id"] for r in rooms if r["id"] == room_id for i in r["items"] if not i["result"]]
+    batch = uuid.uuid4()
+    if not item_ids:
+        return str(batch), []
+    async with write_transaction():
+        # Only items still without a mark: a tap on another phone meanwhile is kept.
+        taken = {r["item"] for r in await ItemResult.select(ItemResult.item).where(
+            (ItemResult.inspection == inspection.id) & ItemResult.item.is_in(item_ids)).run()}
+        item_ids = [i for i in item_ids if i not in taken]
+        if item_ids:
+            await ItemResult.insert(*[ItemResult(inspection=inspection.id, item=i, result="ok", batch=batch,
+                                                 by=getattr(actor, "id", None)) for i in item_ids]).run()
+            await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action="room_ok",
+                               details={"room": room.name, "room_id": room_id, "batch": str(batch),
+                                        "item_ids": item_ids})
+    return str(batch), item_ids
+
+
+async def room_ok_undo(*, actor: Any, inspection: Any, room_id: int, batch: Any) -> list[int]:
+    """Undo one "whole room OK": the items that action marked, and that no one
+    has marked again since, go back to unchecked; their ids. Audited."""
+    _require_in_progress(inspection)
+    try:
+        batch_id = uuid.UUID(str(batch))
+    except ValueError:
+        raise NotFound(_("The page or record was not found.")) from None
+    room = await _room_of(inspection, room_id)
+    room_items = ChecklistItem.select(ChecklistItem.id).where(ChecklistItem.room == room_id)
+    async with write_transaction():
+        undone = [r["item"] for r in await ItemResult.delete().where(
+            (ItemResult.inspection == inspection.id) & (ItemResult.batch == batch_id)
+            & ItemResult.item.is_in(room_items)).returning(ItemResult.item).run()]
+        if undone:
+            await audit_record(actor=actor, object_type="inspection", object_id=inspection.id,
+                               action="room_ok_undo", details={"room": room.name, "room_id": room_id,
+                                                               "batch": str(batch_id), "item_ids": sorted(undone)})
+    return sorted(undone)

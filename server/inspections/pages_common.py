@@ -43,6 +43,10 @@ ACTION_LABELS = {
     ("inspection", "create"): _l("Inspection planned"),
     ("inspection", "start"): _l("Inspection started"),
     ("inspection", "attendee_add"): _l("Attendee recorded"),
+    ("inspection", "item_na"): _l("Checklist item marked not applicable"),
+    ("inspection", "room_ok"): _l("Whole room marked OK"),
+    ("inspection", "room_ok_undo"): _l("Whole room OK undone"),
+    ("inspection", "complete_override"): _l("Finished with unchecked items"),
     ("inspection", "complete_with_defects"): _l("Inspection finished with defects to rectify"),
     ("inspection", "complete_clean"): _l("Inspection finished: passed"),
     ("inspection", "all_closed"): _l("All defects closed: inspection passed"),
@@ -117,8 +121,10 @@ def timeline_rows(entries: list[dict]) -> list[dict]:
                 details = json.loads(details)
             except ValueError:
                 details = {}
-        if isinstance(details, dict) and details.get("person"):
-            what = f"{what}: {details['person']}"
+        shown = details.get("person") or details.get("room") or details.get("reason") \
+            if isinstance(details, dict) else None
+        if shown:
+            what = f"{what}: {shown}"
         rows.append({"who": entry.get("actor_name") or _("System"), "what": what, "change": change,
                      "at": entry["at"], "at_text": local_time(entry["at"])})
     return rows

@@ -19,7 +19,7 @@ from piccolo.query.functions.aggregate import Count
 from server.accounts.tables import User
 from server.errors import Invalid
 from server.i18n import _, ngettext
-from server.inspections import access, services
+from server.inspections import access, checklists, services
 from server.inspections.pages_capture import capture_context
 from server.inspections.pages_common import (
     ATTENDEE_KIND_LABELS,
@@ -83,9 +83,12 @@ async def _tasks(where: Any, page: Page) -> dict:
     ids = [r["id"] for r in rows] or [-1]
     open_defects = {r["inspection"]: r["n"] for r in await Defect.select(Defect.inspection, Count(alias="n")).where(
         Defect.inspection.is_in(ids) & (Defect.status != "closed")).group_by(Defect.inspection).run()}
-    checked = {r["inspection"]: r["n"] for r in await ItemResult.select(
-        ItemResult.inspection, Count(alias="n")).where(ItemResult.inspection.is_in(ids)).group_by(
-        ItemResult.inspection).run()}
+    # An item counts as checked once marked or with a defect recorded against it (UNION drops the doubles).
+    marks = ", ".join("{}" for _ in ids)
+    checked = {r["inspection"]: r["n"] for r in await ItemResult.raw(
+        f"SELECT inspection, COUNT(*) AS n FROM (SELECT inspection, item FROM item_result WHERE inspection IN "
+        f"({marks}) UNION SELECT inspection, checklist_item FROM defect WHERE inspection IN ({marks}) AND "
+        f"checklist_item IS NOT NULL) AS checked GROUP BY inspection", *ids, *ids).run()}
     templates = sorted({r["template"] for r in rows if r["template"]}) or [-1]
     template = ChecklistItem.room.template
     item_totals = {r["room.template"]: r["n"] for r in await ChecklistItem.select(template, Count(alias="n")).where(
@@ -102,14 +105,10 @@ async def _tasks(where: Any, page: Page) -> dict:
 # ---------------------------------------------------------------- the unit page
 
 async def _checklist(inspection: Inspection) -> list[dict]:
-    """Rooms and items with this inspection's results and how many defects each item has."""
+    """Rooms and items with this inspection's results, counts and category words."""
     rooms = await services.checklist_of(inspection)
-    per_item = {r["checklist_item"]: r["n"] for r in await Defect.select(Defect.checklist_item, Count(alias="n")).where(
-        (Defect.inspection == inspection.id) & Defect.checklist_item.is_not_null()).group_by(
-        Defect.checklist_item).run()}
     for room in rooms:
         for item in room["items"]:
-            item["defects"] = per_item.get(item["id"], 0)
             item["category_label"] = category_label(item["category"])
     return rooms
 
@@ -269,7 +268,7 @@ class InspectionPages(Controller):
     async def item_ok(self, request: Request, inspection_id: int, item_id: int, data: Form) -> Response:
         """合格: marks the item OK; htmx gets the item's cell back, a plain form the page."""
         inspection = await access.inspection_for(request.scope["user"], inspection_id)
-        await services.item_mark(actor=request.scope["user"], inspection=inspection, item_id=item_id, result="ok")
+        await checklists.item_mark(actor=request.scope["user"], inspection=inspection, item_id=item_id, result="ok")
         rooms = await _checklist(inspection)
         found = [(room, item) for room in rooms for item in room["items"] if item["id"] == item_id]
         if not is_htmx(request) or not found:

@@ -39,6 +39,49 @@ class AttendeeIn(msgspec.Struct):
 
 class ItemResultIn(msgspec.Struct):
     result: str
+    """ok, na (not applicable: `note` is required and says why) or defect."""
+    note: str = ""
+
+
+class ItemResultOut(msgspec.Struct):
+    item_id: int
+    result: str
+    note: str
+
+
+class CompleteIn(msgspec.Struct):
+    override_reason: Optional[str] = None
+    """Finish although checklist items are unchecked (cs_staff, admin): why. Audited."""
+
+
+class UncheckedItem(msgspec.Struct):
+    id: int
+    title: str
+
+
+class UncheckedRoom(msgspec.Struct):
+    room_id: int
+    room: str
+    items: list[UncheckedItem]
+
+
+class IncompleteChecklist(msgspec.Struct):
+    """The answer (409) to finishing an inspection with unchecked items."""
+    detail: str
+    status_code: int
+    unchecked: list[UncheckedRoom]
+
+
+class RoomOkOut(msgspec.Struct):
+    room_id: int
+    batch_id: str
+    """Give it to the undo to revert exactly these items."""
+    item_ids: list[int]
+
+
+class RoomOkUndoOut(msgspec.Struct):
+    room_id: int
+    item_ids: list[int]
 
 
 class DefectOut(msgspec.Struct):

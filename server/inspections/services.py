@@ -8,18 +8,16 @@ from typing import Any
 from server.audit.services import audit_record
 from server.audit.transitions import compare_and_set
 from server.db import write_transaction
-from server.errors import Conflict, Invalid, NotFound
-from server.i18n import _
-from server.inspections.checklists import template_for_unit
+from server.errors import Conflict, Forbidden, Invalid
+from server.i18n import _, ngettext
+from server.inspections.access import COMPLETION_OVERRIDERS
+from server.inspections.checklists import checklist_of, template_for_unit, unchecked_in
 from server.inspections.states import INSPECTION_TRANSITIONS, next_state
 from server.inspections.tables import (
-    ChecklistItem,
-    ChecklistRoom,
     Defect,
     Inspection,
     InspectionAttendee,
     InspectionPlan,
-    ItemResult,
 )
 from server.org.tables import Party, Unit, UnitStatus
 
@@ -139,28 +137,51 @@ async def attendee_add(*, actor: Any, inspection: Inspection, kind: str, party_i
     return attendee
 
 
-async def item_mark(*, actor: Any, inspection: Inspection, item_id: int, result: str) -> ItemResult:
-    """Mark a checklist item OK (a defect on an item is recorded as a defect)."""
-    if result not in ("ok", "defect"):
-        raise Invalid(_("Please correct the marked fields."), field_errors={"result": _("Choose OK or defect.")})
-    if inspection.status != "in_progress":
-        raise _conflict()
-    item = await ChecklistItem.objects(ChecklistItem.room).get(ChecklistItem.id == item_id).run()
-    if item is None or item.room.template != inspection.template:
-        raise NotFound(_("The page or record was not found."))
-    async with write_transaction():
-        await ItemResult.delete().where((ItemResult.inspection == inspection.id) & (ItemResult.item == item_id)).run()
-        row = ItemResult(inspection=inspection.id, item=item_id, result=result, by=getattr(actor, "id", None))
-        await row.save().run()
-    return row
+OVERRIDE_REASON_MAX = 500
 
 
-async def inspection_complete(*, actor: Any, inspection: Inspection) -> tuple[Inspection, list[int]]:
+async def _may_complete(actor: Any, inspection: Inspection, override_reason: str | None) -> dict | None:
+    """None when every checklist item is checked (passed, not applicable or
+    with a defect), or the override to audit when someone with the right to
+    finish anyway gave a reason; otherwise refused with what is left. A
+    delivery walkthrough is not held to the checklist: the unit passed its
+    acceptance, and the walk records what the owner points out."""
+    if inspection.kind != "acceptance":
+        return None
+    left = unchecked_in(await checklist_of(inspection))
+    if not left:
+        return None
+    if override_reason is None:
+        count = sum(len(room["items"]) for room in left)
+        raise Conflict(ngettext("%(num)s checklist item is not checked yet: check it before finishing.",
+                                "%(num)s checklist items are not checked yet: check them before finishing.",
+                                count), extra={"unchecked": left})
+    if getattr(actor, "role", None) not in COMPLETION_OVERRIDERS:
+        raise Forbidden(_("Only CS staff or an administrator may finish an inspection that is not fully checked."))
+    reason = override_reason.strip()
+    problem = (_("Say why the inspection is finished unchecked.") if not reason else
+               _("At most %(max)s characters.", max=OVERRIDE_REASON_MAX) if len(reason) > OVERRIDE_REASON_MAX else None)
+    if problem:
+        raise Invalid(_("Please correct the marked fields."), field_errors={"override_reason": problem},
+                      extra={"unchecked": left})
+    return {"reason": reason, "unchecked": [i["id"] for room in left for i in room["items"]]}
+
+
+async def inspection_complete(*, actor: Any, inspection: Inspection,
+                              override_reason: str | None = None) -> tuple[Inspection, list[int]]:
     """Finish: with open defects -> rectifying and one notice per construction
-    unit (dispatched by a worker); with none -> passed (a first-time pass when first)."""
+    unit (dispatched by a worker); with none -> passed (a first-time pass when first).
+    An acceptance inspection finishes only when its checklist is fully
+    checked, or overridden with a reason (`_may_complete`), which is audited."""
     from server.inspections.notices import notices_create, notices_dispatch
 
+    if inspection.status != "in_progress":
+        raise _conflict()
     async with write_transaction():
+        override = await _may_complete(actor, inspection, override_reason)
+        if override is not None:
+            await audit_record(actor=actor, object_type="inspection", object_id=inspection.id,
+                               action="complete_override", details={**override, "count": len(override["unchecked"])})
         open_count = await Defect.count().where(
             (Defect.inspection == inspection.id) & (Defect.status != "closed")).run()
         if open_count:
@@ -190,19 +211,3 @@ async def inspection_pass_if_all_closed(*, actor: Any, inspection_id: int) -> bo
     if inspection.kind == "acceptance":
         await _set_unit_status(actor, inspection.unit, UnitStatus.PASSED)
     return True
-
-
-async def checklist_of(inspection: Inspection) -> list[dict]:
-    """Rooms with their items and this inspection's results, in order (3 queries)."""
-    if inspection.template is None:
-        return []
-    rooms = await ChecklistRoom.select().where(ChecklistRoom.template == inspection.template).order_by(
-        ChecklistRoom.position).run()
-    items = await ChecklistItem.select().where(ChecklistItem.room.is_in([r["id"] for r in rooms] or [-1])).order_by(
-        ChecklistItem.position).run()
-    results = {r["item"]: r["result"] for r in await ItemResult.select(ItemResult.item, ItemResult.result).where(
-        ItemResult.inspection == inspection.id).run()}
-    by_room: dict[int, list] = {r["id"]: [] for r in rooms}
-    for item in items:
-        by_room[item["room"]].append({**item, "result": results.get(item["id"])})
-    return [{**room, "items": by_room[room["id"]]} for room in rooms]

@@ -102,7 +102,12 @@ class ItemResult(Table, tablename="item_result"):
     inspection = ForeignKey(references=Inspection, on_delete=OnDelete.cascade, index=True)
     item = ForeignKey(references=ChecklistItem, on_delete=OnDelete.cascade)
     result = Varchar(length=10)
-    """ok or defect."""
+    """ok, na (not applicable: `note` says why) or defect. An item with a
+    defect recorded against it counts as checked whatever its result."""
+    note = Text(default="")
+    batch = UUID(null=True, default=None, index=True)
+    """The "whole room OK" action that set this result, so that its undo
+    reverts exactly the items that action marked (and none marked since)."""
     by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     at = Timestamptz(default=TimestamptzNow())
 

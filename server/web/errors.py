@@ -37,13 +37,14 @@ def _generic_message(status: int) -> str:
 
 
 def _answer(request: Request, status: int, message: str, field_errors: dict | None = None,
-            report: list | None = None) -> Response:
+            report: list | None = None, extra: dict | None = None) -> Response:
     if is_api_path(request.url.path) or request.headers.get("accept", "").startswith("application/json"):
         body = {"detail": message, "status_code": status}
         if field_errors:
             body["errors"] = field_errors
         if report:
             body["report"] = report
+        body.update(extra or {})
         return Response(content=body, status_code=status, media_type=MediaType.JSON)
     if status == 401:
         target = "/login?next=" + quote(request.url.path)
@@ -62,7 +63,7 @@ def _answer(request: Request, status: int, message: str, field_errors: dict | No
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
-    return _answer(request, exc.status_code, exc.message, exc.field_errors, exc.report)
+    return _answer(request, exc.status_code, exc.message, exc.field_errors, exc.report, exc.extra)
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:

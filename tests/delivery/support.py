@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.handover.test_key_handover import body as handover_body
 from tests.handover.test_key_handover import signature
-from tests.inspections.support import new_id, unit_under_inspection
+from tests.inspections.support import complete, new_id, unit_under_inspection
 
 __all__ = ["ready_batch", "owner_api", "signature", "slot_day", "new_id", "PHONES"]
 
@@ -26,7 +26,7 @@ async def ready_batch(personas: Any, *, slots: bool = True, capacity: int = 2) -
 
     unit, inspection = await unit_under_inspection(personas)
     ian, carol = await personas.api("ian"), await personas.api("carol")
-    assert (await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")).status_code == 200
+    assert (await complete(ian, inspection["id"])).status_code == 200
     r = await carol.post(f"/api/v1/units/{unit['id']}/key-handovers",
                          json=handover_body(personas.parties["builder_a"].id))
     assert r.status_code == 201, r.text

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from server.handover.tables import KeyHandover
-from tests.inspections.support import photo_files, unit_under_inspection
+from tests.inspections.support import complete, photo_files, unit_under_inspection
 
 
 def signature(text_width: int = 200) -> str:
@@ -35,7 +35,7 @@ def body(party_id, **overrides):
 async def passed_unit(personas):
     unit, inspection = await unit_under_inspection(personas)
     ian = await personas.api("ian")
-    await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")
+    await complete(ian, inspection["id"])
     return unit
 
 

@@ -8,7 +8,7 @@ from server.inspections.notices import notice_from_token, notice_link_token
 from server.inspections.overdue import overdue_mark
 from server.inspections.tables import Defect, NoticeDelivery, RectificationNotice
 from server.notifications.tables import InboxMessage
-from tests.inspections.support import WebhookReceiver, defect_form, photo_files, unit_under_inspection
+from tests.inspections.support import complete, WebhookReceiver, defect_form, photo_files, unit_under_inspection
 
 
 async def _finished_inspection(personas, party_key="builder_a"):
@@ -16,7 +16,7 @@ async def _finished_inspection(personas, party_key="builder_a"):
     ian = await personas.api("ian")
     await ian.post(f"/api/v1/inspections/{inspection['id']}/defects",
                    data=defect_form(personas.parties[party_key].id), files=photo_files(1))
-    done = (await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")).json()
+    done = (await complete(ian, inspection["id"])).json()
     return done["notice_ids"][0]
 
 

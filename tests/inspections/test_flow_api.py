@@ -1,7 +1,7 @@
 """Regulation 4 from start to end through the API: inspect, notify, rectify, check, recheck, pass."""
 from server.inspections.tables import Defect, RectificationNotice
 from server.notifications.tables import InboxMessage
-from tests.inspections.support import WebhookReceiver, defect_form, photo_files, unit_under_inspection
+from tests.inspections.support import complete, WebhookReceiver, defect_form, photo_files, unit_under_inspection
 from tests.photos.support import run_worker
 
 
@@ -39,7 +39,7 @@ async def test_the_whole_rectification_cycle(personas):
         assert repeat.status_code == 200 and repeat.json()["id"] == made[0][1]["id"]
         assert await Defect.count().run() == 3
 
-        done = await ian.post(f"{base}/complete")
+        done = await complete(ian, inspection["id"])
         assert done.status_code == 200 and done.json()["status"] == "rectifying"
         assert len(done.json()["notice_ids"]) == 2
 
@@ -98,6 +98,6 @@ async def test_the_whole_rectification_cycle(personas):
 async def test_an_inspection_that_finds_nothing_passes_at_once(personas):
     unit, inspection = await unit_under_inspection(personas)
     ian = await personas.api("ian")
-    r = await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")
+    r = await complete(ian, inspection["id"])
     assert r.json()["status"] == "passed" and r.json()["notice_ids"] == [] and r.json()["is_first"] is True
     assert (await ian.get(f"/api/v1/units/{unit['id']}")).json()["status"] == "passed"

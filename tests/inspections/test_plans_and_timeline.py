@@ -1,6 +1,6 @@
 """The inspection plan and schedule, and the timeline of a unit and a defect."""
 
-from tests.inspections.support import defect_form, photo_files, unit_under_inspection
+from tests.inspections.support import complete, defect_form, photo_files, unit_under_inspection
 
 
 async def _project_with_units(personas):
@@ -38,7 +38,7 @@ async def test_the_schedule_shows_planned_against_done_per_day_and_building(pers
     planned = (await ian.get("/api/v1/inspections?status=planned&limit=100")).json()["items"]
     for inspection in [i for i in planned if i["unit_id"] in units["1号楼"][:3]]:
         await ian.post(f"/api/v1/inspections/{inspection['id']}/start")
-        await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")
+        await complete(ian, inspection["id"])
 
     schedule = (await carol.get(f"/api/v1/inspection-plans/{plan['id']}/schedule")).json()
     assert schedule["days"] == [
@@ -55,7 +55,7 @@ async def test_the_timelines_show_every_step(personas):
     a = personas.parties["builder_a"].id
     defect = (await ian.post(f"/api/v1/inspections/{inspection['id']}/defects", data=defect_form(a),
                              files=photo_files(1))).json()
-    await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")
+    await complete(ian, inspection["id"])
     bob = await personas.api("bob")
     await bob.post(f"/api/v1/defects/{defect['id']}/rectify", data={"note": "修好了"}, files=photo_files(1))
     carol = await personas.api("carol")

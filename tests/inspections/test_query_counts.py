@@ -1,6 +1,6 @@
 """Lists run a constant number of queries, however many rows they show (no N+1)."""
 from server.db import engine
-from tests.inspections.support import defect_form, photo_files, unit_under_inspection
+from tests.inspections.support import complete, defect_form, photo_files, unit_under_inspection
 
 
 class QueryCounter:
@@ -36,7 +36,7 @@ async def _queries_for(personas, monkeypatch, path: str, who: str) -> int:
 async def test_the_defect_list_costs_the_same_for_3_rows_or_30(personas, monkeypatch):
     _, inspection = await unit_under_inspection(personas)
     await _record(personas, inspection["id"], 3)
-    await (await personas.api("ian")).post(f"/api/v1/inspections/{inspection['id']}/complete")
+    await complete(await personas.api("ian"), inspection["id"])
     few = await _queries_for(personas, monkeypatch, "/api/v1/defects?limit=100", "bob")
     _, second = await unit_under_inspection(personas)
     await _record(personas, second["id"], 27)

@@ -3,7 +3,7 @@ import pytest
 
 from server.audit.tables import AuditEntry
 from server.inspections.tables import Defect, Inspection
-from tests.inspections.support import defect_form, photo_files, unit_under_inspection
+from tests.inspections.support import complete, defect_form, photo_files, unit_under_inspection
 
 EVERYONE = ["alice", "carol", "ian", "sam", "paul", "bob", "bert", "olga", "quinn"]
 
@@ -16,7 +16,7 @@ async def _state(personas, stage: str) -> dict:
     defect = (await ian.post(f"/api/v1/inspections/{inspection['id']}/defects", data=defect_form(a),
                              files=photo_files(1))).json()
     if stage in ("rectifying", "rectified"):
-        await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")
+        await complete(ian, inspection["id"])
     if stage == "rectified":
         bob = await personas.api("bob")
         r = await bob.post(f"/api/v1/defects/{defect['id']}/rectify", data={"note": "ok"}, files=photo_files(1))

@@ -15,7 +15,14 @@ import pytest
 
 from server.inspections.tables import Defect, Inspection, InspectionAttendee, ItemResult
 from server.photos.tables import Photo
-from tests.inspections.support import defect_form, new_id, photo_files, unit_under_inspection
+from tests.inspections.support import (
+    check_all,
+    check_all_rooms,
+    defect_form,
+    new_id,
+    photo_files,
+    unit_under_inspection,
+)
 from tests.photos.support import run_worker
 
 HX = {"HX-Request": "true"}
@@ -170,6 +177,7 @@ async def test_the_schedule_shows_planned_against_done_in_percent(personas):
                                inspector_id=None)
     done = await Inspection.objects().where(Inspection.plan == plan.id).first().run()
     await services.inspection_start(actor=None, inspection=done)
+    await check_all_rooms(done)
     await services.inspection_complete(actor=None, inspection=done)
 
     page = await (await browser(personas, "carol")).get(f"/inspection-plans/{plan.id}")
@@ -228,6 +236,8 @@ async def test_start_attendees_and_finish_through_the_page(personas):
     assert await InspectionAttendee.count().run() == 1
 
     await record(ian, inspection.id, defect_form(builder_a(personas)))
+    page = (await ian.get(url)).text
+    await check_all(await personas.api("ian"), inspection.id)
     page = (await ian.get(url)).text
     assert "1 open defects go to 1 construction units" in page  # the finish button asks in words
     finished = await ian.post(f"{url}/finish", follow_redirects=False)
@@ -392,6 +402,7 @@ async def test_the_defect_page_shows_status_overdue_days_reopens_and_its_history
     _, inspection = await unit_under_inspection(personas)
     ian = await browser(personas, "ian")
     await record(ian, inspection["id"], defect_form(builder_a(personas)))
+    await check_all(await personas.api("ian"), inspection["id"])
     await ian.post(f"/inspections/{inspection['id']}/finish")
     defect = await Defect.objects().first().run()
     three_days_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3, hours=1)
@@ -411,6 +422,7 @@ async def test_the_unit_history_reads_as_steps(personas):
     ian = await browser(personas, "ian")
     await ian.post(f"/inspections/{inspection['id']}/attendees", data={"kind": "construction_unit", "person": "陈工"})
     await record(ian, inspection["id"], defect_form(builder_a(personas)))
+    await check_all(await personas.api("ian"), inspection["id"])
     await ian.post(f"/inspections/{inspection['id']}/finish")
     page = (await ian.get(f"/inspections/{inspection['id']}")).text
     assert f'hx-get="/inspections/{inspection["id"]}/history"' in page  # folded: fetched when opened

@@ -16,7 +16,7 @@ from server.inspections.notices import notice_link_token
 from server.inspections.tables import Defect, DefectCheck, NoticeDelivery, RectificationNotice
 from server.notifications.tables import InboxMessage
 from server.org.tables import Party
-from tests.inspections.support import defect_form, photo_files, unit_under_inspection
+from tests.inspections.support import complete, defect_form, photo_files, unit_under_inspection
 from tests.support import csrf, make_client
 
 EMPTY_FILE = [("photos", ("", b"", "application/octet-stream"))]  # what a browser sends for "no file chosen"
@@ -59,7 +59,7 @@ async def notices(personas, *, webhook: str = "") -> dict:
     base = f"/api/v1/inspections/{inspection['id']}"
     mine = (await ian.post(f"{base}/defects", data=defect_form(a, description="墙面空鼓 A"), files=photo_files(1))).json()
     theirs = (await ian.post(f"{base}/defects", data=defect_form(b, description="地面裂缝 B"), files=photo_files(1))).json()
-    done = await ian.post(f"{base}/complete")
+    done = await complete(ian, inspection["id"])
     assert done.status_code == 200, done.text
     notice_a = await RectificationNotice.objects().get(RectificationNotice.party == a).run()
     notice_b = await RectificationNotice.objects().get(RectificationNotice.party == b).run()
@@ -96,7 +96,7 @@ async def another_unit_with_a_defect(personas, building_id: int, description: st
     defect = (await ian.post(f"/api/v1/inspections/{inspection['id']}/defects",
                              data=defect_form(personas.parties["builder_a"].id, description=description),
                              files=photo_files(1))).json()
-    assert (await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")).status_code == 200
+    assert (await complete(ian, inspection["id"])).status_code == 200
     return defect["id"]
 
 
