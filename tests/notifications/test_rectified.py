@@ -5,7 +5,7 @@ import re
 
 from server.jobs import enqueue
 from server.notifications.tables import ChannelDestination, ChannelItem, ChannelMessage, InboxMessage
-from tests.inspections.support import WebhookReceiver, defect_form, photo_files, unit_under_inspection
+from tests.inspections.support import WebhookReceiver, complete, defect_form, photo_files, unit_under_inspection
 from tests.notifications.support import SmtpReceiver, inbox_counts, inbox_of, join_party
 from tests.photos.support import run_worker
 
@@ -21,7 +21,7 @@ async def _defects_to_rectify(personas, count: int) -> list[int]:
                            files=photo_files(1))
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
-    assert (await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")).status_code == 200
+    assert (await complete(ian, inspection["id"])).status_code == 200
     return ids
 
 
