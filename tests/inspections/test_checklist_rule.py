@@ -188,3 +188,16 @@ async def test_a_defect_names_an_item_of_its_own_checklist_or_is_refused(persona
         assert r.status_code == 400, (bad, r.text)
         assert r.json()["errors"] == {"checklist_item_id": "此检查表中没有这一项。"}
     assert await Defect.count().run() == 0
+
+
+async def test_the_openapi_schema_documents_the_checklist_endpoints(personas):
+    carol = await personas.api("carol")
+    schema = (await carol.get("/schema/openapi.json")).json()
+    paths = schema["paths"]
+    for path in ("/api/v1/inspections/{inspection_id}/rooms/{room_id}/ok",
+                 "/api/v1/inspections/{inspection_id}/rooms/{room_id}/ok/{batch_id}/undo",
+                 "/api/v1/inspections/{inspection_id}/items/{item_id}"):
+        assert "post" in paths[path], path
+    complete = paths["/api/v1/inspections/{inspection_id}/complete"]["post"]
+    assert "override_reason" in complete["description"]
+    assert "unchecked" in complete["responses"]["409"]["description"]
