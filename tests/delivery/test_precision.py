@@ -12,10 +12,11 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from server.delivery.settlement import settle
 from server.delivery.tables import ConfirmedArea, UnitContract
+from tests.delivery.test_contract_import import _xlsx
 from tests.delivery.test_delivery_table import _project, _units
 
 D = Decimal
@@ -51,18 +52,6 @@ def _rows(html: str) -> list[list[str]]:
     return parser.rows
 
 
-def _xlsx(head, rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(head)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-CONTRACT_HEAD = ["楼栋", "房号", "合同面积", "单价", "面积类型", "业主", "手机号"]
 
 
 async def test_more_than_two_decimals_is_refused_at_every_door_naming_the_field_and_what_was_typed(personas):
@@ -87,8 +76,8 @@ async def test_more_than_two_decimals_is_refused_at_every_door_naming_the_field_
     assert r.status_code == 400 and r.json()["errors"]["contract_area"] == "合同面积：填写的 100000000 过大。"
     assert await UnitContract.count().run() == 0
 
-    data = _xlsx(CONTRACT_HEAD, [["1号楼", "101", "89.57", "12345.68", "建筑面积", "", ""],
-                                 ["1号楼", "102", "89.567", "12345.675", "建筑面积", "", ""]])
+    data = _xlsx([["1号楼", "101", "89.57", "12345.68", "建筑面积", "", ""],
+                  ["1号楼", "102", "89.567", "12345.675", "建筑面积", "", ""]])
     r = await carol.post(f"/api/v1/projects/{project.id}/contracts", files={"file": ("合同.xlsx", data)})
     assert r.status_code == 400
     assert {(p["row"], p["field"]): p["message"] for p in r.json()["report"]} == {
@@ -122,13 +111,13 @@ async def test_the_statement_the_table_its_json_and_its_excel_settle_the_same_st
     r = await carol.post(f"/api/v1/units/{units['101']}/contracts",
                          json={"contract_area": "89.57", "unit_price": "12345.68", "buyer_name": "刘先生"})
     assert r.status_code == 201, r.text
-    data = _xlsx(CONTRACT_HEAD, [["1号楼", "102", 89.57, "12,345.68", "建筑面积", "王女士", ""]])
+    data = _xlsx([["1号楼", "102", 89.57, "12,345.68", "建筑面积", "王女士", ""]])
     r = await carol.post(f"/api/v1/projects/{project.id}/contracts", files={"file": ("合同.xlsx", data)})
     assert r.status_code == 201, r.text
     await UnitContract(unit=units["103"], contract_area=D("89.567"), unit_price=D("12345.675"),
                        buyer_name="张先生", rule={}).save().run()
-    areas = _xlsx(["楼栋", "房号", "确权面积"], [["1号楼", "101", "92.00"], ["1号楼", "102", 92.26],
-                                                ["1号楼", "103", "86.88"]])
+    areas = _xlsx([["1号楼", "101", "92.00"], ["1号楼", "102", 92.26], ["1号楼", "103", "86.88"]],
+                  head=["楼栋", "房号", "确权面积"])
     r = await carol.post(f"/api/v1/projects/{project.id}/confirmed-areas", files={"file": ("确权面积.xlsx", areas)})
     assert r.status_code == 201, r.text
 
