@@ -19,6 +19,7 @@ from server.settings import Settings, get_settings
 from server.web.csrf import CSRFUnlessBearerMiddleware, csrf_config
 from server.web.errors import EXCEPTION_HANDLERS
 from server.web.middleware import AuthMiddleware, LocaleMiddleware, ReadTransactionMiddleware, SecureCookiesMiddleware
+from server.web.nav import load_nav_counts
 from server.web.templating import STATIC_DIR
 
 
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(CSRFUnlessBearerMiddleware, config=csrf_config(settings)),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=load_nav_counts,
         on_startup=[_on_startup],
         on_shutdown=[_on_shutdown],
         openapi_config=OpenAPIConfig(title="CS Center API", version="1.0.0", path="/schema",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from piccolo.querystring import QueryString
 
 from server.accounts import roles
 from server.accounts.tables import User
@@ -56,6 +57,17 @@ class AnnouncementPages(Controller):
         newer = await svc.superseded_ids([r["id"] for r in page["rows"]])
         return render(request, "delivery/announcement_list.html", block="list", batch=await _batch_row(batch_id),
                       page=page, newer=newer, labels=svc.STATUS_LABELS, may=_may(user), when=local_time)
+
+    @get("/announcements", guards=[allow(*roles.STAFF)])
+    async def all_list(self, request: Request, limit: str | None = None, offset: str | None = None) -> Response:
+        """Every batch's announcements, those approved and waiting to be published first (Brand & PR's list)."""
+        user = current_user(request)
+        waiting_first = QueryString("CASE WHEN \"delivery_announcement\".\"status\" = 'approved' THEN 0 ELSE 1 END")
+        page = await paged_rows(Announcement.select().order_by(waiting_first).order_by(Announcement.id, ascending=False),
+                                Announcement.count(), page_of(limit, offset))
+        newer = await svc.superseded_ids([r["id"] for r in page["rows"]])
+        return render(request, "delivery/announcement_list.html", block="list", batch=None, page=page, newer=newer,
+                      labels=svc.STATUS_LABELS, may=_may(user), when=local_time)
 
     @post("/batches/{batch_id:int}/announcements", guards=[allow(*svc.DRAFTERS)])
     async def draft(self, request: Request, batch_id: int, data: Form) -> Response:

@@ -18,18 +18,13 @@ from server.clock import local_time
 from server.db import write_transaction
 from server.errors import NotFound
 from server.i18n import _
+from server.notifications.services import addressed_to
 from server.notifications.tables import InboxMessage
+from server.notifications.waiting import waiting_for
 from server.org.pages import done, page_of, paged_rows
 from server.web.guards import current_user, signed_in
+from server.web.nav import NAV_COUNTS, nav_items_for
 from server.web.templating import render
-
-
-def addressed_to(user: Any) -> Any:
-    """A where-clause: the messages this user may read."""
-    where = InboxMessage.user == user.id
-    if user.party:
-        where |= InboxMessage.party == user.party
-    return where
 
 
 async def inbox_mark_read(user: Any, message_id: int | None = None) -> InboxMessage | None:
@@ -80,4 +75,13 @@ class InboxPages(Controller):
         return done(request, "/inbox", _("All messages marked as read."))
 
 
-INBOX_PAGES = [InboxPages]
+@get("/nav", guards=[signed_in], include_in_schema=False)
+async def nav_bar(request: Request, path: str = "/") -> Response:
+    """The tab bar alone with fresh counts, for htmx to swap in (`path`: the page it sits on)."""
+    user = current_user(request)
+    request.scope[NAV_COUNTS] = await waiting_for(user, [item.url for item in nav_items_for(user)])
+    path = path if path.startswith("/") and not path.startswith("//") else "/"
+    return render(request, "base.html", block="nav", current_path=path)
+
+
+INBOX_PAGES = [InboxPages, nav_bar]

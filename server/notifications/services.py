@@ -47,6 +47,14 @@ class default_language:  # noqa: N801 - used as a context manager, like a functi
         current_locale.reset(self._token)
 
 
+def addressed_to(user: Any) -> Any:
+    """A where-clause: the inbox messages this user may read (their own, and their party's)."""
+    where = InboxMessage.user == user.id
+    if user.party:
+        where |= InboxMessage.party == user.party
+    return where
+
+
 def destination_key(channel: str, address: str) -> str:
     return f"{channel}:{hashlib.sha256(address.strip().lower().encode()).hexdigest()[:64]}"
 

@@ -46,6 +46,8 @@ NAV_ITEMS = [
             _l("Your unit's defects to rectify, overdue first")),
     NavItem(_l("To check"), "/checks", "clipboard-check", frozenset({roles.SUPERVISOR, roles.PROJECT_STAFF}),
             _l("Check rectification work on site")),
+    NavItem(_l("To publish"), "/delivery/announcements", "megaphone", frozenset({roles.PR}),
+            _l("Approved delivery announcements to publish")),
     NavItem(_l("Procedures"), "/procedures", "list-checks",
             frozenset({roles.CS_STAFF, roles.ADMIN, roles.PROJECT_STAFF, roles.SALES, roles.PROPERTY, roles.PR}),
             _l("Delivery preparation and tender steps, documents, approvals"), tab=False),
@@ -69,15 +71,37 @@ NAV_ITEMS = [
 _NOT_ON_HOME = {"/", "/account"}
 
 
-def nav_for(user: Any | None) -> list[dict]:
-    """The entries this user sees. `prefixes` are the paths (besides "/" for
-    Home, matched exactly) under which the template marks the entry current."""
+def nav_items_for(user: Any | None) -> list[NavItem]:
     if user is None:
         return []
+    return [item for item in NAV_ITEMS if item.roles is None or user.role in item.roles]
+
+
+def nav_for(user: Any | None, counts: dict[str, int] | None = None) -> list[dict]:
+    """The entries this user sees. `prefixes` are the paths (besides "/" for
+    Home, matched exactly) under which the template marks the entry current;
+    `count` is how many things wait there for the user (see load_nav_counts)."""
     return [
         {"label": item.label, "url": item.url, "icon": item.icon, "hint": item.hint,
          "prefixes": (item.url, *item.also) if item.url != "/" else (),
-         "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab}
-        for item in NAV_ITEMS
-        if item.roles is None or user.role in item.roles
+         "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab, "count": (counts or {}).get(item.url, 0)}
+        for item in nav_items_for(user)
     ]
+
+
+NAV_COUNTS = "nav_counts"
+"""Where load_nav_counts leaves the counts in the request's scope, for `render`."""
+
+
+async def load_nav_counts(request: Any) -> None:
+    """Before a page is rendered (a browser's GET asking for HTML): count what
+    waits for the signed-in person, one query per counted entry of their navigation."""
+    from server.notifications.waiting import waiting_for
+
+    user = request.scope.get("user")
+    headers = request.headers
+    if user is None or request.method != "GET" or "text/html" not in headers.get("accept", ""):
+        return  # an API call, a photo, a script's fetch: no tab bar to fill
+    if headers.get("hx-request") == "true" and headers.get("hx-boosted") != "true":
+        return  # htmx swaps a part of the page, not the tab bar
+    request.scope[NAV_COUNTS] = await waiting_for(user, [item.url for item in nav_items_for(user)])

@@ -20,7 +20,7 @@ from server.accounts.roles import ROLE_LABELS
 from server.i18n import LANGUAGE_NAMES, current_locale, gettext, ngettext
 from server.settings import PROJECT_ROOT, get_settings
 from server.web.flash import pop_flash
-from server.web.nav import nav_for
+from server.web.nav import NAV_COUNTS, nav_for
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -98,7 +98,7 @@ def render(
         "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
         "locale": current_locale.get(),
         "html_lang": "zh-CN" if current_locale.get() == "zh_CN" else "en",
-        "nav": nav_for(user),
+        "nav": nav_for(user, request.scope.get(NAV_COUNTS)),
         "flash": pop_flash(request, response),
         "current_path": request.url.path,
         **context,

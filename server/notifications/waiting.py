@@ -1,0 +1,76 @@
+"""What waits for the signed-in person, as counts for the tab bar and the home tiles.
+
+One COUNT query per navigation entry of the person that leads to work (at
+most four for any role), never a query per item; each count is keyed by
+that entry's URL:
+
+- /rechecks  rectified defects waiting for the CS center (CS staff, inspectors)
+- /checks    rectified defects nobody of the person's role has checked since
+             (supervisor, project department)
+- /tasks     the contractor's open defects on notices
+- /delivery/announcements  approved announcements to publish (Brand & PR)
+- /procedures steps waiting for the person's approval
+- /inbox     unread messages
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from server.inspections.access import visible_defects
+from server.inspections.tables import Defect
+from server.notifications.services import addressed_to
+from server.notifications.tables import InboxMessage
+
+PUBLISH_URL = "/delivery/announcements"
+
+
+def not_checked_by_role(role: str) -> Any:
+    """Rectified defects without a check by anyone of `role` since they were rectified."""
+    return (Defect.status == "rectified") & WhereRaw(
+        "NOT EXISTS (SELECT 1 FROM defect_check JOIN app_user ON app_user.id = defect_check.by "
+        "WHERE defect_check.defect = defect.id AND defect_check.created_at >= defect.rectified_at "
+        "AND app_user.role = {})", role)
+
+
+async def _to_recheck(user: Any) -> int:
+    return await Defect.count().where(visible_defects(user) & (Defect.status == "rectified")).run()
+
+
+async def _to_check(user: Any) -> int:
+    return await Defect.count().where(visible_defects(user) & not_checked_by_role(user.role)).run()
+
+
+async def _to_rectify(user: Any) -> int:
+    return await Defect.count().where(
+        visible_defects(user) & (Defect.status == "open") & Defect.notice.is_not_null()).run()
+
+
+async def _to_publish(user: Any) -> int:
+    from server.delivery.tables import Announcement
+
+    return await Announcement.count().where(Announcement.status == "approved").run()
+
+
+async def _to_approve(user: Any) -> int:
+    from server.procedures.tables import ProcedureStep, StepStatus
+
+    return await ProcedureStep.count().where(
+        (ProcedureStep.status == StepStatus.AWAITING_APPROVAL) & (ProcedureStep.approver_role == user.role)).run()
+
+
+async def _unread(user: Any) -> int:
+    return await InboxMessage.count().where(addressed_to(user) & InboxMessage.read_at.is_null()).run()
+
+
+COUNTERS = {"/rechecks": _to_recheck, "/checks": _to_check, "/tasks": _to_rectify, PUBLISH_URL: _to_publish,
+            "/procedures": _to_approve, "/inbox": _unread}
+
+
+async def waiting_for(user: Any, urls: Iterable[str]) -> dict[str, int]:
+    """{URL: how many things wait there for this user}, for those of `urls` (the user's navigation) that count."""
+    if user is None:
+        return {}
+    return {url: await COUNTERS[url](user) for url in urls if url in COUNTERS}
