@@ -30,7 +30,7 @@ ICONS=(
   chevron-right chevron-left layers-3 door-open circle-alert circle-check
   info lock clipboard-check wrench key-round message-circle
   camera check circle-x clock map-pin minus printer rotate-ccw list-checks image
-  megaphone table calendar-check ticket
+  megaphone table calendar-check ticket download
 )
 for icon in "${ICONS[@]}"; do
   cp "node_modules/lucide-static/icons/$icon.svg" "$dest/lucide/"

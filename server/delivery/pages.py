@@ -82,6 +82,11 @@ class DeliveryPages(Controller):
         batch = await access.batch_for(user, batch_id)
         units = await batches.batch_units(batch_id)  # all of them: the counts need every unit's readiness
         shown = [u for u in units if not u["ready"]] if show == "not_ready" else units
+        # What needs action first: units not ready, then ready ones, delivered last.
+        shown = sorted(shown, key=lambda u: (bool(u["ready"]), bool(u.get("delivered"))))
+        slots = await day.slots_of(batch_id)
+        for slot in slots:
+            slot["day"] = local_time(slot["starts_at"], "%Y-%m-%d")
         page = page_of(limit, offset)
         listed = {"rows": shown[page.offset:page.offset + page.limit], "total": len(shown), "limit": page.limit,
                   "offset": page.offset}
@@ -89,7 +94,7 @@ class DeliveryPages(Controller):
                       batch=batch, units=listed, show=show or "",
                       total=len(units), ready=sum(u["ready"] for u in units),
                       project=await Project.objects().get(Project.id == batch.project).run(),
-                      procedure=await batches.preparation_of(batch_id), slots=await day.slots_of(batch_id),
+                      procedure=await batches.preparation_of(batch_id), slots=slots,
                       owners=await batches.owner_count(batch_id),
                       may_organise=user.role in access.ORGANISERS, slot_form={}, slot_errors={}, when=local_time,
                       today=clock.today())
