@@ -18,7 +18,7 @@ async def test_an_empty_sign_in_names_each_missing_field_and_is_not_counted_as_a
     _, r = await _owner_browser(personas, "", "")
     assert r.status_code == 400
     assert re.search(r'id="e-mobile">请输入手机号。<', r.text)
-    assert re.search(r'id="e-code">请输入交付通知书上的登录码。<', r.text)
+    assert re.search(r'id="e-code">请输入交付通知书上的验证码。<', r.text)
     _, r = await _owner_browser(personas, "1380000", "ABCDE-FGHJK")
     assert r.status_code == 400 and re.search(r'id="e-mobile">请输入 11 位手机号。<', r.text)
     assert 'value="ABCDE-FGHJK"' in r.text  # what was typed is kept
