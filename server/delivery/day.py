@@ -32,6 +32,7 @@ from server.i18n import _, lazy_gettext as _l
 from server.inspections.tables import Defect
 from server.notifications import handoffs
 from server.notifications.services import send_soon
+from server.once import create_once
 from server.org.tables import Unit
 from server.photos.storage import get_storage, read_bytes
 
@@ -149,10 +150,11 @@ async def appointment_of_unit(unit_id: int) -> Appointment | None:
 async def book(*, actor: Any, unit_id: int, slot_id: Any, client_id: Any = None) -> tuple[Appointment, bool]:
     """Book (or move) the unit's delivery appointment; (appointment, created). A full slot is a 409."""
     uuid_ = _uuid(client_id)
-    if uuid_ is not None:
-        existing = await Appointment.objects().get(Appointment.client_id == uuid_).run()
-        if existing is not None:
-            return existing, False
+    return await create_once(uuid_, find=lambda known: Appointment.objects().get(Appointment.client_id == known).run(),
+                             create=lambda: _book(actor=actor, unit_id=unit_id, slot_id=slot_id, client_id=uuid_))
+
+
+async def _book(*, actor: Any, unit_id: int, slot_id: Any, client_id: uuid.UUID | None) -> tuple[Appointment, bool]:
     try:
         slot = await DeliverySlot.objects().get(DeliverySlot.id == int(slot_id)).run()
     except (TypeError, ValueError):
@@ -177,7 +179,7 @@ async def book(*, actor: Any, unit_id: int, slot_id: Any, client_id: Any = None)
             raise Conflict(_("This time is fully booked. Choose another."))
         if current is not None:
             await _set_status(actor, current, "cancelled", action="rebook")
-        appointment = Appointment(batch=slot.batch, unit=unit_id, slot=slot.id, client_id=uuid_,
+        appointment = Appointment(batch=slot.batch, unit=unit_id, slot=slot.id, client_id=client_id,
                                   booked_by=getattr(actor, "id", None))
         await appointment.save().run()
         await audit_record(actor=actor, object_type="appointment", object_id=appointment.id, action="book",
@@ -273,14 +275,20 @@ async def confirm(*, actor: Any, appointment: Appointment, owner_name: str, manu
     finished, so its defects go to rectification with notices. A correction
     (`corrects_id`) is a new, newly signed record pointing at the one it
     corrects, which stays as it was."""
+    uuid_ = _uuid(client_id)
+    return await create_once(
+        uuid_, find=lambda known: DeliveryConfirmation.objects().get(DeliveryConfirmation.client_id == known).run(),
+        create=lambda: _confirm(actor=actor, appointment=appointment, owner_name=owner_name,
+                                manual_handed_over=manual_handed_over, guarantee_handed_over=guarantee_handed_over,
+                                signature=signature, remarks=remarks, uuid_=uuid_, corrects_id=corrects_id))
+
+
+async def _confirm(*, actor: Any, appointment: Appointment, owner_name: str, manual_handed_over: bool,
+                   guarantee_handed_over: bool, signature: Any, remarks: str, uuid_: uuid.UUID | None,
+                   corrects_id: int | None) -> tuple[DeliveryConfirmation, bool]:
     from server.inspections import services as inspections
     from server.inspections.tables import Inspection
 
-    uuid_ = _uuid(client_id)
-    if uuid_ is not None:
-        existing = await DeliveryConfirmation.objects().get(DeliveryConfirmation.client_id == uuid_).run()
-        if existing is not None:
-            return existing, False
     errors: dict[str, str] = {}
     owner_name = (owner_name or "").strip()
     if not owner_name:
@@ -306,7 +314,13 @@ async def confirm(*, actor: Any, appointment: Appointment, owner_name: str, manu
     if appointment.walkthrough:
         walk = await Inspection.objects().get(Inspection.id == appointment.walkthrough).run()
         if walk is not None and walk.status == "in_progress":
-            await inspections.inspection_complete(actor=actor, inspection=walk)
+            try:
+                await inspections.inspection_complete(actor=actor, inspection=walk)
+            except Conflict:
+                # Completed meanwhile by a try of the same confirmation sent twice: carry on with it done.
+                if await Inspection.exists().where((Inspection.id == walk.id)
+                                                   & (Inspection.status == "in_progress")).run():
+                    raise
     defect_ids = [d["id"] for d in await walkthrough_defects(appointment.walkthrough)]
     storage = get_storage()
     key = f"signatures/{uuid.uuid4().hex}.png"

@@ -15,6 +15,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.handover.signatures import BadSignature, signature_from_data_url
 from server.handover.tables import KeyHandover, KeyKind
 from server.i18n import _
+from server.once import create_once
 from server.org.tables import Party, Unit, UnitStatus
 from server.photos.storage import get_storage, read_bytes
 from server.photos.tables import Photo
@@ -120,10 +121,17 @@ async def handover_create(*, actor: Any, unit_id: int, to: str, keys: Any, signa
         uuid_ = uuid.UUID(str(client_id)) if client_id else None
     except ValueError:
         raise _invalid({"client_id": _("This is not a valid identifier.")}) from None
-    if uuid_ is not None:
-        existing = await KeyHandover.objects().get(KeyHandover.client_id == uuid_).run()
-        if existing is not None:
-            return existing, False
+    return await create_once(
+        uuid_, find=lambda known: KeyHandover.objects().get(KeyHandover.client_id == known).run(),
+        create=lambda: _handover_create(actor=actor, unit_id=unit_id, to=to, keys=keys, signatures=signatures,
+                                        from_party_id=from_party_id, meter_readings=meter_readings,
+                                        giver_name=giver_name, receiver_name=receiver_name,
+                                        corrects_id=corrects_id, uuid_=uuid_))
+
+
+async def _handover_create(*, actor: Any, unit_id: int, to: str, keys: Any, signatures: Any,
+                           from_party_id: int | None, meter_readings: Any, giver_name: str, receiver_name: str,
+                           corrects_id: int | None, uuid_: uuid.UUID | None) -> tuple[KeyHandover, bool]:
     unit = await Unit.objects().get(Unit.id == unit_id).run()
     if unit is None:
         raise NotFound(_("The page or record was not found."))

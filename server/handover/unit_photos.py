@@ -9,7 +9,8 @@ from server.errors import Invalid
 from server.i18n import _
 from server.org.access import unit_for
 from server.photos.access import register_subject
-from server.photos.services import PhotoIntake
+from server.once import create_once
+from server.photos.services import PhotoIntake, client_ids_for, photos_by_client_ids
 from server.photos.staged import StagedFile
 
 STAGES = ("meter_water", "meter_electricity", "meter_gas")
@@ -26,10 +27,20 @@ async def unit_photos_add(*, actor: Any, unit_id: int, stage: str, files: Sequen
         uuid_ = uuid.UUID(str(client_id)) if client_id else None
     except ValueError:
         uuid_ = None
-    async with PhotoIntake(files) as intake:
-        async with write_transaction():
-            return await intake.record(subject_type="unit", subject_id=unit_id, actor=actor, stage=stage,
-                                       client_ids=[uuid_])
+    client_ids = client_ids_for(uuid_, len(files))
+
+    async def create() -> tuple[list, bool]:
+        async with PhotoIntake(files) as intake:
+            async with write_transaction():
+                return await intake.record(subject_type="unit", subject_id=unit_id, actor=actor, stage=stage,
+                                           client_ids=client_ids), True
+
+    recorded, created = await create_once(uuid_, find=lambda _: photos_by_client_ids(client_ids, "unit", unit_id),
+                                          create=create)
+    if not created:
+        for staged in files:
+            staged.path.unlink(missing_ok=True)
+    return recorded
 
 
 @register_subject("unit")

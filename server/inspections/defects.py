@@ -18,7 +18,8 @@ from server.inspections.trades import trade_remember
 from server.notifications import handoffs
 from server.notifications.services import send_soon
 from server.org.tables import Party, Unit
-from server.photos.services import PhotoIntake, parse_captured_at
+from server.once import create_once
+from server.photos.services import PhotoIntake, RecordedPhoto, client_ids_for, parse_captured_at, photos_by_client_ids
 from server.photos.tables import Photo
 from server.photos.staged import StagedFile
 
@@ -97,11 +98,17 @@ async def defect_record(*, actor: Any, inspection: Inspection, fields: dict[str,
     without a time of its own takes the defect's `captured_at`.
     """
     client_id = _parse_uuid(fields.get("client_id"))
-    if client_id is not None:
-        existing = await Defect.objects().get(Defect.client_id == client_id).run()
-        if existing is not None:
-            _discard(files)
-            return existing, False
+    defect, created = await create_once(
+        client_id, find=lambda known: Defect.objects().get(Defect.client_id == known).run(),
+        create=lambda: _defect_create(actor=actor, inspection=inspection, fields=fields, files=files,
+                                      client_id=client_id))
+    if not created:
+        _discard(files)
+    return defect, created
+
+
+async def _defect_create(*, actor: Any, inspection: Inspection, fields: dict[str, Any],
+                         files: Sequence[StagedFile], client_id: Any) -> tuple[Defect, bool]:
     errors: dict[str, str] = {}
     room = str(fields.get("room") or "").strip()
     if not room:
@@ -178,10 +185,18 @@ async def defect_photos_add(*, actor: Any, defect: Defect, stage: str, files: Se
     except Invalid:
         _discard(files)
         raise
-    async with PhotoIntake(files) as intake:
-        async with write_transaction():
-            recorded = await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage=stage,
-                                           client_ids=[uuid_], captured_ats=[moment] * len(files))
+    client_ids = client_ids_for(uuid_, len(files))
+
+    async def create() -> tuple[list[RecordedPhoto], bool]:
+        async with PhotoIntake(files) as intake:
+            async with write_transaction():
+                return await intake.record(subject_type=SUBJECT, subject_id=defect.id, actor=actor, stage=stage,
+                                           client_ids=client_ids, captured_ats=[moment] * len(files)), True
+
+    recorded, created = await create_once(uuid_, find=lambda _: photos_by_client_ids(client_ids, SUBJECT, defect.id),
+                                          create=create)
+    if not created:
+        _discard(files)
     return recorded
 
 
@@ -220,11 +235,17 @@ async def defect_check_add(*, actor: Any, defect: Defect, result: str, note: str
                            files: Sequence[StagedFile] = (), client_id: Any = None) -> tuple[DefectCheck, bool]:
     """A check by the project department or the supervisor during rectification."""
     uuid_ = _parse_uuid(client_id)
-    if uuid_ is not None:
-        existing = await DefectCheck.objects().get(DefectCheck.client_id == uuid_).run()
-        if existing is not None:
-            _discard(files)
-            return existing, False
+    check, created = await create_once(
+        uuid_, find=lambda known: DefectCheck.objects().get(DefectCheck.client_id == known).run(),
+        create=lambda: _check_create(actor=actor, defect=defect, result=result, note=note, files=files,
+                                     client_id=uuid_))
+    if not created:
+        _discard(files)
+    return check, created
+
+
+async def _check_create(*, actor: Any, defect: Defect, result: str, note: str, files: Sequence[StagedFile],
+                        client_id: Any) -> tuple[DefectCheck, bool]:
     if result not in ("ok", "not_ok"):
         _discard(files)
         raise _invalid({"result": _("Choose OK or not OK.")})
@@ -234,7 +255,7 @@ async def defect_check_add(*, actor: Any, defect: Defect, result: str, note: str
     async with PhotoIntake(files) as intake:
         async with write_transaction():
             check = DefectCheck(defect=defect.id, by=getattr(actor, "id", None), result=result,
-                                note=(note or "").strip(), client_id=uuid_)
+                                note=(note or "").strip(), client_id=client_id)
             await check.save().run()
             await intake.record(subject_type=CHECK_SUBJECT, subject_id=check.id, actor=actor, stage="check")
             await audit_record(actor=actor, object_type="defect", object_id=defect.id, action="check",

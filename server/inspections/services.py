@@ -19,6 +19,7 @@ from server.inspections.tables import (
     InspectionAttendee,
     InspectionPlan,
 )
+from server.once import create_once
 from server.org.tables import Party, Unit, UnitStatus
 
 ATTENDEE_KINDS = ("project_department", "supervision_unit", "construction_unit")
@@ -82,11 +83,15 @@ async def inspection_create(*, actor: Any, unit_id: int, inspector_id: int | Non
                             client_id: Any = None, kind: str = "acceptance") -> tuple[Inspection, bool]:
     """A planned inspection of a unit; (inspection, created). A repeat client_id answers the first."""
     uuid_ = _parse_uuid(client_id)
+    return await create_once(
+        uuid_, find=lambda known: Inspection.objects().get(Inspection.client_id == known).run(),
+        create=lambda: _inspection_create(actor=actor, unit_id=unit_id, inspector_id=inspector_id,
+                                          scheduled_for=scheduled_for, plan_id=plan_id, client_id=uuid_, kind=kind))
+
+
+async def _inspection_create(*, actor: Any, unit_id: int, inspector_id: int | None, scheduled_for: dt.date | None,
+                             plan_id: int | None, client_id: uuid.UUID | None, kind: str) -> tuple[Inspection, bool]:
     async with write_transaction():
-        if uuid_ is not None:
-            existing = await Inspection.objects().get(Inspection.client_id == uuid_).run()
-            if existing is not None:
-                return existing, False
         unit = await Unit.objects().get(Unit.id == unit_id).run()
         if unit is None:
             raise Invalid(_("Please correct the marked fields."), field_errors={"unit_id": _("No such unit.")})
@@ -100,7 +105,7 @@ async def inspection_create(*, actor: Any, unit_id: int, inspector_id: int | Non
         earlier = await Inspection.exists().where(Inspection.unit == unit_id).run()
         template = await template_for_unit(unit)
         inspection = Inspection(unit=unit_id, inspector=inspector_id, scheduled_for=scheduled_for, plan=plan_id,
-                                client_id=uuid_, is_first=not earlier and kind == "acceptance", kind=kind,
+                                client_id=client_id, is_first=not earlier and kind == "acceptance", kind=kind,
                                 template=template.id if template else None)
         await inspection.save().run()
         await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action="create",

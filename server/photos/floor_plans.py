@@ -7,6 +7,7 @@ still refer to it.
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from server.audit.services import audit_record
@@ -14,7 +15,8 @@ from server.db import write_transaction
 from server.errors import Invalid, NotFound
 from server.i18n import _
 from server.org.tables import UnitType
-from server.photos.services import PhotoIntake, RecordedPhoto, is_unique_violation, parse_client_id, photo_by_client_id
+from server.once import create_once
+from server.photos.services import PhotoIntake, RecordedPhoto, parse_client_id, photos_by_client_ids
 from server.photos.staged import StagedFile
 
 SUBJECT_TYPE = "unit_type"
@@ -35,19 +37,24 @@ async def floor_plan_set(*, actor: Any, unit_type_id: int, files: list[StagedFil
         raise Invalid(_("Please correct the marked fields."),
                       field_errors={"photo": _("Choose one photo of the floor plan.")})
     uuid_ = parse_client_id(client_id)
-    try:
+
+    async def create() -> tuple[RecordedPhoto, bool]:
         async with PhotoIntake(files) as intake:
             async with write_transaction():
                 [recorded] = await intake.record(subject_type=SUBJECT_TYPE, subject_id=unit_type_id,
                                                  actor=actor, client_ids=[uuid_])
                 if recorded.created:
                     await _point_to(actor, unit_type_id, recorded.photo.id)
-    except Exception as exc:
-        # The same client_id sent twice at once (PostgreSQL): the loser answers the winner's photo.
-        repeat = await photo_by_client_id(uuid_) if uuid_ and is_unique_violation(exc) else None
-        if repeat is None:
-            raise
-        recorded = RecordedPhoto(repeat, created=False)
+        return recorded, recorded.created
+
+    async def find(known: uuid.UUID) -> RecordedPhoto | None:
+        found = await photos_by_client_ids([known], SUBJECT_TYPE, unit_type_id)
+        return found[0] if found else None
+
+    recorded, created = await create_once(uuid_, find=find, create=create)
+    if not created:
+        for staged in files:
+            staged.path.unlink(missing_ok=True)
     return await unit_type_get(unit_type_id), recorded
 
 

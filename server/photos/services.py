@@ -231,20 +231,30 @@ class PhotoIntake:
 async def _existing(client_id: uuid.UUID | None, subject_type: str, subject_id: int) -> Photo | None:
     if client_id is None:
         return None
-    photo = await photo_by_client_id(client_id)
+    photo = await Photo.objects().get(Photo.client_id == client_id).run()
     if photo is not None and (photo.subject_type, photo.subject_id) != (subject_type, subject_id):
         raise Conflict(_("This client_id was already used for another record."))
     return photo
 
 
-async def photo_by_client_id(client_id: uuid.UUID) -> Photo | None:
-    return await Photo.objects().get(Photo.client_id == client_id).run()
+def client_ids_for(client_id: uuid.UUID | None, count: int) -> list[uuid.UUID | None]:
+    """A client_id for each of an upload's `count` files: the one the client
+    sent for the first, and for the others ids derived from it, so a resend of
+    several files is known file by file and none is stored twice."""
+    if client_id is None:
+        return [None] * count
+    return [client_id] + [uuid.uuid5(client_id, str(index)) for index in range(1, count)]
 
 
-def is_unique_violation(exc: BaseException) -> bool:
-    """Two requests with one client_id raced on PostgreSQL (SQLite serialises
-    write transactions, so there the second simply finds the first)."""
-    return type(exc).__name__ in ("UniqueViolationError", "IntegrityError")
+async def photos_by_client_ids(client_ids: Sequence[uuid.UUID | None], subject_type: str,
+                               subject_id: int) -> list[RecordedPhoto] | None:
+    """The photos already recorded under these client_ids (None when there are
+    none); a client_id used for another record is a 409."""
+    known = [client_id for client_id in client_ids if client_id is not None]
+    rows = await Photo.objects().where(Photo.client_id.is_in(known)).order_by(Photo.id).run() if known else []
+    if any((photo.subject_type, photo.subject_id) != (subject_type, subject_id) for photo in rows):
+        raise Conflict(_("This client_id was already used for another record."))
+    return [RecordedPhoto(photo, created=False) for photo in rows] or None
 
 
 # ---------------------------------------------------------------- reading
