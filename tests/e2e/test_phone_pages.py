@@ -156,3 +156,38 @@ async def test_the_owner_sign_in_names_what_is_missing_and_ignores_spaces(demo, 
     assert await page.locator("#e-mobile").count() == 0  # the spaced number is a good number
     assert (await page.inner_text(".form-message")).strip() == "该验证码与手机号不匹配或已失效。请核对，或联系客服中心重新获取。"
     assert await page.input_value("#f-mobile") == "138 0000 0000"  # kept as typed
+
+
+async def test_the_key_handover_asks_before_it_signs_on_a_phone(personas, phone360, screens):
+    from server.handover.tables import KeyHandover
+    from tests.delivery.support import ready_batch
+    from tests.e2e.conftest import draw_signature
+    from tests.support import PASSWORD as PERSONA_PASSWORD
+
+    setup = await ready_batch(personas)
+    unit_id = setup["ready_unit"]
+    page = await sign_in(phone360, "carol", PERSONA_PASSWORD)
+    await page.goto("/")
+    assert await page.locator("a.app-tile[href='/handover']").is_visible()  # one tap from home on a phone
+    await page.goto(f"/handover/units/{unit_id}")
+    await page.locator("input[name=to][value=owner]").check(force=True)
+    await page.locator("[data-stepper] [data-step='1']").first.click()
+    await draw_signature(page, "canvas[data-signature='f-signature-giver']")
+    await draw_signature(page, "canvas[data-signature='f-signature-receiver']")
+    await page.fill("#f-giver_name", "王客服")
+    await page.fill("#f-receiver_name", "业主1")
+    await _fits(page)
+    await page.click("#handover-form button[type=submit]")
+    dialog = page.locator("#app-confirm .weui-dialog")
+    await dialog.wait_for(state="visible")
+    assert "签署后记录无法更改" in await dialog.inner_text()
+    await screens.shot(page, "handover-confirm-360")
+    await assert_accessible(page, "handover-confirm-360")
+    await dialog.locator("[data-answer=no]").click()
+    assert await KeyHandover.count().where(KeyHandover.to == "owner").run() == 0
+    await page.click("#handover-form button[type=submit]")
+    await dialog.locator("[data-answer=yes]").click()
+    await page.wait_for_url("**/handover/*", timeout=15000)
+    await page.wait_for_selector("text=SHA-256", timeout=15000)
+    assert await KeyHandover.count().where(KeyHandover.to == "owner").run() == 1
+    await screens.shot(page, "handover-receipt-360")
