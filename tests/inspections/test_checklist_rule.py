@@ -80,7 +80,7 @@ async def test_not_applicable_needs_a_reason_and_is_audited(personas):
         assert refused.status_code == 400 and refused.json()["errors"] == {
             "note": "请填写此项不适用的原因。"}
     too_long = await ian.post(url, json={"result": "na", "note": "无" * 201})
-    assert too_long.status_code == 400 and too_long.json()["errors"] == {"note": "最多 200 个字。"}
+    assert too_long.status_code == 400 and too_long.json()["errors"] == {"note": "最多 200 个字符。"}
     assert await ItemResult.count().run() == 0 and await _audit(inspection["id"], "item_na") == []
 
     assert (await ian.post(url, json={"result": "na", "note": "毛坯交付，无吊顶"})).status_code == 200
@@ -186,7 +186,7 @@ async def test_a_defect_names_an_item_of_its_own_checklist_or_is_refused(persona
         r = await ian.post(f"{base}/defects", files=photo_files(1), data=defect_form(
             personas.parties["builder_a"].id, checklist_item_id=bad))
         assert r.status_code == 400, (bad, r.text)
-        assert r.json()["errors"] == {"checklist_item_id": "此检查表中没有这一项。"}
+        assert r.json()["errors"] == {"checklist_item_id": "此检查清单中没有这一项。"}
     assert await Defect.count().run() == 0
 
 
