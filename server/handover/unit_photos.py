@@ -5,7 +5,7 @@ import uuid
 from typing import Any, Sequence
 
 from server.db import write_transaction
-from server.errors import Invalid
+from server.errors import Invalid, NotFound
 from server.i18n import _
 from server.org.access import unit_for
 from server.photos.access import register_subject
@@ -47,6 +47,6 @@ async def unit_photos_add(*, actor: Any, unit_id: int, stage: str, files: Sequen
 async def _unit_photo_visible(user: Any, unit_id: int) -> bool:
     try:
         await unit_for(user, unit_id)
-    except Exception:  # noqa: BLE001 - NotFound: not visible
+    except NotFound:  # only "not yours or not there"; a bug or a database error is not a hidden photo
         return False
     return True

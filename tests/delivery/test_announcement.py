@@ -4,6 +4,7 @@ by a new announcement, never edited once published."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from server.audit.tables import AuditEntry
 from server.delivery.tables import Announcement, DeliveryBatch, DeliveryBatchUnit
@@ -184,9 +185,11 @@ async def test_the_pages_show_each_role_its_buttons(personas):
     detail_url = made.headers["location"]
     page = await carol.get(detail_url)
     assert page.status_code == 200 and 'name="body"' in page.text and "/approve" in page.text
-    saved = await carol.post(detail_url, data={"title": "", "body": "正文"})
-    assert saved.status_code == 400 and 'aria-invalid="true"' in saved.text
-    assert "正文" in saved.text  # what was typed is kept
+    drafted = (await Announcement.objects().first().run()).body
+    saved = await carol.post(detail_url, data={"title": "", "body": "交付时间另行通知"})
+    assert saved.status_code == 400 and 'aria-invalid="true" aria-describedby="e-title"' in saved.text
+    assert re.search(r'<textarea[^>]* name="body"[^>]*>交付时间另行通知</textarea>', saved.text)  # what was typed is kept
+    assert (await Announcement.objects().first().run()).body == drafted  # and nothing was saved
     assert (await carol.post(detail_url, data={"title": "交房公告", "body": "正文"}, follow_redirects=False)).status_code == 303
     assert (await carol.post(f"{detail_url}/approve", follow_redirects=False)).status_code == 303
     again = await carol.post(f"{detail_url}/approve")
