@@ -102,7 +102,8 @@ async def test_the_whole_delivery_day(personas):
                              json=payload)).json()["id"] == record["id"]
     # The walkthrough defect went to rectification with a notice; the unit stays passed.
     defect = await Defect.objects().get(Defect.id == record["defect_ids"][0]).run()
-    assert defect.notice is not None and await RectificationNotice.count().run() >= 1
+    notice = await RectificationNotice.objects().get(RectificationNotice.id == defect.notice).run()
+    assert notice is not None and notice.party == personas.parties["builder_a"].id
     assert (await Unit.objects().get(Unit.id == unit_id).run()).status == "passed"
     bob = await personas.api("bob")
     assert (await bob.get(f"/api/v1/defects/{defect.id}")).status_code == 200

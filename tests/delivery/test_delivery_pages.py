@@ -130,8 +130,10 @@ async def test_the_check_in_list_shows_the_day_in_order(personas):
     appointment = await Appointment.objects().order_by(Appointment.id).first().run()
     r = await browser.post(f"/delivery/appointments/{appointment.id}/check-in", follow_redirects=False)
     assert r.status_code == 303
+    checked = await Appointment.objects().get(Appointment.id == appointment.id).run()
+    assert checked.status == "checked_in" and checked.queue_number == 1
     page = await browser.get(f"/delivery/appointments/{appointment.id}")
-    assert "开始陪同验房" in page.text or "walkthrough" in page.text
+    assert f'action="/delivery/appointments/{appointment.id}/walkthrough"' in page.text  # the next step is offered
 
 
 async def test_the_batch_page_pages_its_units(personas):
