@@ -16,7 +16,7 @@ from typing import Any
 
 from tests.delivery.support import PHONES, owner_api, ready_batch, signature, slot_day
 from tests.handover.test_key_handover import body as handover_body
-from tests.inspections.support import defect_form, new_id, photo_files
+from tests.inspections.support import complete, defect_form, new_id, photo_files
 from tests.procedures.support import PDF, department_user
 from tests.support import csrf, make_client
 
@@ -40,7 +40,7 @@ async def _inspection_with_defects(personas: Any, unit_id: int) -> dict:
                                      files=photo_files(2)), 201)
     fixed = _ok(await ian.post(f"{base}/defects", data=defect_form(party, description="地漏堵塞"),
                                files=photo_files(1)), 201)
-    _ok(await ian.post(f"{base}/complete"))
+    _ok(await complete(ian, inspection["id"]))
     return {"inspection": inspection["id"], "defect": open_defect["id"], "fixed_defect": fixed["id"],
             "photo": open_defect["photos"][0]["id"]}
 
