@@ -106,7 +106,8 @@ def _department(step: Any) -> Any:
 
 
 async def step_completed(*, actor: Any, step: Any) -> list[int]:
-    """A step completed: its approver decides, or (done) the next step's department starts."""
+    """A step completed or decided: its approver decides; approved (done), the next
+    step's department starts; rejected (open again), its own department redoes it."""
     from server.procedures.tables import Procedure, ProcedureStep, StepApproval, StepCompletion, StepStatus
 
     procedure = await Procedure.select(Procedure.name).where(Procedure.id == step.procedure).first().run()
@@ -122,6 +123,8 @@ async def step_completed(*, actor: Any, step: Any) -> list[int]:
                               procedure=procedure["name"], position=step.position, name=_name(actor)),
                             f"{link}#step-{step.id}")
         return await notify(users, notice)
+    if step.status == StepStatus.OPEN:
+        return await _step_rejected(actor, step, procedure["name"], link)
     if step.status != StepStatus.DONE:
         return []
     following = await ProcedureStep.select().where(
@@ -139,4 +142,21 @@ async def step_completed(*, actor: Any, step: Any) -> list[int]:
                         _("%(procedure)s: step %(done)s is done; step %(position)s is next.",
                           procedure=procedure["name"], done=step.position, position=following["position"]),
                         f"{link}#step-{following['id']}")
+    return await notify(users, notice)
+
+
+async def _step_rejected(actor: Any, step: Any, procedure: str, link: str) -> list[int]:
+    from server.procedures.tables import StepApproval
+
+    approval = await StepApproval.select(StepApproval.id, StepApproval.decision, StepApproval.reason).where(
+        StepApproval.step == step.id).order_by(StepApproval.id, ascending=False).first().run()
+    if approval is None or approval["decision"] != "rejected":
+        return []
+    department = {"responsible_role": step.responsible_role, "responsible_party": step.responsible_party}
+    users = await active_users(_department(department), exclude=actor)
+    with default_language():
+        notice = Notice(f"step:{step.id}:rejected:{approval['id']}", _("Sent back: %(step)s", step=step.title),
+                        _("%(procedure)s: step %(position)s was not approved by %(name)s: %(reason)s",
+                          procedure=procedure, position=step.position, name=_name(actor), reason=approval["reason"]),
+                        f"{link}#step-{step.id}")
     return await notify(users, notice)

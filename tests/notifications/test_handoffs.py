@@ -54,10 +54,19 @@ async def test_a_procedure_step_tells_its_approver_and_then_the_next_department(
     [ask] = await inbox_of(personas, "carol")
     assert ask["title"] == f"待审批：{second['title']}" and "Xiao" in ask["body"]
 
+    # Rejected: the sales company is told why, and has it to do again.
+    r = await carol.post(f"/api/v1/procedure-steps/{second['id']}/reject", json={"reason": "面积与交易中心数据不符"})
+    assert r.status_code == 200, r.text
+    assert await inbox_counts(personas) == {"xiao": 2, "carol": 1}
+    back = (await inbox_of(personas, "xiao"))[-1]
+    assert back["title"] == f"退回：{second['title']}" and "面积与交易中心数据不符" in back["body"]
+    assert (await sales.post(f"/api/v1/procedure-steps/{second['id']}/complete", json={})).status_code == 200
+    assert await inbox_counts(personas) == {"xiao": 2, "carol": 2}  # asked again, as a new message
+
     r = await carol.post(f"/api/v1/procedure-steps/{second['id']}/approve", json={"note": ""})
     assert r.status_code == 200, r.text
     # Approved, so done: step 3 belongs to the project department.
-    assert await inbox_counts(personas) == {"xiao": 1, "carol": 1, "paul": 1}
+    assert await inbox_counts(personas) == {"xiao": 2, "carol": 2, "paul": 1}
     [next_turn] = await inbox_of(personas, "paul")
     assert next_turn["title"] == f"轮到您办理：{third['title']}"
     await run_worker(WorkerSettings)
