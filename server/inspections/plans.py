@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from server.audit.services import audit_record
+from server.audit.services import audit_record, audit_records
 from server.db import write_transaction
 from server.errors import Invalid, NotFound
 from server.i18n import _
+from server.inspections.checklists import templates_for_units
 from server.inspections.tables import Inspection, InspectionPlan
 from server.org.tables import Building, Unit
 
@@ -24,30 +25,38 @@ async def plan_get(plan_id: int) -> InspectionPlan:
 
 async def plan_add_units(*, actor: Any, plan: InspectionPlan, unit_ids: list[int], scheduled_for: dt.date,
                          inspector_id: int | None) -> int:
-    """Schedule these units on a day: one planned inspection each. Units that
-    already have an inspection in this plan are left as they are."""
-    from server.inspections.services import inspection_create
+    """Schedule these units on a day: one planned inspection each; how many
+    were added. Units that already have an inspection in this plan are left as
+    they are. All or nothing, in one transaction and a fixed number of queries
+    however many units."""
+    from server.inspections.services import inspector_check
 
     if not plan.starts_on <= scheduled_for <= plan.ends_on:
         raise Invalid(_("Please correct the marked fields."),
                       field_errors={"scheduled_for": _("Choose a day within the plan's dates.")})
-    units = await Unit.select(Unit.id).where(
-        Unit.id.is_in(unit_ids or [-1]) & Unit.building.is_in(
-            Building.select(Building.id).where(Building.project == plan.project))).run()
-    if len(units) != len(set(unit_ids)) or not unit_ids:
-        raise Invalid(_("Please correct the marked fields."),
-                      field_errors={"unit_ids": _("Choose units of this plan's project.")})
-    already = {r["unit"] for r in await Inspection.select(Inspection.unit).where(
-        (Inspection.plan == plan.id) & Inspection.unit.is_in(unit_ids)).run()}
-    created = 0
-    for unit_id in sorted(set(unit_ids) - already):
-        await inspection_create(actor=actor, unit_id=unit_id, inspector_id=inspector_id, scheduled_for=scheduled_for,
-                                plan_id=plan.id)
-        created += 1
     async with write_transaction():
+        units = await Unit.objects().where(
+            Unit.id.is_in(unit_ids or [-1]) & Unit.building.is_in(
+                Building.select(Building.id).where(Building.project == plan.project))).run()
+        if len(units) != len(set(unit_ids)) or not unit_ids:
+            raise Invalid(_("Please correct the marked fields."),
+                          field_errors={"unit_ids": _("Choose units of this plan's project.")})
+        await inspector_check(inspector_id)
+        inspected = await Inspection.select(Inspection.unit, Inspection.plan).where(
+            Inspection.unit.is_in(list(set(unit_ids)))).run()
+        earlier = {r["unit"] for r in inspected}
+        already = {r["unit"] for r in inspected if r["plan"] == plan.id}
+        new = sorted((u for u in units if u.id not in already), key=lambda u: u.id)
+        templates = await templates_for_units(new) if new else {}
+        rows = await Inspection.insert(*[
+            Inspection(unit=u.id, inspector=inspector_id, scheduled_for=scheduled_for, plan=plan.id,
+                       is_first=u.id not in earlier, kind="acceptance", template=templates[u.id].id)
+            for u in new]).returning(Inspection.id, Inspection.unit).run() if new else []
+        await audit_records(actor=actor, object_type="inspection", action="create", to_state="planned",
+                            entries=[(r["id"], {"unit_id": r["unit"]}) for r in rows])
         await audit_record(actor=actor, object_type="inspection_plan", object_id=plan.id, action="units_add",
-                           details={"created": created, "day": scheduled_for.isoformat()})
-    return created
+                           details={"created": len(rows), "day": scheduled_for.isoformat()})
+    return len(rows)
 
 
 def _percent(done: int, planned: int) -> int:

@@ -95,13 +95,7 @@ async def _inspection_create(*, actor: Any, unit_id: int, inspector_id: int | No
         unit = await Unit.objects().get(Unit.id == unit_id).run()
         if unit is None:
             raise Invalid(_("Please correct the marked fields."), field_errors={"unit_id": _("No such unit.")})
-        if inspector_id is not None:
-            from server.accounts.tables import User
-
-            inspector = await User.objects().get(User.id == inspector_id).run()
-            if inspector is None or inspector.role not in ("inspector", "cs_staff"):
-                raise Invalid(_("Please correct the marked fields."),
-                              field_errors={"inspector_id": _("Choose an inspector.")})
+        await inspector_check(inspector_id)
         earlier = await Inspection.exists().where(Inspection.unit == unit_id).run()
         template = await template_for_unit(unit)
         inspection = Inspection(unit=unit_id, inspector=inspector_id, scheduled_for=scheduled_for, plan=plan_id,
@@ -111,6 +105,17 @@ async def _inspection_create(*, actor: Any, unit_id: int, inspector_id: int | No
         await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action="create",
                            to_state="planned", details={"unit_id": unit_id})
     return inspection, True
+
+
+async def inspector_check(inspector_id: int | None) -> None:
+    """An inspection is assigned to an inspector or a CS staff member (or to nobody yet)."""
+    if inspector_id is None:
+        return
+    from server.accounts.tables import User
+
+    inspector = await User.objects().get(User.id == inspector_id).run()
+    if inspector is None or inspector.role not in ("inspector", "cs_staff"):
+        raise Invalid(_("Please correct the marked fields."), field_errors={"inspector_id": _("Choose an inspector.")})
 
 
 async def inspection_start(*, actor: Any, inspection: Inspection) -> Inspection:

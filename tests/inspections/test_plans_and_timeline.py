@@ -72,3 +72,42 @@ async def test_the_timelines_show_every_step(personas):
     assert [e["action"] for e in reversed(defect_steps)] == ["create", "rectify", "recheck_pass"]
     assert defect_steps[0]["actor_name"] == "Carol"
     assert (await bob.get(f"/api/v1/units/{unit['id']}/timeline")).status_code == 403
+
+
+async def test_adding_units_to_a_plan_is_all_or_nothing(personas, monkeypatch):
+    import datetime as dt
+
+    from server.audit.tables import AuditEntry
+    from server.inspections import plans
+    from server.inspections.tables import Inspection, InspectionPlan
+
+    project, units = await _project_with_units(personas)
+    plan = InspectionPlan(project=project.id, name="一期验收", starts_on=dt.date(2026, 12, 1),
+                          ends_on=dt.date(2026, 12, 31))
+    await plan.save().run()
+
+    async def fails_half_way(**kwargs):  # every inspection is written, then the last step fails
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(plans, "audit_record", fails_half_way)
+    try:
+        await plans.plan_add_units(actor=None, plan=plan, unit_ids=units["1号楼"], scheduled_for=dt.date(2026, 12, 1),
+                                   inspector_id=personas.user("ian").id)
+    except RuntimeError:
+        pass
+    monkeypatch.undo()
+    assert await Inspection.count().run() == 0
+    assert await AuditEntry.count().where(AuditEntry.object_type == "inspection").run() == 0
+    # A unit that is refused (not of the plan's project) refuses the whole request.
+    carol = await personas.api("carol")
+    other = await _project_with_units(personas)
+    r = await carol.post(f"/api/v1/inspection-plans/{plan.id}/units", json={
+        "unit_ids": units["1号楼"] + other[1]["1号楼"][:1], "scheduled_for": "2026-12-01"})
+    assert r.status_code == 400 and set(r.json()["errors"]) == {"unit_ids"}
+    assert await Inspection.count().run() == 0
+    # And then it goes through whole.
+    added = await plans.plan_add_units(actor=None, plan=plan, unit_ids=units["1号楼"],
+                                       scheduled_for=dt.date(2026, 12, 1), inspector_id=None)
+    assert added == len(units["1号楼"]) == await Inspection.count().where(Inspection.plan == plan.id).run()
+    assert await AuditEntry.count().where((AuditEntry.object_type == "inspection")
+                                          & (AuditEntry.action == "create")).run() == added
