@@ -103,8 +103,8 @@ async def test_delivery_day_on_phones(personas, phone, chromium, live_server, sc
     confirmation = await DeliveryConfirmation.objects().get(DeliveryConfirmation.unit == unit_id).run()
     assert confirmation.manual_handed_over and confirmation.guarantee_handed_over
     defect = await Defect.objects().get(Defect.inspection == walkthrough).run()
-    # The column reads back as a list on SQLite and as JSON text on PostgreSQL
-    # (Piccolo's JSON column); confirmation_fields is the one reading of it.
+    # Piccolo reads a JSON column back as text on both databases (a record just
+    # made holds the list); confirmation_fields is the one reading of it.
     assert day.confirmation_fields(confirmation)["defect_ids"] == [defect.id]
     assert defect.notice is not None  # gone to rectification with a notice
 
