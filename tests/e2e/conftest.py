@@ -117,6 +117,18 @@ async def phone(chromium, live_server):
     await context.close()
 
 
+NARROW = {"width": 360, "height": 780}  # the narrowest common phone (issue 10.5 checks each page at it)
+
+
+@pytest.fixture
+async def phone360(chromium, live_server):
+    """As `phone`, 360 px wide."""
+    context = await chromium.new_context(viewport=NARROW, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                         locale="zh-CN", base_url=live_server)
+    yield context
+    await context.close()
+
+
 class Screens:
     def __init__(self, name: str) -> None:
         self.dir = SCREENS / name

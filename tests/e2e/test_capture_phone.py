@@ -4,24 +4,11 @@ picked file that is not a photo refused at once by name, a quick phrase's
 blank that must be filled, and a description over the limit refused, not cut."""
 import datetime as dt
 
-import pytest
-
 from server.inspections.tables import Defect, TradeAssignment
 from server.org.tables import Unit
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.photos.images import plain_jpeg
 from tests.support import PASSWORD
-
-NARROW = {"width": 360, "height": 780}
-
-
-@pytest.fixture
-async def phone360(chromium, live_server):
-    """The narrowest common phone: 360 px wide, Chinese first."""
-    context = await chromium.new_context(viewport=NARROW, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                         locale="zh-CN", base_url=live_server)
-    yield context
-    await context.close()
 
 
 async def _inspection(personas):

@@ -9,10 +9,9 @@ import pytest
 from server.delivery.tables import DeliveryBatch
 from server.org.tables import Project
 from server.procedures.tables import Procedure, ProcedureStep
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import NARROW, assert_accessible, sign_in
 from tests.procedures.support import PDF
 
-NARROW = {"width": 360, "height": 780}
 PASSWORD = "demo12345"
 
 
@@ -22,14 +21,6 @@ async def demo():
 
     assert await seed_demo() is True
     return {"project": await Project.objects().first().run(), "batch": await DeliveryBatch.objects().first().run()}
-
-
-@pytest.fixture
-async def phone360(chromium, live_server):
-    context = await chromium.new_context(viewport=NARROW, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                         locale="zh-CN", base_url=live_server)
-    yield context
-    await context.close()
 
 
 async def _height(page) -> int:
