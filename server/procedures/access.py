@@ -79,6 +79,7 @@ def actions_for(user: Any, step: Any) -> dict[str, bool]:
         "decide": status == StepStatus.AWAITING_APPROVAL and may_decide(user, step),
         "due_date": status != StepStatus.DONE and may_coordinate(user),
         "reopen": status == StepStatus.DONE and may_coordinate(user),
+        "own": user is not None and is_responsible(user, step),  # its department's work (else coordinating)
     }
 
 

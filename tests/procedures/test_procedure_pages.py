@@ -30,7 +30,8 @@ async def test_the_procedure_page_shows_every_step_in_order_with_overdue_in_red(
     html = page.text
     assert 'name="viewport" content="width=device-width' in html
     titles = [s["title"] for s in procedure["steps"]]
-    positions = [html.index(t) for t in titles]
+    steps_at = html.index('id="steps"')  # (the titles also head the "waiting for you" list above)
+    positions = [html.index(t, steps_at) for t in titles]
     assert positions == sorted(positions)  # in order
     assert "due_late" in html and "逾期 5 天" in html       # step 1 was due after 20 days
     # Each step names its department (the step titles mention others too, so read the step's own cell).

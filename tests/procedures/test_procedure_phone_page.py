@@ -52,3 +52,18 @@ async def test_done_is_disabled_until_the_documents_are_there_and_a_done_step_fo
     page = (await carol.get(f"/procedures/{procedure['id']}")).text
     assert re.search(r'<details class="app-card proc-step proc-step_done" id="step-%d">' % first, page)
     assert re.search(r'<article class="app-card proc-step[^"]*" id="step-%d">' % step_id(procedure, 2), page)
+
+
+async def test_the_cs_center_sees_its_own_steps_first_and_other_departments_forms_folded(personas):
+    procedure = await started(personas)
+    carol = await english(await personas.browser("carol"))
+    page = (await carol.get(f"/procedures/{procedure['id']}")).text
+    waiting = re.search(r'<nav class="app-card proc-next".*?</nav>', page, re.S).group(0)
+    linked = [int(n) for n in re.findall(r'href="#step-(\d+)"', waiting)]
+    assert linked == [step_id(procedure, n) for n in (6, 7, 10)]  # 客服中心's own steps
+    # Step 1 is the project department's: carol may stand in, behind a fold.
+    step1 = re.search(r'id="step-%d">.*?</article>' % step_id(procedure, 1), page, re.S).group(0)
+    assert re.search(r'<details class="fold proc-act">\s*<summary>.*?Work on it for the department</summary>'
+                     r'.*?action="/procedures/steps/%d/complete"' % step_id(procedure, 1), step1, re.S)
+    step6 = re.search(r'id="step-%d">.*?</article>' % step_id(procedure, 6), page, re.S).group(0)
+    assert "proc-act" not in step6 and 'action="/procedures/steps/%d/complete"' % step_id(procedure, 6) in step6
