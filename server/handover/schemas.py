@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import msgspec
 
@@ -20,7 +20,10 @@ class MeterReading(msgspec.Struct):
 
 class HandoverIn(msgspec.Struct):
     to: str
-    keys: list[Any]
+    keys: Annotated[list[Any], msgspec.Meta(description=(
+        'The keys handed over: `[{"kind": "入户门钥匙", "count": 3}, ...]`. `kind` is a name from '
+        '`GET /api/v1/key-kinds` (as it lists it, e.g. 入户门钥匙), each kind at most once; `count` a whole '
+        'number from 0 to 99, at least one above 0.'))]
     signatures: dict[str, Any]
     client_id: Optional[str] = None
     from_party_id: Optional[int] = None

@@ -7,14 +7,16 @@ from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
+from server.i18n import current_locale
 from server.inspections import access, checklists, defects, plans, services
 from server.inspections import schemas as s
 from server.inspections.selectors import defect_filters, defect_page, photos_by_subject, unit_timeline
+from server.inspections.default_checklist import CATEGORIES, CATEGORY_NAMES_ZH
 from server.inspections.tables import Defect, Inspection
 from server.pagination import Page
 from server.photos.schemas import photo_out
 from server.photos.upload import receive_upload
-from server.web.guards import allow, current_user
+from server.web.guards import allow, current_user, signed_in
 
 Limit = Parameter(query="limit", default=None, required=False)
 Offset = Parameter(query="offset", default=None, required=False)
@@ -23,6 +25,25 @@ Offset = Parameter(query="offset", default=None, required=False)
 async def defect_with_photos(defect: Defect) -> s.DefectOut:
     photos = await photos_by_subject("defect", [defect.id])
     return s.defect_out(defect, photos.get(defect.id, []))
+
+
+def _category_list() -> str:
+    """`wall` 墙面 (Walls); ...: each code with its Chinese name and English label."""
+    token = current_locale.set("en")
+    try:
+        return "; ".join(f"`{code}` {CATEGORY_NAMES_ZH[code]} ({label})" for code, label in CATEGORIES.items())
+    finally:
+        current_locale.reset(token)
+
+
+RECORD_DEFECT_DESCRIPTION = (
+    "multipart/form-data: client_id, room, category, severity, description, construction_unit_id, pin_x, pin_y "
+    "(0..1), captured_at, remember_party (\"1\": keep a hand-picked construction_unit_id for the building and "
+    "category where none is assigned), and zero or more files in `photos`, with optional `photo_client_id` and "
+    "`photo_captured_at` per photo (in the same order). 200 on a repeat client_id.\n\n"
+    "`category` is a code, or its Chinese name as an export may carry it (both are accepted; the defect answers "
+    "the code; `GET /api/v1/defect-categories` lists them): "
+    + _category_list() + ".")
 
 
 class InspectionsApi(Controller):
@@ -106,12 +127,17 @@ class InspectionsApi(Controller):
                                                  room_id=room_id, batch=batch_id)
         return s.RoomOkUndoOut(room_id=room_id, item_ids=item_ids)
 
-    @post("/inspections/{inspection_id:int}/defects", guards=[allow(*access.INSPECTORS)], status_code=201)
+    @get("/defect-categories", guards=[signed_in])
+    async def defect_categories(self) -> s.CategoryList:
+        """The defect categories: `code` (what a defect stores), `name_zh` (the Chinese name, accepted in its
+        place when recording a defect) and `label` in the caller's language."""
+        items = [s.CategoryOut(code=code, name_zh=CATEGORY_NAMES_ZH[code], label=str(label))
+                 for code, label in CATEGORIES.items()]
+        return s.CategoryList(items=items, total=len(items))
+
+    @post("/inspections/{inspection_id:int}/defects", guards=[allow(*access.INSPECTORS)], status_code=201,
+          description=RECORD_DEFECT_DESCRIPTION)
     async def record_defect(self, request: Request, inspection_id: int) -> Response[s.DefectOut]:
-        """multipart/form-data: client_id, room, category, severity, description, construction_unit_id,
-        pin_x, pin_y (0..1), captured_at, remember_party ("1": keep a hand-picked construction_unit_id
-        for the building and category where none is assigned), and zero or more files in `photos`, with optional
-        `photo_client_id` and `photo_captured_at` per photo (in the same order). 200 on a repeat client_id."""
         inspection = await access.inspection_for(current_user(request), inspection_id)
         with await receive_upload(request) as upload:
             fields = {name: upload.field(name) for name in (
@@ -239,9 +265,14 @@ class DefectsApi(Controller):
         return Response({"photos": [_as_dict(photo_out(r.photo)) for r in recorded]},
                         status_code=201 if created else 200)
 
-    @post("/{defect_id:int}/rectify", guards=[allow(*access.RECTIFIERS)], status_code=200)
+    @post("/{defect_id:int}/rectify", guards=[allow(*access.RECTIFIERS)], status_code=200,
+          responses={400: ResponseSpec(s.FieldErrors, description=(
+              "No after-photo: the defect has no photo of stage `rectified` taken since it was last reopened "
+              "(`errors.photos`). Nothing changes."))})
     async def rectify(self, request: Request, defect_id: int) -> s.DefectOut:
-        """JSON {"note"} after uploading after-photos (stage `rectified`), or multipart with note + photos."""
+        """JSON {"note"} after uploading at least one after-photo (stage `rectified`, with
+        `POST /api/v1/defects/{id}/photos`), or multipart with `note` and the after-photos in `photos`.
+        An after-photo is required: without one the answer is 400."""
         user = current_user(request)
         defect = await access.defect_for(user, defect_id)
         if request.headers.get("content-type", "").startswith("multipart/"):

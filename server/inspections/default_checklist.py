@@ -19,6 +19,13 @@ CATEGORIES = {
     "common_area": _l("Common areas"),
 }
 
+CATEGORY_NAMES_ZH = {
+    "wall": "墙面", "ceiling": "顶棚", "floor": "地面", "door_window": "门窗", "plumbing": "给排水",
+    "electrical": "电气", "equipment": "设备安装", "waterproofing": "防水", "railing": "栏杆",
+    "common_area": "公共部位",
+}
+"""The Chinese names of shared/domain/rules.md, which an integrator's export carries instead of the code."""
+
 _EVERY_ROOM = [
     ("墙面", "wall", "无空鼓（小锤敲击）、无裂缝、无污染损坏；2 m 靠尺平整度、垂直度 ≤ 4 mm（高级装修 ≤ 3 mm）；阴阳角方正。"),
     ("顶棚", "ceiling", "无裂缝、无水渍、无起皮脱落。"),

@@ -8,8 +8,8 @@ from typing import Any, Sequence
 from server.audit.services import audit_record
 from server.db import write_transaction
 from server.errors import Conflict, Invalid
-from server.i18n import _
-from server.inspections.default_checklist import CATEGORIES
+from server.i18n import LOCALES, _, current_locale
+from server.inspections.default_checklist import CATEGORIES, CATEGORY_NAMES_ZH
 from server.inspections.notices import deadline_for
 from server.inspections.services import _parse_uuid, inspection_pass_if_all_closed, now
 from server.inspections.states import DEFECT_TRANSITIONS, SEVERITIES, next_state
@@ -50,6 +50,27 @@ def _pin(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:
         errors[field] = _("Enter a number between 0 and 1.")
         return None
     return number.quantize(Decimal("0.0001"))
+
+
+def category_code(value: Any) -> str | None:
+    """The category a client means: its code (`wall`), its Chinese name from
+    rules.md (墙面), as an integrator's export carries it, or its label as
+    this app shows it in either language; None when it is none of these."""
+    text = str(value or "").strip()
+    if text in CATEGORIES:
+        return text
+    by_name = {name: code for code, name in CATEGORY_NAMES_ZH.items()}
+    if text in by_name:
+        return by_name[text]
+    for locale in LOCALES:
+        token = current_locale.set(locale)
+        try:
+            labels = {str(label).casefold(): code for code, label in CATEGORIES.items()}
+        finally:
+            current_locale.reset(token)
+        if text.casefold() in labels:
+            return labels[text.casefold()]
+    return None
 
 
 async def default_construction_unit(unit_id: int, category: str) -> int | None:
@@ -113,8 +134,8 @@ async def _defect_create(*, actor: Any, inspection: Inspection, fields: dict[str
     room = str(fields.get("room") or "").strip()
     if not room:
         errors["room"] = _("Choose a room.")
-    category = fields.get("category")
-    if category not in CATEGORIES:
+    category = category_code(fields.get("category"))
+    if category is None:
         errors["category"] = _("Choose a category.")
     severity = fields.get("severity")
     if severity not in SEVERITIES:
@@ -223,7 +244,8 @@ async def defect_rectify(*, actor: Any, defect: Defect, note: str, files: Sequen
                 (Photo.subject_type == SUBJECT) & (Photo.subject_id == defect.id) & (Photo.stage == "rectified")
                 & (Photo.created_at >= since)).run()
             if not has_photo:
-                raise _invalid({"photos": _("Add at least one photo of the rectified work.")})
+                raise Invalid(_("A photo of the rectified work is required before it can be marked rectified."),
+                              field_errors={"photos": _("Add at least one photo of the rectified work.")})
             await _transition(actor, defect, "rectify", rectified_at=now(), rectify_note=(note or "").strip(),
                               overdue_since=None)
             told = await handoffs.defect_rectified(actor=actor, defect=defect)

@@ -109,7 +109,30 @@ class DefectOut(msgspec.Struct):
 
 
 class RectifyIn(msgspec.Struct):
+    """Mark a defect rectified. At least one after-photo (stage `rectified`, taken since the defect was last
+    reopened) is required: upload it first with `POST /api/v1/defects/{id}/photos`, or send it with the note as
+    multipart `photos`; without one the answer is 400 naming `photos`."""
     note: str = ""
+
+
+class CategoryOut(msgspec.Struct):
+    """A defect category: `code` is what the API stores and answers; `name_zh` (the Chinese name of
+    rules.md) is accepted in its place; `label` is the name in the caller's language."""
+    code: str
+    name_zh: str
+    label: str
+
+
+class CategoryList(msgspec.Struct):
+    items: list[CategoryOut]
+    total: int
+
+
+class FieldErrors(msgspec.Struct):
+    """A refused request (400): `detail` says what to do, `errors` names each field with its message."""
+    detail: str
+    status_code: int
+    errors: dict[str, str] = {}
 
 
 class CheckIn(msgspec.Struct):
