@@ -10,17 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 from piccolo.query.functions.aggregate import Count
 
 from server.accounts.tables import User
-from server.errors import Invalid
+from server.errors import Conflict, Invalid
 from server.i18n import _, ngettext
 from server.inspections import access, checklists, services
 from server.inspections.pages_capture import capture_context
+from server.inspections.pages_checklist import checklist_rooms, finish_question, undo_offer
 from server.inspections.pages_common import (
     ATTENDEE_KIND_LABELS,
     ATTENDEE_PARTY_KINDS,
@@ -104,15 +104,6 @@ async def _tasks(where: Any, page: Page) -> dict:
 
 # ---------------------------------------------------------------- the unit page
 
-async def _checklist(inspection: Inspection) -> list[dict]:
-    """Rooms and items with this inspection's results, counts and category words."""
-    rooms = await services.checklist_of(inspection)
-    for room in rooms:
-        for item in room["items"]:
-            item["category_label"] = category_label(item["category"])
-    return rooms
-
-
 async def _attendees(inspection_id: int) -> list[dict]:
     rows = await InspectionAttendee.select(
         InspectionAttendee.id, InspectionAttendee.kind, InspectionAttendee.person,
@@ -143,17 +134,6 @@ async def unit_defects(inspection_id: int, page: Page) -> dict:
     return {"rows": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
-async def _finish_question(inspection: Inspection, number: str) -> str:
-    """The finish button's question, in words: what finishing will send to whom."""
-    rows = await Defect.select(Defect.construction_unit, Count(alias="n")).where(
-        (Defect.inspection == inspection.id) & (Defect.status != "closed")).group_by(Defect.construction_unit).run()
-    defects = sum(r["n"] for r in rows)
-    if not defects:
-        return _("Finish the inspection of %(unit)s? No defects were recorded, so the unit passes.", unit=number)
-    return _("Finish the inspection of %(unit)s? %(defects)s open defects go to %(parties)s construction units "
-             "as rectification notices, with deadlines.", unit=number, defects=defects, parties=len(rows))
-
-
 class InspectionPages(Controller):
     path = "/inspections"
     include_in_schema = False
@@ -174,16 +154,19 @@ class InspectionPages(Controller):
 
     @get("/{inspection_id:int}", guards=[allow(*access.INSPECTION_READERS)])
     async def unit_page(self, request: Request, inspection_id: int, room: str | None = None,
-                        limit: str | None = None, offset: str | None = None) -> Response:
+                        limit: str | None = None, offset: str | None = None, unchecked: str | None = None,
+                        undo: str | None = None) -> Response:
+        """`?unchecked=1`: finishing was refused, list what is left; `?undo=batch`: offer to undo 整间合格."""
         inspection = await access.inspection_for(request.scope["user"], inspection_id)
         return await self._page(request, inspection, room=room, page=page_of(limit, offset, DEFECTS_PAGE_SIZE),
-                                block="defects")
+                                block="defects", list_unchecked=bool(unchecked), undo_batch=undo)
 
     async def _page(self, request: Request, inspection: Inspection, *, room: str | None, page: Page,
-                    block: str | None, status_code: int = 200, **overrides: Any) -> Response:
+                    block: str | None, status_code: int = 200, list_unchecked: bool = False,
+                    undo_batch: str | None = None, **overrides: Any) -> Response:
         user = request.scope["user"]
         place = await unit_place(inspection.unit)
-        rooms = await _checklist(inspection)
+        rooms = await checklist_rooms(inspection)
         names = [r["name"] for r in rooms]
         room = room if room in names else (names[0] if names else "")
         notices = await RectificationNotice.select(
@@ -210,7 +193,14 @@ class InspectionPages(Controller):
             "form": {}, "errors": {}, "message": None,
         }
         if can_inspect and inspection.status == "in_progress":
-            context["finish_question"] = await _finish_question(inspection, place.get("number", ""))
+            if list_unchecked:
+                left = checklists.unchecked_in(rooms)
+                context.update(unchecked=left, unchecked_count=sum(len(r["items"]) for r in left),
+                               may_override=user.role in access.COMPLETION_OVERRIDERS)
+            if undo_batch:
+                room_id = next((r["id"] for r in rooms if r["name"] == room), None)
+                context["undo"] = await undo_offer(inspection, room_id, undo_batch)
+            context["finish_question"] = await finish_question(inspection, place.get("number", ""), rooms)
             context["capture"] = await capture_context(inspection, place, rooms, room=room)
         context.update(overrides)
         return render(request, "inspections/inspection.html", block=block, status_code=status_code, **context)
@@ -230,10 +220,23 @@ class InspectionPages(Controller):
         return done(request, f"/inspections/{inspection_id}", _("Inspection started. Walk the unit room by room."))
 
     @post("/{inspection_id:int}/finish", guards=[allow(*access.INSPECTORS)])
-    async def finish(self, request: Request, inspection_id: int) -> Response:
+    async def finish(self, request: Request, inspection_id: int, data: Form) -> Response:
+        """Finish; with checklist items left, back to the page listing them (CS staff and admins may
+        finish anyway with `override_reason`)."""
         user = request.scope["user"]
         inspection = await access.inspection_for(user, inspection_id)
-        inspection, notice_ids = await services.inspection_complete(actor=user, inspection=inspection)
+        reason = data.get("override_reason")
+        try:
+            inspection, notice_ids = await services.inspection_complete(actor=user, inspection=inspection,
+                                                                        override_reason=reason)
+        except Conflict as exc:
+            if "unchecked" not in exc.extra:
+                raise
+            return Redirect(path=f"/inspections/{inspection_id}?unchecked=1#unchecked", status_code=303)
+        except Invalid as exc:  # finishing anyway without a reason, or too long a one
+            return await self._page(request, inspection, room=None, page=page_of(None, None, DEFECTS_PAGE_SIZE),
+                                    block=None, status_code=400, list_unchecked=True, form=typed(data),
+                                    errors=exc.field_errors, message=exc.message)
         if not notice_ids:
             return done(request, f"/inspections/{inspection_id}",
                         _("Inspection finished: no defects, the unit passed."))
@@ -263,17 +266,3 @@ class InspectionPages(Controller):
                           party_choices=await _attendee_party_choices(), can_inspect=True, form={}, errors={},
                           message=None, added=True)
         return done(request, f"/inspections/{inspection_id}", _("Attendee recorded."))
-
-    @post("/{inspection_id:int}/items/{item_id:int}", guards=[allow(*access.INSPECTORS)])
-    async def item_ok(self, request: Request, inspection_id: int, item_id: int, data: Form) -> Response:
-        """合格: marks the item OK; htmx gets the item's cell back, a plain form the page."""
-        inspection = await access.inspection_for(request.scope["user"], inspection_id)
-        await checklists.item_mark(actor=request.scope["user"], inspection=inspection, item_id=item_id, result="ok")
-        rooms = await _checklist(inspection)
-        found = [(room, item) for room in rooms for item in room["items"] if item["id"] == item_id]
-        if not is_htmx(request) or not found:
-            room = found[0][0]["name"] if found else ""
-            return Redirect(path=f"/inspections/{inspection_id}?room={quote(room, safe='')}#checklist", status_code=303)
-        room, item = found[0]
-        return render(request, "inspections/_item.html", inspection=inspection, room=room, item=item,
-                      recording=True)
