@@ -75,6 +75,10 @@ class ChecklistPages(Controller):
     async def _update(self, request: Request, inspection: Inspection, rooms: list[dict], room: dict,
                       status_code: int = 200, **context: Any) -> Response:
         place = await unit_place(inspection.unit)
+        if "unchecked=1" in request.headers.get("hx-current-url", ""):  # the page lists what is left: refresh it
+            left = checklists.unchecked_in(rooms)
+            context.update(refresh_unchecked=True, unchecked=left,
+                           unchecked_count=sum(len(r["items"]) for r in left), may_override=request.scope["user"].role in access.COMPLETION_OVERRIDERS)
         return render(request, "inspections/_checklist_update.html", status_code=status_code,
                       inspection=inspection, rooms=rooms, room=room, recording=True,
                       finish_question=await finish_question(inspection, place.get("number", ""), rooms), **context)

@@ -181,3 +181,12 @@ async def assert_accessible(page, label: str = "") -> None:
         ".filter(v => ['serious', 'critical'].includes(v.impact))"
         ".map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')')")
     assert violations == [], f"{label or page.url}: {violations}"
+
+
+async def whole_room_ok(page, room: dict) -> None:
+    """Open the room's tab, tap 整间合格, and wait for its counter to show it done (no navigation)."""
+    await page.click(f"[role=tab][data-room='{room['name']}']")
+    await page.click(f"#room-body-{room['id']} .room-bar button[type=submit]")
+    await page.wait_for_function(
+        "([id, text]) => document.getElementById(id).textContent.trim() === text",
+        arg=[f"room-count-{room['id']}", f"{room['total']}/{room['total']}"], timeout=15000)
