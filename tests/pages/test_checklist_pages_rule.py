@@ -6,31 +6,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from server.audit.tables import AuditEntry
 from server.inspections.tables import Inspection, ItemResult
 from tests.inspections.support import defect_form, photo_files, unit_under_inspection
-
-HX = {"HX-Request": "true"}
-
-
-@pytest.fixture(scope="module")
-def app(migrated_db):
-    from server.app import create_app
-    from server.inspections.pages import PAGES
-
-    app = create_app()
-    if "/inspections" not in {route.path for route in app.routes}:
-        for controller in PAGES:
-            app.register(controller)
-    return app
-
-
-async def browser(personas, name: str):
-    client = await personas.browser(name)
-    client.cookies.set("lang", "en", domain="testserver.local")
-    return client
+from tests.pages.test_inspection_pages import HX, app, browser  # noqa: F401 - the app fixture, reused
 
 
 async def rooms_of(inspection_id: int) -> list[dict]:
