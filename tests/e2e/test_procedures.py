@@ -23,6 +23,7 @@ async def test_cs_staff_uploads_a_document_and_completes_a_step_on_a_phone(perso
     first = page.locator("article.proc-step").first
     pdf = tmp_path / "说明书.pdf"
     pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    await first.locator("details.proc-act summary").click()  # the project department's step: carol stands in
     await first.locator("input[type=file]").set_input_files(str(pdf))
     await first.locator("form[action$='/documents'] button[type=submit]").click()  # htmx swaps the steps
     first = page.locator("article.proc-step").first
