@@ -142,3 +142,23 @@ async def test_not_applicable_needs_a_reason_and_a_defect_counts_as_checked(pers
     assert r.status_code == 201
     page = (await ian.get(url)).text
     assert f'id="room-count-{room["id"]}">2/{room["total"]}<' in page
+
+
+async def test_today_counts_an_item_with_a_defect_as_checked_once(personas):
+    """今日任务's "Checked n/N": marks and items with defects, an item with both counted once."""
+    import datetime as dt
+
+    _, inspection = await unit_under_inspection(personas)
+    await Inspection.update({Inspection.scheduled_for: dt.date.today()}).where(
+        Inspection.id == inspection["id"]).run()
+    room = (await rooms_of(inspection["id"]))[0]
+    total = sum(r["total"] for r in await rooms_of(inspection["id"]))
+    api = await personas.api("ian")
+    first, second = room["items"][0], room["items"][1]
+    await api.post(f"/api/v1/inspections/{inspection['id']}/items/{first['id']}", json={"result": "ok"})
+    for item in (first, second):  # a defect on the item marked OK, and one on an unmarked item
+        r = await api.post(f"/api/v1/inspections/{inspection['id']}/defects", files=photo_files(1), data=defect_form(
+            personas.parties["builder_a"].id, room=room["name"], checklist_item_id=str(item["id"])))
+        assert r.status_code == 201
+    page = (await (await browser(personas, "ian")).get("/inspections")).text
+    assert f"Checked 2/{total}" in page
