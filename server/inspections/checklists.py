@@ -10,11 +10,18 @@ from typing import Any, Sequence
 from piccolo.query.functions.aggregate import Count
 
 from server.audit.services import audit_record
-from server.db import write_transaction
+from server.db import lock_row, write_transaction
 from server.errors import Conflict, Invalid, NotFound
 from server.i18n import _
 from server.inspections.default_checklist import DEFAULT_ROOMS
-from server.inspections.tables import ChecklistItem, ChecklistRoom, ChecklistTemplate, Defect, ItemResult
+from server.inspections.tables import (
+    ChecklistItem,
+    ChecklistRoom,
+    ChecklistTemplate,
+    Defect,
+    Inspection,
+    ItemResult,
+)
 
 DEFAULT_TEMPLATE_NAME = "标准住宅分户验收"
 
@@ -148,6 +155,15 @@ def _require_in_progress(inspection: Any) -> None:
         raise Conflict(_("This cannot be done in the record's current state."))
 
 
+async def _hold(inspection: Any) -> None:
+    """Inside the write: marks of one inspection go one at a time (none lost
+    or doubled), and not after someone finished it meanwhile."""
+    await lock_row(Inspection, inspection.id)
+    if not await Inspection.exists().where((Inspection.id == inspection.id)
+                                           & (Inspection.status == "in_progress")).run():
+        raise Conflict(_("This cannot be done in the record's current state."))
+
+
 async def item_mark(*, actor: Any, inspection: Any, item_id: int, result: str, note: str = "") -> Any:
     """Mark a checklist item OK, not applicable (with the reason in `note`),
     or defect (a defect itself is recorded with `defects.defect_record`).
@@ -165,6 +181,7 @@ async def item_mark(*, actor: Any, inspection: Any, item_id: int, result: str, n
     _require_in_progress(inspection)
     await _item_of(inspection, item_id)
     async with write_transaction():
+        await _hold(inspection)
         await ItemResult.delete().where((ItemResult.inspection == inspection.id) & (ItemResult.item == item_id)).run()
         row = ItemResult(inspection=inspection.id, item=item_id, result=result, note=note if result == "na" else "",
                          by=getattr(actor, "id", None))
@@ -180,16 +197,11 @@ async def room_ok(*, actor: Any, inspection: Any, room_id: int) -> tuple[str, li
     under one batch id; (batch id, item ids marked). Audited."""
     _require_in_progress(inspection)
     room = await _room_of(inspection, room_id)
-    rooms = await checklist_of(inspection)
-    item_ids = [i["id"] for r in rooms if r["id"] == room_id for i in r["items"] if not i["result"]]
     batch = uuid.uuid4()
-    if not item_ids:
-        return str(batch), []
     async with write_transaction():
-        # Only items still without a mark: a tap on another phone meanwhile is kept.
-        taken = {r["item"] for r in await ItemResult.select(ItemResult.item).where(
-            (ItemResult.inspection == inspection.id) & ItemResult.item.is_in(item_ids)).run()}
-        item_ids = [i for i in item_ids if i not in taken]
+        await _hold(inspection)
+        rooms = await checklist_of(inspection)
+        item_ids = [i["id"] for r in rooms if r["id"] == room_id for i in r["items"] if not i["result"]]
         if item_ids:
             await ItemResult.insert(*[ItemResult(inspection=inspection.id, item=i, result="ok", batch=batch,
                                                  by=getattr(actor, "id", None)) for i in item_ids]).run()
@@ -210,6 +222,7 @@ async def room_ok_undo(*, actor: Any, inspection: Any, room_id: int, batch: Any)
     room = await _room_of(inspection, room_id)
     room_items = ChecklistItem.select(ChecklistItem.id).where(ChecklistItem.room == room_id)
     async with write_transaction():
+        await _hold(inspection)
         undone = [r["item"] for r in await ItemResult.delete().where(
             (ItemResult.inspection == inspection.id) & (ItemResult.batch == batch_id)
             & ItemResult.item.is_in(room_items)).returning(ItemResult.item).run()]

@@ -7,7 +7,7 @@ from typing import Any
 
 from server.audit.services import audit_record
 from server.audit.transitions import compare_and_set
-from server.db import write_transaction
+from server.db import lock_row, write_transaction
 from server.errors import Conflict, Forbidden, Invalid
 from server.i18n import _, ngettext
 from server.inspections.access import COMPLETION_OVERRIDERS
@@ -188,6 +188,7 @@ async def inspection_complete(*, actor: Any, inspection: Inspection,
     if inspection.status != "in_progress":
         raise _conflict()
     async with write_transaction():
+        await lock_row(Inspection, inspection.id)  # no mark or undo between the check and the finish
         override = await _may_complete(actor, inspection, override_reason)
         if override is not None:
             await audit_record(actor=actor, object_type="inspection", object_id=inspection.id,

@@ -201,3 +201,40 @@ async def test_the_openapi_schema_documents_the_checklist_endpoints(personas):
     complete = paths["/api/v1/inspections/{inspection_id}/complete"]["post"]
     assert "override_reason" in complete["description"]
     assert "unchecked" in complete["responses"]["409"]["description"]
+
+
+async def test_two_phones_tapping_whole_room_ok_at_once_mark_each_item_once(personas):
+    import asyncio
+
+    _, inspection = await unit_under_inspection(personas)
+    ian, carol = await personas.api("ian"), await personas.api("carol")
+    room = (await _checklist(ian, inspection["id"]))["rooms"][1]
+    url = f"/api/v1/inspections/{inspection['id']}/rooms/{room['id']}/ok"
+    first, second = await asyncio.gather(ian.post(url), carol.post(url))
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert sorted([len(first.json()["item_ids"]), len(second.json()["item_ids"])]) == [0, room["total"]]
+    assert await ItemResult.count().run() == room["total"]
+
+
+async def test_a_mark_after_the_inspection_was_finished_elsewhere_is_refused(personas):
+    """A phone that read the inspection before someone else finished it cannot change its checklist after."""
+    import pytest
+
+    from server.errors import Conflict
+    from server.inspections import checklists
+
+    _, inspection = await unit_under_inspection(personas)
+    stale = await Inspection.objects().get(Inspection.id == inspection["id"]).run()  # read while in progress
+    ian = await personas.api("ian")
+    room = (await _checklist(ian, inspection["id"]))["rooms"][0]
+    batch, _ids = await checklists.room_ok(actor=None, inspection=stale, room_id=room["id"])
+    await check_all(ian, inspection["id"])
+    assert (await ian.post(f"/api/v1/inspections/{inspection['id']}/complete")).status_code == 200
+    marks = await ItemResult.select(ItemResult.item, ItemResult.result).order_by(ItemResult.id).run()
+
+    with pytest.raises(Conflict):
+        await checklists.item_mark(actor=None, inspection=stale, item_id=room["items"][0]["id"], result="na",
+                                   note="晚到的标记")
+    with pytest.raises(Conflict):
+        await checklists.room_ok_undo(actor=None, inspection=stale, room_id=room["id"], batch=batch)
+    assert await ItemResult.select(ItemResult.item, ItemResult.result).order_by(ItemResult.id).run() == marks
