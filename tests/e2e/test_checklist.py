@@ -1,7 +1,7 @@
 """Issue 10.1 in real Chromium on a phone: an inspector starts a unit, tries
 to finish at once and is shown what is left, room by room; 整间合格 in each
 room (one undone and done again) moves the counters without a reload; then
-finishing asks in words and the unit passes."""
+finishing asks in words and the unit passes. Not applicable needs a reason."""
 import datetime as dt
 
 from server.inspections.services import checklist_of, inspection_create
@@ -40,9 +40,22 @@ async def test_a_unit_is_finished_only_when_every_room_is_checked(personas, phon
     await assert_accessible(ian, "finish-refused-list")
     assert (await Inspection.objects().get(Inspection.id == inspection.id).run()).status == "in_progress"
 
-    # ---- 整间合格, room by room, without a reload
+    # ---- 不适用 needs a reason; then it counts, without a reload
     await ian.evaluate("window.__samePage = true")
     assert (await ian.inner_text("#checklist-total")).strip() == f"已检查 0/{total} 项"
+    na = rooms[0]["items"][0]
+    await ian.click(f"#item-{na['id']} details.na summary")
+    await ian.click(f"#item-{na['id']} .na__btn")
+    assert (await ian.inner_text(f"#na-e-{na['id']}", timeout=15000)).strip() == "请填写此项不适用的原因。"
+    await screens.shot(ian, "not-applicable-needs-a-reason")
+    await assert_accessible(ian, "not-applicable-needs-a-reason")
+    await ian.fill(f"#na-{na['id']}", "本户型无此项")
+    await ian.click(f"#item-{na['id']} .na__btn")
+    await ian.wait_for_function("([id, text]) => document.getElementById(id).textContent.trim() === text",
+                                arg=[f"room-count-{rooms[0]['id']}", f"1/{rooms[0]['total']}"], timeout=15000)
+    assert "不适用：本户型无此项" in await ian.inner_text(f"#item-{na['id']}")
+
+    # ---- 整间合格, room by room, without a reload
     await whole_room_ok(ian, rooms[0])
     assert (await ian.inner_text("#checklist-total")).strip() == f"已检查 {rooms[0]['total']}/{total} 项"
     assert await listed.locator("h3").count() == len(rooms) - 1  # the list of what is left follows
@@ -51,8 +64,8 @@ async def test_a_unit_is_finished_only_when_every_room_is_checked(personas, phon
     await assert_accessible(ian, "whole-room-ok-with-undo")
     # Undo gives the room back unchecked; then it is done again.
     await ian.click(f"#room-body-{rooms[0]['id']} form[action$='/undo'] button")
-    await ian.wait_for_function("id => document.getElementById(id).textContent.trim().startsWith('0/')",
-                                arg=f"room-count-{rooms[0]['id']}", timeout=15000)
+    await ian.wait_for_function("([id, text]) => document.getElementById(id).textContent.trim() === text",
+                                arg=[f"room-count-{rooms[0]['id']}", f"1/{rooms[0]['total']}"], timeout=15000)
     for room in rooms:
         await whole_room_ok(ian, room)
     assert await ian.evaluate("window.__samePage === true")  # every change came without a reload
