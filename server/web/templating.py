@@ -92,6 +92,7 @@ def render(
     """Render a page (or, for an htmx request, just `block` of it)."""
     response = Response(content="", media_type=MediaType.HTML, status_code=status_code)
     user = request.scope.get("user")
+    fragment = bool(block and is_htmx(request))
     ctx = {
         "request": request,
         "user": user,
@@ -99,13 +100,16 @@ def render(
         "locale": current_locale.get(),
         "html_lang": "zh-CN" if current_locale.get() == "zh_CN" else "en",
         "nav": nav_for(user, request.scope.get(NAV_COUNTS)),
-        "flash": pop_flash(request, response),
+        # Only the whole page shows the flash (base.html, outside every block): a
+        # fragment must leave it for the page it belongs to. Otherwise the tab bar's
+        # refresh after an htmx POST eats the message its redirect was to show.
+        "flash": None if fragment else pop_flash(request, response),
         "current_path": request.url.path,
         **context,
     }
     env = environment()
     _request_values.set({"csrf_token": ctx["csrf_token"], "current_path": ctx["current_path"]})
-    if block and is_htmx(request):
+    if fragment:
         html = render_block(env, template, block, ctx)
     else:
         html = env.get_template(template).render(ctx)
