@@ -301,6 +301,10 @@ async def defect_recheck(*, actor: Any, defect: Defect, result: str, note: str) 
                               deadline=deadline_for(defect.severity), overdue_since=None)
         await Recheck.insert(Recheck(defect=defect.id, by=getattr(actor, "id", None), result=result,
                                      note=note)).run()
+        told = []
         if result == "pass":
             await inspection_pass_if_all_closed(actor=actor, inspection_id=defect.inspection)
+        else:
+            told = await handoffs.defect_reopened(actor=actor, defect=defect, reason=note)
+    await send_soon(told)
     return defect

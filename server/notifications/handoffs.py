@@ -19,7 +19,7 @@ from server.accounts import roles
 from server.accounts.tables import User
 from server.clock import local_time
 from server.i18n import _
-from server.notifications.services import Notice, active_users, default_language, notify
+from server.notifications.services import Notice, active_users, default_language, notify, notify_party
 
 
 def _name(actor: Any) -> str:
@@ -62,6 +62,21 @@ async def defect_rectified(*, actor: Any, defect: Any) -> list[int]:
         to_recheck = Notice(f"rectified:{defect.id}:{stamp}:recheck", _("To recheck: %(place)s", place=place),
                             body, f"/rechecks#recheck-{defect.id}")
     return await notify(checkers, to_check) + await notify(recheckers, to_recheck)
+
+
+async def defect_reopened(*, actor: Any, defect: Any, reason: str) -> list[int]:
+    """The CS center's recheck failed: the construction unit must rectify again,
+    by the new deadline. Told as its notices are: to the party, not a person."""
+    from server.inspections.default_checklist import CATEGORIES
+
+    place = await _unit_place(defect.unit)
+    with default_language():
+        what = f"{defect.room} · {CATEGORIES.get(defect.category, defect.category)}"
+        notice = Notice(f"reopened:{defect.id}:{defect.reopen_count}", _("Recheck failed: %(place)s", place=place),
+                        _("%(what)s failed the recheck by %(name)s: %(reason)s. Rectify again by %(deadline)s.",
+                          what=what, name=_name(actor), reason=reason, deadline=local_time(defect.deadline)),
+                        f"/tasks/defects/{defect.id}")
+    return await notify_party(defect.construction_unit, notice)
 
 
 # ---------------------------------------------------------------- delivery

@@ -24,6 +24,7 @@ from server.i18n import current_locale
 from server.jobs import enqueue
 from server.notifications.channels import email_enabled
 from server.notifications.tables import ChannelDestination, ChannelItem, InboxMessage
+from server.org.tables import Party
 from server.settings import get_settings
 
 
@@ -68,14 +69,19 @@ async def active_users(where: Any, *, exclude: Any = None) -> list[int]:
 
 async def _destinations(user_ids: list[int]) -> list[int]:
     """The webhook and email destinations of these users' parties (one row each, made when first needed)."""
-    parties = await User.select(User.party.webhook_url, User.party.email).where(
+    rows = await User.select(User.party.webhook_url, User.party.email).where(
         User.id.is_in(user_ids) & User.party.is_not_null()).run()
+    return await _destinations_of([{"webhook_url": r["party.webhook_url"], "email": r["party.email"]} for r in rows])
+
+
+async def _destinations_of(parties: list[dict[str, Any]]) -> list[int]:
+    """The destination rows for these parties' webhook URLs and email addresses."""
     wanted: dict[str, tuple[str, str]] = {}
     for row in parties:
-        if row["party.webhook_url"]:
-            wanted[destination_key("webhook", row["party.webhook_url"])] = ("webhook", row["party.webhook_url"])
-        if row["party.email"] and email_enabled():
-            wanted[destination_key("email", row["party.email"])] = ("email", row["party.email"])
+        if row["webhook_url"]:
+            wanted[destination_key("webhook", row["webhook_url"])] = ("webhook", row["webhook_url"])
+        if row["email"] and email_enabled():
+            wanted[destination_key("email", row["email"])] = ("email", row["email"])
     if not wanted:
         return []
     # Two transactions may meet a new address at once: the second one's insert does nothing.
@@ -97,7 +103,20 @@ async def notify(user_ids: Iterable[int], notice: Notice) -> list[int]:
         InboxMessage(user=u, title=notice.title[:200], body=notice.body, link=notice.link[:300],
                      dedupe_key=f"{notice.key}:u{u}"[:100]) for u in users
     ]).on_conflict(action="DO NOTHING").run()
-    destinations = await _destinations(users)
+    return await _to_channels(await _destinations(users), notice)
+
+
+async def notify_party(party_id: int, notice: Notice) -> list[int]:
+    """Like `notify`, for a party (a construction unit): one inbox message that
+    every user of the party sees, and the party's own webhook or email."""
+    await InboxMessage.insert(InboxMessage(party=party_id, title=notice.title[:200], body=notice.body,
+                                           link=notice.link[:300], dedupe_key=f"{notice.key}:p{party_id}"[:100])
+                              ).on_conflict(action="DO NOTHING").run()
+    party = await Party.select(Party.webhook_url, Party.email).where(Party.id == party_id).first().run()
+    return await _to_channels(await _destinations_of([party] if party else []), notice)
+
+
+async def _to_channels(destinations: list[int], notice: Notice) -> list[int]:
     if destinations:
         link = f"{get_settings().base_url}{notice.link}" if notice.link.startswith("/") else notice.link
         await ChannelItem.insert(*[

@@ -3,6 +3,7 @@ channels carry one message per destination per hour, the inbox every item."""
 import datetime as dt
 import re
 
+from server.clock import local_time
 from server.jobs import enqueue
 from server.notifications.tables import ChannelDestination, ChannelItem, ChannelMessage, InboxMessage
 from tests.inspections.support import WebhookReceiver, complete, defect_form, photo_files, unit_under_inspection
@@ -135,3 +136,36 @@ async def test_the_sweep_sends_a_due_digest_once_and_retries_a_failure(personas)
         assert await digests.sweep() == ["sent"]
         assert [m["json"]["markdown"]["title"] for m in robot.received] == ["2 条新消息"]
         assert await digests.sweep() == []
+
+
+async def test_a_failed_recheck_tells_the_construction_unit_again_with_the_reason_and_the_new_deadline(personas):
+    from server.inspections.tables import Defect
+    from server.org.tables import Party
+    from workers.settings import WorkerSettings
+
+    builder_a, builder_b = personas.parties["builder_a"], personas.parties["builder_b"]
+    with WebhookReceiver() as robot:
+        await Party.update({Party.webhook_url: robot.url("/robot/a")}).where(Party.id == builder_a.id).run()
+        await Party.update({Party.webhook_url: robot.url("/robot/b")}).where(Party.id == builder_b.id).run()
+        [defect_id] = await _defects_to_rectify(personas, 1)
+        await _rectify(personas, [defect_id])
+        await run_worker(WorkerSettings)
+        robot.received.clear()
+        before = await InboxMessage.count().where(InboxMessage.party == builder_a.id).run()
+
+        carol = await personas.api("carol")
+        r = await carol.post(f"/api/v1/defects/{defect_id}/recheck", json={"result": "fail", "note": "仍有空鼓"})
+        assert r.status_code == 200, r.text
+        await run_worker(WorkerSettings)
+
+    defect = await Defect.objects().get(Defect.id == defect_id).run()
+    told = await InboxMessage.select(InboxMessage.title, InboxMessage.body, InboxMessage.link).where(
+        InboxMessage.party == builder_a.id).order_by(InboxMessage.id).run()
+    assert len(told) == before + 1
+    assert told[-1]["title"] == "复验不通过：阳光花园 1号楼 101"
+    assert "仍有空鼓" in told[-1]["body"]
+    assert local_time(defect.deadline) in told[-1]["body"]
+    assert told[-1]["link"] == f"/tasks/defects/{defect_id}"
+    assert await InboxMessage.count().where(InboxMessage.party == builder_b.id).run() == 0
+    assert [m["path"] for m in robot.received] == ["/robot/a"]
+    assert robot.received[0]["json"]["markdown"]["title"] == "复验不通过：阳光花园 1号楼 101"
