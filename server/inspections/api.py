@@ -89,7 +89,7 @@ class InspectionsApi(Controller):
     @get("/inspections/{inspection_id:int}/checklist", guards=[allow(*access.INSPECTION_READERS)])
     async def checklist(self, request: Request, inspection_id: int) -> dict:
         """Rooms with their items and this inspection's marks. An item's `result` is ok, na (with the reason in
-        `note`), defect (also when a defect was recorded against it) or null (not checked yet); each room has
+        `note`), defect (a defect was recorded against it) or null (not checked yet); each room has
         `checked` and `total`, and so has the whole checklist."""
         inspection = await access.inspection_for(current_user(request), inspection_id)
         rooms = await services.checklist_of(inspection)
@@ -99,8 +99,9 @@ class InspectionsApi(Controller):
           status_code=200)
     async def mark_item(self, request: Request, inspection_id: int, item_id: int,
                         data: s.ItemResultIn) -> s.ItemResultOut:
-        """Mark one checklist item: `{"result": "ok"}`, `{"result": "na", "note": "why"}` (400 without a reason) or
-        `{"result": "defect"}`. A new mark replaces the item's earlier one."""
+        """Mark one checklist item: `{"result": "ok"}` or `{"result": "na", "note": "why"}` (400 without a reason).
+        A defect is not a mark: record it (`POST .../defects` with `checklist_item_id`) and the item counts as
+        checked. A new mark replaces the item's earlier one."""
         inspection = await access.inspection_for(current_user(request), inspection_id)
         row = await checklists.item_mark(actor=current_user(request), inspection=inspection, item_id=item_id,
                                          result=data.result, note=data.note)

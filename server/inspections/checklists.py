@@ -81,15 +81,21 @@ async def templates_for_units(units: Sequence[Any]) -> dict[int, ChecklistTempla
 
 # ---------------------------------------------------------------- an inspection's checklist
 
-ITEM_RESULTS = ("ok", "na", "defect")
+ITEM_RESULTS = ("ok", "na")
+"""The marks. A defect is not one: it is recorded (`defects.defect_record`,
+naming the item) and then counts; a bare "defect" mark of old counts for nothing."""
 NOTE_MAX = 200
+
+
+def _mark(result: str | None) -> str | None:
+    return result if result in ITEM_RESULTS else None
 
 
 async def checklist_of(inspection: Any) -> list[dict]:
     """Rooms with their items, this inspection's results and each item's
     defect count, in order (four queries). An item's `result` is what counts:
-    "defect" when a defect was recorded against it, else its mark (ok, na,
-    defect) or None; `checked` per room and item says the same in numbers."""
+    "defect" when a defect was recorded against it, else its mark (ok, na)
+    or None; `checked` per room and item says the same in numbers."""
     if inspection.template is None:
         return []
     rooms = await ChecklistRoom.select().where(ChecklistRoom.template == inspection.template).order_by(
@@ -107,7 +113,7 @@ async def checklist_of(inspection: Any) -> list[dict]:
         mark = marks.get(item["id"]) or {}
         count = defects.get(item["id"], 0)
         by_room[item["room"]].append({
-            **item, "result": "defect" if count else mark.get("result"), "note": mark.get("note", ""),
+            **item, "result": "defect" if count else _mark(mark.get("result")), "note": mark.get("note", ""),
             "batch": mark.get("batch"), "defects": count})
     return [{**room, "items": by_room[room["id"]], "checked": sum(1 for i in by_room[room["id"]] if i["result"]),
              "total": len(by_room[room["id"]])} for room in rooms]
@@ -165,13 +171,16 @@ async def _hold(inspection: Any) -> None:
 
 
 async def item_mark(*, actor: Any, inspection: Any, item_id: int, result: str, note: str = "") -> Any:
-    """Mark a checklist item OK, not applicable (with the reason in `note`),
-    or defect (a defect itself is recorded with `defects.defect_record`).
+    """Mark a checklist item OK or not applicable (with the reason in `note`);
+    a defect is recorded with `defects.defect_record`, naming the item.
     A mark replaces the item's earlier one; N/A is written to the audit trail."""
     note = (note or "").strip()
+    if result == "defect":
+        raise Invalid(_("Please correct the marked fields."), field_errors={"result": _(
+            "Record the defect itself, naming the item (checklist_item_id): the item then counts as checked.")})
     if result not in ITEM_RESULTS:
         raise Invalid(_("Please correct the marked fields."),
-                      field_errors={"result": _("Choose OK, not applicable or defect.")})
+                      field_errors={"result": _("Choose OK or not applicable.")})
     if result == "na" and not note:
         raise Invalid(_("Please correct the marked fields."),
                       field_errors={"note": _("Say why this item does not apply.")})

@@ -77,8 +77,9 @@ class ChecklistPages(Controller):
         place = await unit_place(inspection.unit)
         if "unchecked=1" in request.headers.get("hx-current-url", ""):  # the page lists what is left: refresh it
             left = checklists.unchecked_in(rooms)
-            context.update(refresh_unchecked=True, unchecked=left,
-                           unchecked_count=sum(len(r["items"]) for r in left), may_override=request.scope["user"].role in access.COMPLETION_OVERRIDERS)
+            may_override = request.scope["user"].role in access.COMPLETION_OVERRIDERS
+            context.update(refresh_unchecked=True, unchecked=left, may_override=may_override,
+                           unchecked_count=sum(len(r["items"]) for r in left))
         return render(request, "inspections/_checklist_update.html", status_code=status_code,
                       inspection=inspection, rooms=rooms, room=room, recording=True,
                       finish_question=await finish_question(inspection, place.get("number", ""), rooms), **context)

@@ -86,9 +86,10 @@ async def _tasks(where: Any, page: Page) -> dict:
     # An item counts as checked once marked or with a defect recorded against it (UNION drops the doubles).
     marks = ", ".join("{}" for _ in ids)
     checked = {r["inspection"]: r["n"] for r in await ItemResult.raw(
-        f"SELECT inspection, COUNT(*) AS n FROM (SELECT inspection, item FROM item_result WHERE inspection IN "
-        f"({marks}) UNION SELECT inspection, checklist_item FROM defect WHERE inspection IN ({marks}) AND "
-        f"checklist_item IS NOT NULL) AS checked GROUP BY inspection", *ids, *ids).run()}
+        f"SELECT inspection, COUNT(*) AS n FROM (SELECT inspection, item FROM item_result "
+        f"WHERE result IN ('ok', 'na') AND inspection IN ({marks}) UNION SELECT inspection, checklist_item "
+        f"FROM defect WHERE inspection IN ({marks}) AND checklist_item IS NOT NULL) AS checked "
+        "GROUP BY inspection", *ids, *ids).run()}
     templates = sorted({r["template"] for r in rows if r["template"]}) or [-1]
     template = ChecklistItem.room.template
     item_totals = {r["room.template"]: r["n"] for r in await ChecklistItem.select(template, Count(alias="n")).where(

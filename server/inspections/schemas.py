@@ -39,7 +39,7 @@ class AttendeeIn(msgspec.Struct):
 
 class ItemResultIn(msgspec.Struct):
     result: str
-    """ok, na (not applicable: `note` is required and says why) or defect."""
+    """ok or na (not applicable: `note` is required and says why)."""
     note: str = ""
 
 

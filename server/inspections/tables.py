@@ -102,8 +102,9 @@ class ItemResult(Table, tablename="item_result"):
     inspection = ForeignKey(references=Inspection, on_delete=OnDelete.cascade, index=True)
     item = ForeignKey(references=ChecklistItem, on_delete=OnDelete.cascade)
     result = Varchar(length=10)
-    """ok, na (not applicable: `note` says why) or defect. An item with a
-    defect recorded against it counts as checked whatever its result."""
+    """ok or na (not applicable: `note` says why); "defect" in rows of old,
+    which count for nothing. An item with a defect recorded against it
+    counts as checked whatever its result."""
     note = Text(default="")
     batch = UUID(null=True, default=None, index=True)
     """The "whole room OK" action that set this result, so that its undo

@@ -91,6 +91,20 @@ async def test_not_applicable_needs_a_reason_and_is_audited(personas):
     assert (await ian.post(url, json={"result": "maybe"})).status_code == 400
 
 
+async def test_a_defect_is_recorded_not_marked_so_a_unit_cannot_pass_on_bare_defect_marks(personas):
+    """Marking items "defect" without recording any would let the unit pass with nothing to rectify."""
+    _, inspection = await unit_under_inspection(personas)
+    ian = await personas.api("ian")
+    item = (await _checklist(ian, inspection["id"]))["rooms"][0]["items"][0]
+    refused = await ian.post(f"/api/v1/inspections/{inspection['id']}/items/{item['id']}", json={"result": "defect"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"result": "请记录问题本身，并注明对应的检查项（checklist_item_id），该项即计为已检查。"}
+    # A "defect" mark left from before counts for nothing.
+    await ItemResult.insert(ItemResult(inspection=inspection["id"], item=item["id"], result="defect")).run()
+    checklist = await _checklist(ian, inspection["id"])
+    assert checklist["rooms"][0]["items"][0]["result"] is None and checklist["checked"] == 0
+
+
 async def test_whole_room_ok_marks_the_unchecked_items_and_undo_reverts_exactly_those(personas):
     _, inspection = await unit_under_inspection(personas)
     ian = await personas.api("ian")
