@@ -108,23 +108,25 @@ async def chromium():
         await browser.close()
 
 
+NARROW = {"width": 360, "height": 780}  # the narrowest common phone (issue 10.5 checks each page at it)
+
+
+def _phone_context(chromium, live_server, viewport):
+    """A new browser context (no cookies) with a phone viewport, Chinese first."""
+    return chromium.new_context(viewport=viewport, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                locale="zh-CN", base_url=live_server)
+
+
 @pytest.fixture
 async def phone(chromium, live_server):
-    """A new browser context (no cookies) with a phone viewport, Chinese first."""
-    context = await chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                         locale="zh-CN", base_url=live_server)
+    context = await _phone_context(chromium, live_server, PHONE)
     yield context
     await context.close()
 
 
-NARROW = {"width": 360, "height": 780}  # the narrowest common phone (issue 10.5 checks each page at it)
-
-
 @pytest.fixture
 async def phone360(chromium, live_server):
-    """As `phone`, 360 px wide."""
-    context = await chromium.new_context(viewport=NARROW, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                         locale="zh-CN", base_url=live_server)
+    context = await _phone_context(chromium, live_server, NARROW)
     yield context
     await context.close()
 
@@ -168,6 +170,15 @@ async def draw_signature(page, canvas_selector: str) -> None:
     for step in range(1, 12):
         await page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] / 2 + (-1) ** step * 25)
     await page.mouse.up()
+
+
+async def fill_key_handover(page, giver: str, receiver: str) -> None:
+    """The key handover form, as people fill it: one more key, both signatures, both names."""
+    await page.locator("[data-stepper] [data-step='1']").first.click()
+    for side in ("giver", "receiver"):
+        await draw_signature(page, f"canvas[data-signature='f-signature-{side}']")
+    await page.fill("#f-giver_name", giver)
+    await page.fill("#f-receiver_name", receiver)
 
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # from npm (package-lock.json), scripts/vendor.sh

@@ -12,7 +12,7 @@ from server.delivery.tables import Appointment, DeliveryConfirmation
 from server.handover.tables import KeyHandover
 from server.inspections.tables import Defect
 from tests.delivery.support import PHONES, ready_batch
-from tests.e2e.conftest import PHONE, assert_accessible, draw_signature, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, draw_signature, fill_key_handover, sign_in
 from tests.photos.images import plain_jpeg
 from tests.support import PASSWORD
 
@@ -112,11 +112,7 @@ async def test_delivery_day_on_phones(personas, phone, chromium, live_server, sc
     async with carol.expect_navigation():
         await carol.click(f"a[href='/handover/units/{unit_id}']")
     assert await carol.locator("input[name=to][value=owner]").is_checked()
-    await carol.locator("[data-stepper] [data-step='1']").first.click()
-    await draw_signature(carol, "canvas[data-signature='f-signature-giver']")
-    await draw_signature(carol, "canvas[data-signature='f-signature-receiver']")
-    await carol.fill("#f-giver_name", "王客服")
-    await carol.fill("#f-receiver_name", "业主1")
+    await fill_key_handover(carol, "王客服", "业主1")
     await carol.click("#handover-form button[type=submit]")
     await carol.locator("#app-confirm [data-answer=yes]").click()  # it asks once before signing
     await carol.wait_for_url("**/handover/*", timeout=15000)

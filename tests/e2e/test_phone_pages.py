@@ -9,7 +9,7 @@ import pytest
 from server.delivery.tables import DeliveryBatch
 from server.org.tables import Project
 from server.procedures.tables import Procedure, ProcedureStep
-from tests.e2e.conftest import NARROW, assert_accessible, sign_in
+from tests.e2e.conftest import NARROW, assert_accessible, fill_key_handover, sign_in
 from tests.procedures.support import PDF
 
 PASSWORD = "demo12345"
@@ -162,7 +162,6 @@ async def test_the_owner_sign_in_names_what_is_missing_and_ignores_spaces(demo, 
 async def test_the_key_handover_asks_before_it_signs_on_a_phone(personas, phone360, screens):
     from server.handover.tables import KeyHandover
     from tests.delivery.support import ready_batch
-    from tests.e2e.conftest import draw_signature
     from tests.support import PASSWORD as PERSONA_PASSWORD
 
     setup = await ready_batch(personas)
@@ -172,11 +171,7 @@ async def test_the_key_handover_asks_before_it_signs_on_a_phone(personas, phone3
     assert await page.locator("a.app-tile[href='/handover']").is_visible()  # one tap from home on a phone
     await page.goto(f"/handover/units/{unit_id}")
     await page.locator("input[name=to][value=owner]").check(force=True)
-    await page.locator("[data-stepper] [data-step='1']").first.click()
-    await draw_signature(page, "canvas[data-signature='f-signature-giver']")
-    await draw_signature(page, "canvas[data-signature='f-signature-receiver']")
-    await page.fill("#f-giver_name", "王客服")
-    await page.fill("#f-receiver_name", "业主1")
+    await fill_key_handover(page, "王客服", "业主1")
     await _fits(page)
     await page.click("#handover-form button[type=submit]")
     dialog = page.locator("#app-confirm .weui-dialog")

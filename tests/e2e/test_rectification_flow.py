@@ -9,7 +9,7 @@ from server.handover.tables import KeyHandover
 from server.inspections.services import checklist_of
 from server.inspections.tables import Defect, Inspection
 from server.org.tables import Unit
-from tests.e2e.conftest import assert_accessible, draw_signature, sign_in, whole_room_ok
+from tests.e2e.conftest import assert_accessible, fill_key_handover, sign_in, whole_room_ok
 from tests.inspections.support import WebhookReceiver
 from tests.photos.images import plain_jpeg
 from tests.photos.support import run_worker
@@ -152,12 +152,8 @@ async def test_the_whole_cycle_through_the_pages(personas, phone, screens, tmp_p
     await carol.goto(f"/handover/units/{unit.id}")
     await carol.locator("input[name=to][value=cs_center]").check(force=True)
     await carol.select_option("#f-from_party_id", label=a.name)
-    await carol.locator("[data-stepper] [data-step='1']").first.click()
-    await carol.locator("[data-stepper] [data-step='1']").first.click()
-    for side in ("giver", "receiver"):
-        await draw_signature(carol, f"canvas[data-signature='f-signature-{side}']")
-    await carol.fill("#f-giver_name", "陈工")
-    await carol.fill("#f-receiver_name", "王客服")
+    await carol.locator("[data-stepper] [data-step='1']").first.click()  # two keys
+    await fill_key_handover(carol, "陈工", "王客服")
     # The record can never change once signed: it asks first, and "cancel" signs nothing.
     await carol.click("#handover-form button[type=submit]")
     dialog = carol.locator("#app-confirm .weui-dialog")
