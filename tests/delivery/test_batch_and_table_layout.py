@@ -12,8 +12,10 @@ async def test_the_batch_page_lists_units_needing_action_first_and_folds_the_slo
     page = (await carol.get(f"/delivery/batches/{setup['batch']['id']}")).text
     readiness = re.search(r'<section id="readiness".*?</section>', page, re.S).group(0)
     chips = re.findall(r'class="chip chip_(\w+)"', readiness)
-    # ready_batch: only the first unit is ready; it comes after the three that are not.
+    # ready_batch: only the first unit is ready; it comes after the three that are not, folded away.
     assert chips == ["orange", "orange", "orange", "green"]
+    ready = re.search(r'<details class="fold" id="units-ready">.*?</details>', readiness, re.S).group(0)
+    assert re.findall(r'class="chip chip_(\w+)"', ready) == ["green"] and "1 套已具备条件或已交付" in ready
     days = re.findall(r'<details class="slot-day app-card">\s*<summary><span class="num">(\d\d-\d\d)</span>', page)
     assert len(days) == 1
     assert re.search(r"2 个时段，已约 0 / 4 位", page)
