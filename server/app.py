@@ -57,6 +57,7 @@ def route_handlers() -> list:
     from server.photos.api import PhotoFiles, PhotosApi
     from server.procedures.api import ProceduresApi
     from server.procedures.pages import PROCEDURE_PAGES
+    from server.repairs.api import RepairsApi
     from server.web.pwa import PWA_ROUTES
 
     return [
@@ -91,6 +92,7 @@ def route_handlers() -> list:
         TemplateApi,
         *TEMPLATE_PAGES,
         ProceduresApi,
+        RepairsApi,
         *PROCEDURE_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),

@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "server.handover.piccolo_app",
         "server.delivery.piccolo_app",
         "server.procedures.piccolo_app",
+        "server.repairs.piccolo_app",
     ]
 )

@@ -112,6 +112,9 @@ async def build(personas: Any) -> dict[str, Any]:
                                  files=photo_files(1)), 201)
     day = await _delivery_day(personas, batch_id, units[0])
     owner_browser = await _owner_signs_in(personas, batch_id)
+    repair = _ok(await carol.post(f"/api/v1/units/{units[0]}/repairs", files=[
+        ("client_id", (None, new_id())), ("component", (None, "waterproofing")), ("location", (None, "卫生间")),
+        ("description", (None, "卫生间顶棚渗水")), *photo_files(1)]), 201)
     await run_worker(WorkerSettings)
 
     plan = _ok(await carol.post("/api/v1/inspection-plans", json={
@@ -152,7 +155,7 @@ async def build(personas: Any) -> dict[str, Any]:
         "meter_photo_id": meter["photos"][0]["id"], "batch_id": batch_id, "announcement_id": draft["id"],
         "announcement_token": token, "appointment_id": day["appointment"],
         "confirmation_id": day["confirmation"], "template_id": template.id, "room_id": room.id, "item_id": item.id,
-        "procedure_id": procedure_id, "document_id": document["id"], "notice_id": notice.id,
+        "procedure_id": procedure_id, "document_id": document["id"], "notice_id": notice.id, "repair_id": repair["id"],
         "notice_token": notice_link_token(notice.id, notice.party), "owner_browser": owner_browser,
         "day": slot_day().isoformat(),
     }

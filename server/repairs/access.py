@@ -1,0 +1,44 @@
+"""Who may see which repair request. Every fetch for a caller goes through here.
+
+Developer-side staff see every project's repairs (as for the rest of the
+organisation data, server/org/access.py); an owner sees the repairs of the
+homes linked to them; a contractor or repair unit sees none until jobs are
+assigned to it (not built yet). Anything else answers 404, as a missing
+request does. Photos of a repair are visible exactly to whoever sees it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from server.accounts import roles
+from server.accounts.tables import UnitOwner
+from server.errors import NotFound
+from server.i18n import _
+from server.org.access import is_staff
+from server.photos.access import register_subject
+from server.repairs.tables import RepairRequest
+
+REPORTERS = (roles.OWNER, roles.CS_STAFF)
+"""Who may report a repair: the owner of the home, or CS staff for a phone, walk-in or paper request."""
+RECORD_DELIVERY = (roles.ADMIN, roles.CS_STAFF)
+
+
+def visible_repairs(user: Any) -> Any:
+    """A where-clause limiting a RepairRequest query to what this user may see."""
+    if is_staff(user):
+        return RepairRequest.id.is_not_null()
+    if user is not None and user.role == roles.OWNER:
+        return RepairRequest.unit.is_in(UnitOwner.select(UnitOwner.unit).where(UnitOwner.user == user.id))
+    return RepairRequest.id.is_null()
+
+
+async def repair_for(user: Any, repair_id: int) -> RepairRequest:
+    repair = await RepairRequest.objects().where((RepairRequest.id == repair_id) & visible_repairs(user)).first().run()
+    if repair is None:
+        raise NotFound(_("The page or record was not found."))
+    return repair
+
+
+@register_subject("repair")
+async def _repair_photo_visible(user: Any, repair_id: int) -> bool:
+    return await RepairRequest.exists().where((RepairRequest.id == repair_id) & visible_repairs(user)).run()

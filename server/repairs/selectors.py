@@ -1,0 +1,127 @@
+"""Reading repairs: delivery days, warranty terms, the API shape of a request.
+
+The delivery day of a home is, in this order: the day its owner signed the
+delivery confirmation (server/delivery, read only), the day the keys went to
+the owner where there was no confirmation (server/handover, read only), or the
+day recorded for a home delivered before this software (`RecordedDelivery`).
+Each reader here takes many units at once: a list costs the same few queries
+for 1 row or 50.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from server.clock import CHINA
+from server.delivery.tables import DeliveryConfirmation
+from server.handover.tables import KeyHandover
+from server.inspections.selectors import photos_by_subject
+from server.org.tables import Building, Unit
+from server.repairs import states, warranty
+from server.repairs.tables import RecordedDelivery, RepairRequest, RepairSettings
+
+
+def _china_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(CHINA).date()
+
+
+async def delivery_days(unit_ids: Iterable[int]) -> dict[int, dt.date]:
+    """unit id → delivery day, for the units that have one (three queries, whatever the count)."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return {}
+    days: dict[int, dt.date] = {}
+    # The original confirmation, not a correction of it: the home was delivered the day it was signed.
+    for row in await DeliveryConfirmation.select(DeliveryConfirmation.unit, DeliveryConfirmation.created_at).where(
+            DeliveryConfirmation.unit.is_in(ids) & DeliveryConfirmation.corrects.is_null()).run():
+        day = _china_day(row["created_at"])
+        days[row["unit"]] = min(day, days.get(row["unit"], day))
+    rest = [i for i in ids if i not in days]
+    if rest:
+        for row in await KeyHandover.select(KeyHandover.unit, KeyHandover.created_at).where(
+                KeyHandover.unit.is_in(rest) & (KeyHandover.to == "owner") & KeyHandover.corrects.is_null()).run():
+            day = _china_day(row["created_at"])
+            days[row["unit"]] = min(day, days.get(row["unit"], day))
+    rest = [i for i in ids if i not in days]
+    if rest:
+        for row in await RecordedDelivery.select(RecordedDelivery.unit, RecordedDelivery.delivered_on).where(
+                RecordedDelivery.unit.is_in(rest)).run():
+            days[row["unit"]] = row["delivered_on"]
+    return days
+
+
+async def delivery_day(unit_id: int) -> dt.date | None:
+    return (await delivery_days([unit_id])).get(unit_id)
+
+
+def _terms(row: dict | None) -> warranty.Terms:
+    if row is None:
+        return warranty.DEFAULT_TERMS
+    return warranty.Terms(
+        years={warranty.STRUCTURE: row["structure_years"], warranty.WATERPROOFING: row["waterproofing_years"],
+               warranty.PIPES_ELECTRICAL: row["pipes_electrical_years"], warranty.DECORATION: row["decoration_years"]},
+        seasons={warranty.HEATING: row["heating_seasons"], warranty.COOLING: row["cooling_seasons"]},
+        heating_season=warranty.Season.parse(row["heating_start"], row["heating_end"]),
+        cooling_season=warranty.Season.parse(row["cooling_start"], row["cooling_end"]))
+
+
+async def unit_projects(unit_ids: Iterable[int]) -> dict[int, int]:
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return {}
+    rows = await Unit.select(Unit.id, Unit.building.project.as_alias("project")).where(Unit.id.is_in(ids)).run()
+    return {row["id"]: row["project"] for row in rows}
+
+
+async def warranty_terms(unit_ids: Iterable[int]) -> dict[int, warranty.Terms]:
+    """unit id → its project's warranty terms (the statutory ones where the project set none)."""
+    projects = await unit_projects(unit_ids)
+    rows = await RepairSettings.select().where(RepairSettings.project.is_in(sorted(set(projects.values())))).run() \
+        if projects else []
+    by_project = {row["project"]: _terms(row) for row in rows}
+    return {unit: by_project.get(project, warranty.DEFAULT_TERMS) for unit, project in projects.items()}
+
+
+async def repairs_out(repairs: list[RepairRequest] | list[dict]) -> list[dict]:
+    """The API shape of each repair (module doc), in a fixed number of queries."""
+    rows = [r if isinstance(r, dict) else r.to_dict() for r in repairs]
+    unit_ids = [row["unit"] for row in rows]
+    days = await delivery_days(unit_ids)
+    terms = await warranty_terms(unit_ids)
+    photos = await photos_by_subject("repair", [row["id"] for row in rows])
+    return [_out(row, days.get(row["unit"]), terms.get(row["unit"], warranty.DEFAULT_TERMS),
+                 photos.get(row["id"], [])) for row in rows]
+
+
+def _out(row: dict, delivered_on: dt.date | None, terms: warranty.Terms, photos: list) -> dict[str, Any]:
+    import msgspec
+
+    decision = warranty.decide(row["component"], delivered_on, row["reported_on"], terms)
+    return {
+        "id": row["id"], "client_id": str(row["client_id"]) if row["client_id"] else None, "unit_id": row["unit"],
+        "status": row["status"], "status_label": str(states.STATUS_LABELS.get(row["status"], row["status"])),
+        "component": row["component"], "component_label": str(warranty.COMPONENT_LABELS[row["component"]]),
+        "location": row["location"], "description": row["description"],
+        "reported_on": row["reported_on"].isoformat(), "reported_by_id": row["reported_by"],
+        "channel": row["channel"], "preferred_times": row["preferred_times"], "urgency": row["urgency"] or None,
+        "survey_needed": row["survey_needed"], "created_at": row["created_at"].isoformat(),
+        "photos": [msgspec.to_builtins(photo) for photo in photos],
+        "warranty": decision.as_api(),
+    }
+
+
+async def repair_out(repair: RepairRequest) -> dict[str, Any]:
+    return (await repairs_out([repair]))[0]
+
+
+def list_query(where: Any, *, status: str | None = None, project_id: int | None = None) -> tuple[Any, Any]:
+    """(rows, count) queries for a list of repairs, newest first."""
+    condition = where
+    if status:
+        condition = condition & (RepairRequest.status == status)
+    if project_id:
+        condition = condition & RepairRequest.unit.is_in(
+            Unit.select(Unit.id).where(Unit.building.is_in(Building.select(Building.id).where(
+                Building.project == project_id))))
+    rows = RepairRequest.select().where(condition).order_by(RepairRequest.id, ascending=False)
+    return rows, RepairRequest.count().where(condition)
