@@ -58,6 +58,7 @@ def route_handlers() -> list:
     from server.procedures.api import ProceduresApi
     from server.procedures.pages import PROCEDURE_PAGES
     from server.repairs.api import RepairsApi
+    from server.repairs.pages import REPAIR_PAGES
     from server.web.pwa import PWA_ROUTES
 
     return [
@@ -93,6 +94,7 @@ def route_handlers() -> list:
         *TEMPLATE_PAGES,
         ProceduresApi,
         RepairsApi,
+        *REPAIR_PAGES,
         *PROCEDURE_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),

@@ -61,6 +61,8 @@ NAV_ITEMS = [
             _l("Inspection checklists per project and unit type"), tab=False),
     NavItem(_l("Home delivery"), "/delivery", "calendar-check", frozenset(roles.STAFF) - {roles.SUPERVISOR},
             _l("Delivery batches, owners' bookings and delivery day"), tab=False),
+    NavItem(_l("Repairs"), "/repairs", "wrench", frozenset({roles.CS_STAFF, roles.ADMIN}),
+            _l("Owners' repair requests, by status and project"), tab=False),
     NavItem(_l("My home"), "/owner", "door-open", frozenset({roles.OWNER}),
             _l("Delivery time, area settlement and your records")),
     NavItem(_l("Messages"), "/inbox", "message-circle", None, _l("Notices and reminders for you")),

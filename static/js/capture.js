@@ -243,31 +243,8 @@
   }
 
   // ------------------------------------------------------------ 4. downscaling
-  // At most 2560 px on the long side, JPEG 0.85, upright (the browser applies
-  // EXIF orientation when decoding): a 4 MB phone photo becomes well under
-  // 1 MB. The canvas drops EXIF, so the capture time travels as a field. A
-  // photo the browser cannot decode (HEIC on Android) goes as it is.
-  var MAX_SIDE = 2560, QUALITY = 0.85;
-  function shrink(file) {
-    if (!window.createImageBitmap) return Promise.resolve(file);
-    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
-      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-      if (scale === 1 && file.type === "image/jpeg" && file.size <= 1024 * 1024) {
-        bitmap.close();
-        return file;  // small already: keep it untouched, EXIF and all
-      }
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      var ctx = canvas.getContext("2d");
-      ctx.imageSmoothingQuality = "high";
-      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      bitmap.close();
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); }, "image/jpeg", QUALITY);
-      });
-    }).catch(function () { return file; });
-  }
+  // OfflineUi.shrink (static/js/offline.js): at most 2560 px, JPEG 0.85, upright.
+  function shrink(file) { return window.OfflineUi ? OfflineUi.shrink(file) : Promise.resolve(file); }
 
   // ------------------------------------------------------------ 5. saving: always through the outbox
   // The defect goes into the outbox on the phone first (static/js/outbox.js),

@@ -120,7 +120,8 @@
         var actions = document.createElement("div");
         actions.className = "outbox__actions";
         var fix = document.createElement("a");
-        fix.href = "/inspections/" + record.inspection_id + "/defects/new?outbox=" + encodeURIComponent(record.client_id);
+        fix.href = (record.kind === "repair" ? "/owner/units/" + record.unit_id + "/repairs/new" :
+          "/inspections/" + record.inspection_id + "/defects/new") + "?outbox=" + encodeURIComponent(record.client_id);
         fix.textContent = T.fix;
         fix.dataset.outboxFix = "";
         // Discarding asks once, in words (app.js's dialog answers a form's data-confirm).
@@ -321,7 +322,34 @@
     });
   });
 
-  window.OfflineUi = { sendNow: sendNow, sync: sync, render: render, toast: toast, text: T, sent: sent };
+  // ------------------------------------------------------------ downscaling (capture.js, repair.js)
+  // At most 2560 px on the long side, JPEG 0.85, upright (the browser applies
+  // EXIF orientation when decoding): a 4 MB phone photo becomes well under
+  // 1 MB. The canvas drops EXIF, so the capture time travels as a field. A
+  // photo the browser cannot decode (HEIC on Android) goes as it is.
+  var MAX_SIDE = 2560, QUALITY = 0.85;
+  function shrink(file) {
+    if (!window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.type === "image/jpeg" && file.size <= 1024 * 1024) {
+        bitmap.close();
+        return file;  // small already: keep it untouched, EXIF and all
+      }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      var ctx = canvas.getContext("2d");
+      ctx.imageSmoothingQuality = "high";
+      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); }, "image/jpeg", QUALITY);
+      });
+    }).catch(function () { return file; });
+  }
+
+  window.OfflineUi = { sendNow: sendNow, sync: sync, render: render, toast: toast, text: T, sent: sent, shrink: shrink };
 
   render();
   sync();  // app start: whatever is waiting goes now if it can

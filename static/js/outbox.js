@@ -13,6 +13,9 @@
  * each idempotent because the server deduplicates by client_id:
  *   1. the defect with its first photo (POST /api/v1/inspections/{id}/defects);
  *   2. each further photo (POST /api/v1/defects/{defect_id}/photos).
+ * A record of kind "repair" (an owner's repair request, static/js/repair.js:
+ * {kind: "repair", client_id, user_id, unit_id, fields, photos, repair_id, ...})
+ * is one step: the request with all its photos (POST /api/v1/units/{id}/repairs).
  * A step's success is written down before the next starts; the record is
  * deleted only when every step has had a 2xx. A lost answer means the step is
  * sent again and the server answers 200 with what it already has.
@@ -163,6 +166,18 @@
     return form;
   }
 
+  function repairForm(record) {
+    var form = new FormData();
+    form.append("client_id", record.client_id);
+    Object.keys(record.fields).forEach(function (name) { form.append(name, record.fields[name] == null ? "" : record.fields[name]); });
+    record.photos.forEach(function (photo) {
+      form.append("photo_client_id", photo.client_id);
+      form.append("photo_captured_at", photo.captured_at || "");
+      form.append("photos", photo.blob, photo.name || "photo.jpg");
+    });
+    return form;
+  }
+
   function size(record) {
     return record.photos.reduce(function (n, p) { return n + (p.sent || !p.blob ? 0 : p.blob.size); }, 1000);
   }
@@ -170,12 +185,15 @@
   // The steps of one record; "ok", "retry", "signin" or "refused".
   async function sendRecord(record, ctx) {
     var steps = [];
-    if (!record.defect_id) {
+    if (record.kind === "repair") {
+      steps.push({ url: "/api/v1/units/" + record.unit_id + "/repairs", form: function () { return repairForm(record); },
+                   bytes: size(record), done: function (body) { record.repair_id = body.id; } });
+    } else if (!record.defect_id) {
       steps.push({ url: "/api/v1/inspections/" + record.inspection_id + "/defects", form: function () { return defectForm(record); },
                    bytes: 1000 + (record.photos[0] ? record.photos[0].blob.size : 0),
                    done: function (body) { record.defect_id = body.id; if (record.photos[0]) { record.photos[0].sent = true; record.photos[0].blob = null; } } });
     }
-    record.photos.forEach(function (photo, index) {
+    if (record.kind !== "repair") record.photos.forEach(function (photo, index) {
       if (photo.sent || (index === 0 && !record.defect_id)) return;
       steps.push({ url: function () { return "/api/v1/defects/" + record.defect_id + "/photos"; }, form: function () { return photoForm(photo); },
                    bytes: photo.blob.size, done: function () { photo.sent = true; photo.blob = null; } });
@@ -209,7 +227,7 @@
       await put(record);  // written down before the next step: a replay starts after it
     }
     await remove(record.client_id);
-    emit({ type: "sent", client_id: record.client_id, defect_id: record.defect_id });
+    emit({ type: "sent", client_id: record.client_id, defect_id: record.defect_id || record.repair_id });
     return "ok";
   }
 

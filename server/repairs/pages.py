@@ -1,0 +1,217 @@
+"""Repair pages: the owner's 报修 form and their requests (under /owner), the
+CS center's repair list, its form for a phone, walk-in or paper request, and
+a request's page with its warranty, photos, history and triage.
+
+The owner's form works through the offline outbox like inspection defects
+(static/js/repair.js puts it there, static/js/outbox.js sends it to the JSON
+API); without JavaScript it posts here, multipart, and a refused form comes
+back with the messages beside the fields and what was typed kept.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+
+from server.accounts import roles
+from server.audit.services import audit_timeline
+from server.clock import local_time, today
+from server.errors import Conflict, Forbidden, Invalid
+from server.i18n import _, lazy_gettext as _l
+from server.org.access import unit_for
+from server.org.pages import Form, done, page_of, typed
+from server.org.tables import Building, Project, Unit
+from server.photos.upload import receive_upload
+from server.repairs import access, selectors, services, states, warranty
+from server.repairs.tables import RepairRequest
+from server.web.guards import allow, current_user
+from server.web.templating import render
+
+OWNER_WORDS = {
+    warranty.WATERPROOFING: _l("Leak or damp (roof, bathroom, outer wall)"),
+    warranty.PIPES_ELECTRICAL: _l("Water pipes, drains, wiring, sockets"),
+    warranty.DECORATION: _l("Walls, floors, doors, windows, finishing"),
+    warranty.HEATING: _l("Heating"),
+    warranty.COOLING: _l("Air conditioning, cooling"),
+    warranty.STRUCTURE: _l("Cracks in the structure, settling"),
+}
+"""The components in an owner's words, most asked-for first."""
+ROOMS = (_l("Living room"), _l("Bedroom"), _l("Kitchen"), _l("Bathroom"), _l("Balcony"), _l("Entrance"))
+FIELDS = ("client_id", "component", "location", "description", "preferred_times", "reported_on", "channel")
+CS_ROLES = (roles.CS_STAFF, roles.ADMIN)
+
+
+def _form_fields(upload: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {name: upload.field(name) for name in FIELDS}
+    fields["photo_client_ids"] = upload.fields.get("photo_client_id", [])
+    fields["photo_captured_ats"] = upload.fields.get("photo_captured_at", [])
+    return fields
+
+
+async def _unit_place(unit_id: int) -> dict:
+    row = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building"),
+                            Unit.building.project.name.as_alias("project")).where(Unit.id == unit_id).first().run()
+    return row or {}
+
+
+def _errors(exc: Invalid) -> dict[str, str]:
+    """The messages beside their fields; a refused photo (no field of its own) beside the photos."""
+    return exc.field_errors or {"photos": exc.message}
+
+
+async def _places(unit_ids: list[int]) -> dict[int, dict]:
+    """unit id → number, building and project names, in one query."""
+    rows = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building"),
+                             Unit.building.project.name.as_alias("project")).where(
+        Unit.id.is_in(sorted(set(unit_ids)) or [0])).run()
+    return {r["id"]: r for r in rows}
+
+
+async def _detail_context(repair: RepairRequest) -> dict[str, Any]:
+    out = await selectors.repair_out(repair)
+    history = list(reversed(await audit_timeline("repair", repair.id)))
+    return {"repair": out, "place": await _unit_place(repair.unit), "history": history, "when": local_time,
+            "labels": states.STATUS_LABELS, "urgencies": states.URGENCIES, "channels": states.CHANNELS,
+            "components": warranty.COMPONENT_LABELS}
+
+
+def _owner_form(request: Request, place: dict, *, form: dict, errors: dict, message: str | None,
+                status_code: int = 200) -> Response:
+    return render(request, "repairs/owner_form.html", status_code=status_code, place=place, form=form, errors=errors,
+                  message=message, words=OWNER_WORDS, rooms=[str(r) for r in ROOMS], back="/owner")
+
+
+class OwnerRepairPages(Controller):
+    path = "/owner"
+    guards = [allow(roles.OWNER)]
+
+    @get("/units/{unit_id:int}/repairs/new")
+    async def new(self, request: Request, unit_id: int) -> Response:
+        await unit_for(current_user(request), unit_id)  # another owner's home: 404
+        return _owner_form(request, await _unit_place(unit_id), form={"client_id": str(uuid.uuid4())}, errors={},
+                           message=None)
+
+    @post("/units/{unit_id:int}/repairs")
+    async def create(self, request: Request, unit_id: int) -> Response:
+        user = current_user(request)
+        await unit_for(user, unit_id)
+        with await receive_upload(request) as upload:
+            fields = _form_fields(upload)
+            try:
+                repair, _created = await services.repair_report(actor=user, unit_id=unit_id, fields=fields,
+                                                                files=upload.files_for("photos"))
+            except Invalid as exc:
+                return _owner_form(request, await _unit_place(unit_id), form=typed(
+                    {k: v for k, v in fields.items() if isinstance(v, str)}), errors=_errors(exc),
+                    message=exc.message, status_code=exc.status_code)
+        return done(request, f"/owner/repairs/{repair.id}", _("Your repair request has been received."))
+
+    @get("/repairs")
+    async def mine(self, request: Request, limit: Any = None, offset: Any = None) -> Response:
+        rows, count = selectors.list_query(access.visible_repairs(current_user(request)))
+        page = page_of(limit, offset)
+        items = await selectors.repairs_out(await rows.limit(page.limit).offset(page.offset).run())
+        return render(request, "repairs/owner_list.html", items=items, back="/owner",
+                      places=await _places([i["unit_id"] for i in items]),
+                      page={"limit": page.limit, "offset": page.offset, "total": await count.run()})
+
+    @get("/repairs/{repair_id:int}")
+    async def detail(self, request: Request, repair_id: int) -> Response:
+        repair = await access.repair_for(current_user(request), repair_id)
+        return render(request, "repairs/detail.html", back="/owner/repairs", staff=False,
+                      **await _detail_context(repair))
+
+
+async def _building_choices() -> list[tuple[int, str]]:
+    rows = await Building.select(Building.id, Building.name, Building.project.name.as_alias("project")).order_by(
+        Building.project).order_by(Building.id).run()
+    return [(r["id"], f"{r['project']} · {r['name']}") for r in rows]
+
+
+class StaffRepairPages(Controller):
+    path = "/repairs"
+
+    @get("/", guards=[allow(*CS_ROLES)])
+    async def list_page(self, request: Request, status: str | None = None, project_id: str | None = None,
+                        limit: Any = None, offset: Any = None) -> Response:
+        project = int(project_id) if (project_id or "").isdigit() else None
+        chosen = status if status in states.STATUSES else None
+        rows, count = selectors.list_query(access.visible_repairs(current_user(request)), status=chosen,
+                                           project_id=project)
+        page = page_of(limit, offset)
+        items = await selectors.repairs_out(await rows.limit(page.limit).offset(page.offset).run())
+        places = await _places([i["unit_id"] for i in items])
+        projects = await Project.select(Project.id, Project.name).order_by(Project.name).run()
+        params = {k: v for k, v in (("status", chosen), ("project_id", project)) if v}
+        return render(request, "repairs/list.html", items=items, places=places, labels=states.STATUS_LABELS,
+                      projects=projects, status=chosen or "", project_id=project, params=params,
+                      page={"limit": page.limit, "offset": page.offset, "total": await count.run()})
+
+    @get("/new", guards=[allow(roles.CS_STAFF)])
+    async def new(self, request: Request) -> Response:
+        return await self._form(request, form={"reported_on": today().isoformat(), "channel": "phone",
+                                               "client_id": str(uuid.uuid4())}, errors={}, message=None)
+
+    async def _form(self, request: Request, *, form: dict, errors: dict, message: str | None,
+                    status_code: int = 200) -> Response:
+        return render(request, "repairs/staff_form.html", status_code=status_code, form=form, errors=errors,
+                      message=message, buildings=await _building_choices(), components=warranty.COMPONENT_LABELS,
+                      channels=[(c, states.CHANNELS[c]) for c in states.STAFF_CHANNELS], back="/repairs")
+
+    @post("/new", guards=[allow(roles.CS_STAFF)])
+    async def create(self, request: Request) -> Response:
+        user = current_user(request)
+        with await receive_upload(request) as upload:
+            fields = _form_fields(upload)
+            kept = {k: v for k, v in fields.items() if isinstance(v, str)}
+            kept.update(building_id=upload.field("building_id") or "", number=upload.field("number") or "")
+            try:
+                unit_id = await _unit_by_number(kept["building_id"], kept["number"])
+                repair, _created = await services.repair_report(actor=user, unit_id=unit_id, fields=fields,
+                                                                files=upload.files_for("photos"))
+            except Invalid as exc:
+                for staged in upload.files_for("photos"):
+                    staged.path.unlink(missing_ok=True)
+                return await self._form(request, form=typed(kept), errors=_errors(exc), message=exc.message,
+                                        status_code=exc.status_code)
+        return done(request, f"/repairs/{repair.id}", _("The repair request is recorded."))
+
+    @get("/{repair_id:int}", guards=[allow(*roles.STAFF)])
+    async def detail(self, request: Request, repair_id: int) -> Response:
+        repair = await access.repair_for(current_user(request), repair_id)
+        return render(request, "repairs/detail.html", back="/repairs", staff=True, form={}, errors={},
+                      **await _detail_context(repair))
+
+    @post("/{repair_id:int}/triage", guards=[allow(*CS_ROLES)])
+    async def triage(self, request: Request, repair_id: int, data: Form) -> Response:
+        user = current_user(request)
+        repair = await access.repair_for(user, repair_id)
+        try:
+            await services.repair_triage(actor=user, repair=repair, component=data.get("component"),
+                                         urgency=data.get("urgency"), survey_needed=data.get("survey_needed"))
+        except (Invalid, Conflict, Forbidden) as exc:
+            return render(request, "repairs/detail.html", status_code=exc.status_code, back="/repairs", staff=True,
+                          form=typed(data), errors=exc.field_errors, message=exc.message,
+                          **await _detail_context(repair))
+        return done(request, f"/repairs/{repair_id}", _("Triaged."))
+
+
+async def _unit_by_number(building_id: str, number: str) -> int:
+    errors: dict[str, str] = {}
+    building = int(building_id) if str(building_id).strip().isdigit() else None
+    if building is None:
+        errors["building_id"] = _("Choose a building.")
+    if not str(number).strip():
+        errors["number"] = _("Enter the unit number.")
+    if errors:
+        raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+    row = await Unit.select(Unit.id).where((Unit.building == building) & (Unit.number == str(number).strip())
+                                           ).first().run()
+    if row is None:
+        raise Invalid(_("Please correct the marked fields."),
+                      field_errors={"number": _("There is no such unit in this building.")})
+    return row["id"]
+
+
+REPAIR_PAGES = [OwnerRepairPages, StaffRepairPages]
