@@ -1,0 +1,91 @@
+"""The owner's 报修 on a 390×844 phone in real Chromium: reported with two
+photos while the network is cut, it waits in the outbox and arrives exactly
+once when the network returns; with signal, the page goes to the request.
+axe-core finds no serious violation on the form and the request's page."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import expect
+
+from server.photos.tables import Photo
+from server.repairs.tables import RepairRequest
+from tests.e2e.conftest import PHONE, assert_accessible, sign_in
+from tests.photos.images import plain_jpeg
+from tests.repairs.support import homes
+from tests.support import PASSWORD
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+async def _until(check, timeout: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.2)
+
+
+async def _fill(page, photos: list[str], description: str) -> None:
+    await page.set_input_files("input[data-gallery]", photos)
+    await page.locator("input[name=component][value=waterproofing]").check(force=True)
+    await page.locator("input[name=location][value=卫生间]").check(force=True)
+    await page.fill("#f-description", description)
+    await page.fill("#f-preferred_times", "周六上午")
+
+
+async def test_a_leak_reported_without_signal_arrives_once(personas, chromium, live_server, screens, tmp_path):
+    h = await homes(personas)
+    photo_a, photo_b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    photo_a.write_bytes(plain_jpeg(size=(3000, 2250)))  # over 2560 px: downscaled in the browser
+    photo_b.write_bytes(plain_jpeg(size=(800, 600), color=(20, 60, 200)))
+    # Without a service worker Playwright's routing sees the page's uploads, so the network can be cut.
+    context = await chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                         locale="zh-CN", base_url=live_server, service_workers="block")
+    try:
+        page = await sign_in(context, "olga", PASSWORD)
+        await page.goto("/owner")
+        await page.click(f"a[href='/owner/units/{h['mine']}/repairs/new']")
+        await expect(page.locator("form[data-repair-form]")).to_be_visible()
+        await assert_accessible(page, "repair form")
+
+        async def cut(route):
+            await route.abort("internetdisconnected")
+        await context.route("**/api/v1/units/*/repairs", cut)
+        await _fill(page, [str(photo_a), str(photo_b)], "卫生间顶棚漏水，滴到地面")
+        await expect(page.locator(".shot")).to_have_count(2)
+        await page.click("button[data-save]")
+        await expect(page.locator("#app-toast")).to_contain_text("已保存在本机")
+        await expect(page.locator("[data-outbox-count]")).to_have_text("1 条待同步")
+        await screens.shot(page, "repair-waiting")
+        assert await RepairRequest.count().run() == 0
+
+        await context.unroute("**/api/v1/units/*/repairs", cut)
+        await page.reload()  # the app starts again with signal: the outbox is sent
+        await _until(lambda: page.evaluate("Outbox.all().then(r => r.length === 0)"))
+        repairs = await RepairRequest.objects().run()
+        assert len(repairs) == 1
+        repair = repairs[0]
+        assert (repair.unit, repair.component, repair.location, repair.preferred_times, repair.channel) == (
+            h["mine"], "waterproofing", "卫生间", "周六上午", "owner_app")
+        photos = await Photo.objects().where((Photo.subject_type == "repair") & (Photo.subject_id == repair.id)).run()
+        assert len(photos) == 2 and len({p.client_id for p in photos}) == 2
+        await page.reload()  # a second start sends nothing again
+        await asyncio.sleep(1)
+        assert await RepairRequest.count().run() == 1
+
+        # With signal: saved, sent at once, and the owner is on the request's page.
+        await page.goto(f"/owner/units/{h['mine']}/repairs/new")
+        await _fill(page, [str(photo_b)], "厨房水管接口渗水")
+        await page.click("button[data-save]")
+        await page.wait_for_url("**/owner/repairs/*")
+        await expect(page.locator("[data-description]")).to_have_text("厨房水管接口渗水")
+        await expect(page.locator("[data-warranty]")).to_contain_text("不属于保修范围")
+        await screens.shot(page, "repair-detail")
+        await assert_accessible(page, "repair detail")
+        assert await RepairRequest.count().run() == 2
+        await page.goto("/owner/repairs")
+        await expect(page.locator("[data-repair]")).to_have_count(2)
+        await assert_accessible(page, "my repairs")
+    finally:
+        await context.close()
