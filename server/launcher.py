@@ -89,13 +89,16 @@ class Supervised:
             self.backoff = BACKOFF_FIRST
         log(f"{self.name} (pid {self.process.pid}) exited with code {code} after {ran:.0f} s; "
             f"restarting it in {self.backoff:.0f} s.")
+        # granian's worker processes outlive a main process that was killed, and
+        # would keep serving (and holding the port) beside the new one.
+        _signal_group(self.process.pid, signal.SIGKILL)
         self.process = None
         self.restart_at = now + self.backoff
         self.backoff = min(self.backoff * 2, BACKOFF_MAX)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            _signal_group(self.process.pid, signal.SIGTERM)
 
     def wait(self) -> None:
         if self.process is None:
@@ -105,6 +108,16 @@ class Supervised:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        _signal_group(self.process.pid, signal.SIGKILL)  # whatever it started and left behind
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    """Signal a child's whole process group: each child starts its own
+    (start_new_session), so its own children go with it."""
+    try:
+        os.killpg(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone already
 
 
 def local_redis() -> tuple[Callable[[], subprocess.Popen], Callable[[], bool], str, Path]:
@@ -128,7 +141,7 @@ def local_redis() -> tuple[Callable[[], subprocess.Popen], Callable[[], bool], s
 
     def start() -> subprocess.Popen:
         sock.unlink(missing_ok=True)  # left behind by a Redis that was killed
-        return subprocess.Popen(args)
+        return subprocess.Popen(args, start_new_session=True)
 
     return start, ready, url, data_dir / "redis.log"
 
@@ -151,7 +164,7 @@ def _wait_until_up(child: Supervised, ready: Callable[[], bool], log_path: Path)
 
 def _command(*args: str) -> Callable[[], subprocess.Popen]:
     env = dict(os.environ)
-    return lambda: subprocess.Popen(list(args), env=env, cwd=PROJECT_ROOT)
+    return lambda: subprocess.Popen(list(args), env=env, cwd=PROJECT_ROOT, start_new_session=True)
 
 
 def run() -> None:
@@ -170,6 +183,7 @@ def run() -> None:
     # SIGINT ignored, and Python then installs no handler of its own.
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)  # the terminal closed: children have their own sessions
     try:
         if not os.environ.get("REDIS_URL"):
             start, ready, url, log_path = local_redis()

@@ -45,6 +45,8 @@ class Launched:
         self.process = subprocess.Popen([sys.executable, "-m", "server", "run"], env=base, cwd=ROOT,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
+        self.groups = {self.process.pid}
+        """Process groups to look in: the launcher's, and each child's own (start_new_session)."""
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -88,6 +90,7 @@ class Launched:
                 found[int(pid)] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             except FileNotFoundError:
                 pass
+        self.groups.update(found)
         return found
 
     def child(self, needle: str) -> int:
@@ -97,17 +100,32 @@ class Launched:
 
     def interrupt(self) -> int:
         """Ctrl-C in the terminal: SIGINT to the whole group. The exit code."""
+        self.children()  # the groups of the children running now
         os.killpg(os.getpgid(self.process.pid), signal.SIGINT)
         return self.process.wait(timeout=30)
 
     def left_running(self) -> list[str]:
-        """Processes still alive in the launcher's group. A zombie is not alive: one whose
-        parent was killed belongs to init to reap, which a container may never do."""
+        """Processes still alive in the launcher's group or any of its children's groups
+        (granian's workers among them). A zombie is not alive: one whose parent was
+        killed belongs to init to reap, which a container may never do."""
         rows = subprocess.run(["ps", "-e", "-o", "pgid=,stat=,pid=,args="], capture_output=True, text=True).stdout
+        groups = {str(g) for g in self.groups}
         return [row.strip() for row in rows.splitlines()
-                if row.split()[0] == str(self.process.pid) and not row.split()[1].startswith("Z")]
+                if row.split()[0] in groups and not row.split()[1].startswith("Z")]
+
+    def web_processes(self) -> list[str]:
+        """Live granian processes serving this run's port (the main process and its workers)."""
+        rows = subprocess.run(["ps", "-ww", "-e", "-o", "stat=,pid=,args="], capture_output=True, text=True).stdout
+        return [row.strip() for row in rows.splitlines()
+                if "granian" in row and f"--port {self.port} " in row and not row.split()[0].startswith("Z")]
 
     def kill(self) -> None:
         if self.process.poll() is None:
+            self.children()
             os.killpg(os.getpgid(self.process.pid), signal.SIGKILL)
             self.process.wait()
+        for group in self.groups - {self.process.pid}:  # what a failed test left behind
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass

@@ -54,6 +54,8 @@ def test_run_starts_everything_restarts_what_stops_and_ctrl_c_stops_it(tmp_path)
         os.kill(web_server, signal.SIGKILL)
         run.wait_for(f"web server (pid {web_server}) exited with code -9", 10, after=seen)
         run.wait_for("Restarted web server (pid", 10, after=seen)
+        # Its worker processes, orphaned by the kill, do not serve on beside the new one.
+        wait_until(lambda: len(run.web_processes()) == 2, 10, "one main process and one worker serve, no orphan")
         run.wait_until_serving()
         assert run.child("granian") != web_server
 

@@ -7,7 +7,6 @@ translates form fields into service arguments.
 """
 from __future__ import annotations
 
-import datetime as dt
 from itertools import groupby
 from typing import Any
 
@@ -15,6 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 from piccolo.query.functions.aggregate import Count
 
+from server import clock
 from server.accounts.tables import User
 from server.errors import Conflict, Invalid
 from server.i18n import _, ngettext
@@ -143,7 +143,7 @@ class InspectionPages(Controller):
     async def today(self, request: Request, limit: str | None = None, offset: str | None = None,
                     o_limit: str | None = None, o_offset: str | None = None) -> Response:
         """今日任务: mine scheduled today first (whatever their state), then my others not finished."""
-        user, day = request.scope["user"], dt.date.today()
+        user, day = request.scope["user"], clock.today()
         mine = Inspection.inspector == user.id
         today = await _tasks(mine & (Inspection.scheduled_for == day), page_of(limit, offset, TASKS_PAGE_SIZE))
         others_where = mine & Inspection.status.is_in(list(NOT_FINISHED)) & (

@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from piccolo.query.functions.aggregate import Count
 
+from server import clock
 from server.errors import Invalid
 from server.i18n import _, ngettext
 from server.inspections import access, plans, services
@@ -70,7 +71,7 @@ class PlanPages(Controller):
 
     @get("/new")
     async def plan_new(self, request: Request, project_id: str | None = None) -> Response:
-        today = dt.date.today()
+        today = clock.today()
         form = {"project_id": project_id or "", "starts_on": today.isoformat(),
                 "ends_on": (today + dt.timedelta(days=13)).isoformat()}
         return render(request, "inspections/plan_form.html", form=form, errors={},
@@ -102,7 +103,7 @@ class PlanPages(Controller):
     async def _schedule_page(self, request: Request, plan: InspectionPlan, *, block: str | None,
                              status_code: int = 200, **form_context: Any) -> Response:
         project = await org_access.project_for(request.scope["user"], plan.project)
-        today = dt.date.today()
+        today = clock.today()
         day = today if plan.starts_on <= today <= plan.ends_on else plan.starts_on
         context = {"form": {"scheduled_for": day.isoformat()}, "errors": {}, "message": None, **form_context}
         return render(request, "inspections/plan_schedule.html", block=block, status_code=status_code, plan=plan,

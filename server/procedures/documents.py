@@ -8,7 +8,6 @@ under keys, never paths, so an object store can replace the local disk.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
 import re
 import secrets
@@ -17,6 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from server import clock
 from server.errors import Invalid
 from server.i18n import _
 from server.photos.errors import TooLarge, UnsupportedMedia
@@ -118,7 +118,7 @@ async def store(path: Path, size: int, filename: str) -> Stored:
         raise UnsupportedMedia(_("This kind of file is not accepted. Upload a PDF, an Excel or Word file, "
                                  "or a photo."))
     sha256 = await asyncio.to_thread(_sha256, path)
-    today = dt.date.today()
+    today = clock.today()
     key = f"documents/{today:%Y/%m}/{secrets.token_hex(16)}.{kind.extension}"
     await asyncio.to_thread(get_storage().put_file, key, path)
     return Stored(key=key, kind=kind, filename=clean_filename(filename, kind), size=size, sha256=sha256)

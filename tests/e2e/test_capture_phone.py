@@ -2,8 +2,8 @@
 filled in from the building's assignment (and the offer to remember one), a
 picked file that is not a photo refused at once by name, a quick phrase's
 blank that must be filled, and a description over the limit refused, not cut."""
-import datetime as dt
 
+from server import clock
 from server.inspections.tables import Defect, TradeAssignment
 from server.org.tables import Unit
 from tests.e2e.conftest import assert_accessible, sign_in
@@ -22,7 +22,7 @@ async def _inspection(personas):
     await TradeAssignment.insert(TradeAssignment(building=building.id, category="wall",
                                                  party=personas.parties["builder_a"].id)).run()
     inspection, _ = await inspection_create(actor=None, unit_id=unit.id, inspector_id=personas.user("ian").id,
-                                            scheduled_for=dt.date.today())
+                                            scheduled_for=clock.today())
     await inspection_start(actor=personas.user("ian"), inspection=inspection)
     return building, inspection
 

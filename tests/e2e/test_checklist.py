@@ -2,8 +2,8 @@
 to finish at once and is shown what is left, room by room; 整间合格 in each
 room (one undone and done again) moves the counters without a reload; then
 finishing asks in words and the unit passes. Not applicable needs a reason."""
-import datetime as dt
 
+from server import clock
 from server.inspections.services import checklist_of, inspection_create
 from server.inspections.tables import Inspection
 from server.org.tables import Unit
@@ -19,7 +19,7 @@ async def test_a_unit_is_finished_only_when_every_room_is_checked(personas, phon
     await units_bulk_create(actor=None, building_id=building.id, floor_from=1, floor_to=1, units_per_floor=1)
     unit = await Unit.objects().where(Unit.building == building.id).first().run()
     inspection, _ = await inspection_create(actor=None, unit_id=unit.id, inspector_id=personas.user("ian").id,
-                                            scheduled_for=dt.date.today())
+                                            scheduled_for=clock.today())
     rooms = await checklist_of(inspection)
     total = sum(r["total"] for r in rooms)
 

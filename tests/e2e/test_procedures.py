@@ -1,6 +1,7 @@
 """The procedure page on a phone: steps in order, overdue in red, a document uploaded and the step completed."""
 import datetime as dt
 
+from server import clock
 from server.procedures import services
 from tests.e2e.conftest import assert_accessible, sign_in
 from tests.support import PASSWORD
@@ -12,7 +13,7 @@ async def test_cs_staff_uploads_a_document_and_completes_a_step_on_a_phone(perso
     await services.templates_ensure()
     project = await project_create(actor=None, name="阳光花园")
     procedure = await services.start_procedure("delivery_preparation", "project", project.id, project.id,
-                                               dt.date.today() - dt.timedelta(days=25), personas.user("carol"))
+                                               clock.today() - dt.timedelta(days=25), personas.user("carol"))
     page = await sign_in(phone, "carol", PASSWORD)
     await page.goto(f"/procedures/{procedure.id}")
     assert "逾期 5 天" in await page.inner_text("#steps")

@@ -3,8 +3,8 @@ inspect and record three defects for two construction units, notices reach the g
 contractor A sees only A's work, rectifies, the supervisor checks, the CS center rechecks
 (two pass, one fails), A fixes again, the unit passes, the keys are signed over, and the
 unit's history shows every step."""
-import datetime as dt
 
+from server import clock
 from server.handover.tables import KeyHandover
 from server.inspections.services import checklist_of
 from server.inspections.tables import Defect, Inspection
@@ -28,7 +28,7 @@ async def _setup(personas, receiver):
     for key in ("builder_a", "builder_b"):
         await party_update(actor=None, party_id=personas.parties[key].id, webhook_url=receiver.url(f"/robot/{key}"))
     inspection, _ = await inspection_create(actor=None, unit_id=unit.id, inspector_id=personas.user("ian").id,
-                                            scheduled_for=dt.date.today())
+                                            scheduled_for=clock.today())
     return unit, inspection
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from server import clock
 from server.audit.tables import AuditEntry
 from server.inspections.tables import Inspection, ItemResult
 from tests.inspections.support import defect_form, photo_files, unit_under_inspection
@@ -149,7 +150,7 @@ async def test_today_counts_an_item_with_a_defect_as_checked_once(personas):
     import datetime as dt
 
     _, inspection = await unit_under_inspection(personas)
-    await Inspection.update({Inspection.scheduled_for: dt.date.today()}).where(
+    await Inspection.update({Inspection.scheduled_for: clock.today()}).where(
         Inspection.id == inspection["id"]).run()
     room = (await rooms_of(inspection["id"]))[0]
     total = sum(r["total"] for r in await rooms_of(inspection["id"]))

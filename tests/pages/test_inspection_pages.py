@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from server import clock
 from server.inspections.tables import Defect, Inspection, InspectionAttendee, ItemResult
 from server.photos.tables import Photo
 from tests.inspections.support import (
@@ -122,7 +123,7 @@ async def _project(name: str = "阳光花园"):
 async def test_a_planner_creates_a_plan_and_adds_units_by_building_and_floor(personas):
     project, (first, second) = await _project()
     carol = await browser(personas, "carol")
-    today = dt.date.today()
+    today = clock.today()
     created = await carol.post("/inspection-plans", data={
         "project_id": str(project.id), "name": "一期分户验收", "starts_on": today.isoformat(),
         "ends_on": (today + dt.timedelta(days=5)).isoformat()}, follow_redirects=False)
@@ -193,7 +194,7 @@ async def test_today_lists_my_inspections_by_building_and_floor_with_status_and_
     from server.org.tables import Unit
 
     unit, inspection = await unit_under_inspection(personas)
-    today = dt.date.today()
+    today = clock.today()
     await Inspection.update({Inspection.scheduled_for: today}).where(Inspection.id == inspection["id"]).run()
     other_unit = await Unit.objects().where((Unit.building == unit["building_id"]) & (Unit.floor == 2)).first().run()
     await inspection_create(actor=None, unit_id=other_unit.id, inspector_id=personas.user("ian").id,
@@ -209,6 +210,19 @@ async def test_today_lists_my_inspections_by_building_and_floor_with_status_and_
     assert "1 open defect" in today_part
     assert ">201<" in others_part and "Planned" in others_part and "2F" in others_part
     assert page.count('class="task-tile"') == 2
+
+
+async def test_today_is_the_china_date_whatever_the_server_clock_says(personas, monkeypatch):
+    """From 00:00 to 08:00 in China the server's UTC date is still yesterday;
+    an inspector's 今日任务 follow the China date (server/clock.py)."""
+    _, inspection = await unit_under_inspection(personas)
+    china_day = dt.date.today() + dt.timedelta(days=40)  # a day the server's own clock is not on
+    await Inspection.update({Inspection.scheduled_for: china_day}).where(Inspection.id == inspection["id"]).run()
+    monkeypatch.setattr(clock, "today", lambda: china_day)
+    ian = await browser(personas, "ian")
+    today_part, others_part = (await ian.get("/inspections")).text.split('id="others"')
+    assert today_part.count('class="task-tile"') == 1
+    assert 'class="task-tile"' not in others_part
 
 
 # ---------------------------------------------------------------- the unit page
@@ -463,7 +477,7 @@ async def test_today_and_the_unit_page_cost_the_same_for_few_or_many_rows(person
 
     for other in await Unit.objects().where(Unit.building == unit["building_id"]).run():
         await inspection_create(actor=None, unit_id=other.id, inspector_id=personas.user("ian").id,
-                                scheduled_for=dt.date.today())
+                                scheduled_for=clock.today())
     for _ in range(4):
         await record(ian, inspection["id"], defect_form(builder_a(personas)), photos=2)
     assert await _queries(monkeypatch, ian, "/inspections") == few_today

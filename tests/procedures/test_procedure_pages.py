@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from server import clock
 from server.procedures import services
 from server.procedures.tables import Procedure, ProcedureStep
 from tests.pages.test_rectification_pages import english
@@ -23,7 +24,7 @@ def step_id(procedure: dict, position: int) -> int:
 
 
 async def test_the_procedure_page_shows_every_step_in_order_with_overdue_in_red(personas):
-    procedure = await started(personas, start_date=dt.date.today() - dt.timedelta(days=25))
+    procedure = await started(personas, start_date=clock.today() - dt.timedelta(days=25))
     carol = await personas.browser("carol")
     page = await carol.get(f"/procedures/{procedure['id']}")
     assert page.status_code == 200

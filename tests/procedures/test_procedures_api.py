@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from server import clock
 from server.audit.tables import AuditEntry
 from server.procedures import services
 from server.procedures.tables import (
@@ -174,7 +175,7 @@ async def test_the_one_who_completed_a_step_cannot_approve_it(personas):
 
 
 async def test_due_date_change_and_reopen_are_audited_and_overdue_shows(personas):
-    procedure = await started(personas, start_date=dt.date.today() - dt.timedelta(days=100))
+    procedure = await started(personas, start_date=clock.today() - dt.timedelta(days=100))
     carol = await personas.api("carol")
     assert all(s["overdue"] for s in procedure["steps"])
     first = step(procedure, 1)
