@@ -3,6 +3,8 @@ then their own units only: batch dates and place, booking a delivery time,
 the settlement statement, the signed confirmation and the key receipt."""
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 
@@ -24,11 +26,18 @@ from server.web.templating import render
 
 
 @get("/owner/sign-in")
-async def sign_in_page(request: Request, m: str | None = None, c: str | None = None) -> Response:
+async def sign_in_page(request: Request, m: str | None = None, c: str | None = None,
+                       next: str | None = None) -> Response:
     """The link on the notice fills the form in; only pressing the button uses the code up
-    (a link preview that fetches the page does not)."""
+    (a link preview that fetches the page does not). `next`: an owner page to go on to (a unit's QR code)."""
     return render(request, "delivery/owner_sign_in.html", form={"mobile": m or "", "code": c or ""}, error=None,
-                  errors={})
+                  errors={}, next=_owner_next(next))
+
+
+def _owner_next(target: Any) -> str:
+    """Only this site's owner pages: never a redirect to another host."""
+    text = str(target or "")
+    return text if text.startswith("/owner/") and not text.startswith("//") and "\\" not in text else "/owner"
 
 
 @post("/owner/sign-in", status_code=303)
@@ -39,12 +48,12 @@ async def sign_in(request: Request, data: Form) -> Response:
     except (Invalid, Unauthenticated, TooManyAttempts) as exc:
         return render(request, "delivery/owner_sign_in.html", status_code=exc.status_code,
                       form={"mobile": mobile, "code": code}, error=exc.message,
-                      errors=getattr(exc, "field_errors", None) or {})
+                      errors=getattr(exc, "field_errors", None) or {}, next=_owner_next(data.get("next")))
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         await session_delete(old)
     raw = await session_create(user, client_address(request.scope), request.headers.get("user-agent", ""))
-    response = Redirect(path="/owner", status_code=303)
+    response = Redirect(path=_owner_next(data.get("next")), status_code=303)
     response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax", path="/",
                         max_age=get_settings().session_days * 86400)
     return flash(response, _("Welcome. You are signed in."))

@@ -146,6 +146,7 @@ class StaffRepairPages(Controller):
         params = {k: v for k, v in (("status", chosen), ("project_id", project)) if v}
         return render(request, "repairs/list.html", items=items, places=places, labels=states.STATUS_LABELS,
                       projects=projects, status=chosen or "", project_id=project, params=params,
+                      buildings=await _building_choices(),
                       page={"limit": page.limit, "offset": page.offset, "total": await count.run()})
 
     @get("/new", guards=[allow(roles.CS_STAFF)])
@@ -176,6 +177,17 @@ class StaffRepairPages(Controller):
                 return await self._form(request, form=typed(kept), errors=_errors(exc), message=exc.message,
                                         status_code=exc.status_code)
         return done(request, f"/repairs/{repair.id}", _("The repair request is recorded."))
+
+    @get("/buildings/{building_id:int}/qr", guards=[allow(*CS_ROLES)])
+    async def qr_sheet(self, request: Request, building_id: int) -> Response:
+        """A printable sheet: one QR code per unit of the building, each opening that unit's repair form."""
+        from server.org.access import building_for
+        from server.repairs.qr import building_sheet
+
+        building = await building_for(current_user(request), building_id)
+        project = await Project.objects().get(Project.id == building.project).run()
+        return render(request, "repairs/qr_sheet.html", building=building, project=project,
+                      codes=await building_sheet(building_id), back="/repairs")
 
     @get("/{repair_id:int}", guards=[allow(*roles.STAFF)])
     async def detail(self, request: Request, repair_id: int) -> Response:

@@ -47,7 +47,9 @@ def _answer(request: Request, status: int, message: str, field_errors: dict | No
         body.update(extra or {})
         return Response(content=body, status_code=status, media_type=MediaType.JSON)
     if status == 401:
-        target = "/login?next=" + quote(request.url.path)
+        # An owner's page (a unit's repair form opened from its QR code) signs in with the one-time code.
+        sign_in = "/owner/sign-in" if request.url.path.startswith("/owner/") else "/login"
+        target = sign_in + "?next=" + quote(request.url.path)
         if request.headers.get("hx-request") == "true":
             return Response(content="", status_code=200, headers={"HX-Redirect": target})
         return Redirect(path=target, status_code=303)
