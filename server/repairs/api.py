@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 from litestar.params import Parameter
 
 from server.accounts import roles
@@ -92,6 +92,28 @@ class RepairsApi(Controller):
         await unit_for(user, unit_id)
         record = await services.delivery_record(actor=user, unit_id=unit_id, delivered_on=data.get("delivered_on"))
         return {"unit_id": unit_id, "delivered_on": record.delivered_on.isoformat(), "id": record.id}
+
+    @get("/projects/{project_id:int}/repair-settings", guards=[allow(*roles.STAFF)])
+    async def settings(self, request: Request, project_id: int) -> dict:
+        """A project's warranty terms: years per component (`structure_years` is the design service life),
+        heating and cooling seasons (count, first and last day as MM-DD) and `return_visit_days`; the
+        statutory defaults where the project set none."""
+        from server.org.access import project_for
+        from server.repairs.tables import RepairSettings
+
+        await project_for(current_user(request), project_id)
+        row = await RepairSettings.objects().get(RepairSettings.project == project_id).run()
+        return services.settings_of(row)
+
+    @put("/projects/{project_id:int}/repair-settings", guards=[allow(roles.ADMIN, roles.CS_STAFF)])
+    async def settings_save(self, request: Request, project_id: int, data: dict) -> dict:
+        """Set any of the fields `GET` shows. Periods may be longer than the statutory ones (rules.md), never
+        shorter (400, per field); a season's days must exist in every year (no 02-29). Audited."""
+        from server.org.access import project_for
+
+        await project_for(current_user(request), project_id)
+        return await services.repair_settings_save(actor=current_user(request), project_id=project_id,
+                                                   fields=data)
 
     @get("/repair-components", guards=[signed_in])
     async def components(self) -> dict:

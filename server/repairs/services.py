@@ -24,7 +24,7 @@ from server.once import create_once, is_unique_violation
 from server.photos.services import PhotoIntake, parse_captured_at
 from server.photos.staged import StagedFile
 from server.repairs import selectors, states, warranty
-from server.repairs.tables import RecordedDelivery, RepairRequest
+from server.repairs.tables import RecordedDelivery, RepairRequest, RepairSettings
 
 MAX_DESCRIPTION = 2000
 MAX_LOCATION = 50
@@ -210,3 +210,55 @@ async def repair_triage(*, actor: Any, repair: RepairRequest, component: Any, ur
         raise _invalid(errors)
     return await repair_transition(actor=actor, repair=repair, action="triage", component=component,
                                    urgency=urgency, survey_needed=survey_needed)
+
+
+# ---------------------------------------------------------------- a project's warranty terms
+
+SETTING_YEARS = {"structure_years": warranty.STRUCTURE, "waterproofing_years": warranty.WATERPROOFING,
+                 "pipes_electrical_years": warranty.PIPES_ELECTRICAL, "decoration_years": warranty.DECORATION}
+SETTING_SEASONS = {"heating_seasons": warranty.HEATING, "cooling_seasons": warranty.COOLING}
+SETTING_DAYS = ("heating_start", "heating_end", "cooling_start", "cooling_end")
+
+
+def settings_of(row: RepairSettings | None) -> dict[str, Any]:
+    """A project's settings as the API shows them (the defaults where it set none)."""
+    row = row or RepairSettings()
+    return {name: getattr(row, name) for name in (*SETTING_YEARS, *SETTING_SEASONS, *SETTING_DAYS, "return_visit_days")}
+
+
+async def repair_settings_save(*, actor: Any, project_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """Set a project's warranty periods (longer than the statutory ones, never shorter), its heating and
+    cooling seasons (MM-DD) and the days before the return visit. Fields not given keep their value."""
+    current = await RepairSettings.objects().get(RepairSettings.project == project_id).run()
+    values = {**settings_of(current), **{k: v for k, v in fields.items() if k in settings_of(None)}}
+    problems = warranty.terms_problems({SETTING_YEARS[k]: values[k] for k in SETTING_YEARS},
+                                       {SETTING_SEASONS[k]: values[k] for k in SETTING_SEASONS})
+    errors = {name: problems[code] for name, code in {**SETTING_YEARS, **SETTING_SEASONS}.items() if code in problems}
+    for season in ("heating", "cooling"):
+        try:
+            warranty.Season.parse(values[f"{season}_start"], values[f"{season}_end"])
+        except (TypeError, ValueError):
+            errors[f"{season}_start"] = _("Enter the season's first and last day as MM-DD, such as 11-15 and 03-15.")
+    try:
+        visit_days = int(str(values["return_visit_days"]).strip())
+    except (TypeError, ValueError):
+        visit_days = 0
+    if not 1 <= visit_days <= 60:
+        errors["return_visit_days"] = _("Enter whole days from 1 to 60.")
+    if errors:
+        raise _invalid(errors)
+    clean = {**{k: int(str(values[k]).strip()) for k in (*SETTING_YEARS, *SETTING_SEASONS)},
+             **{k: str(values[k]).strip() for k in SETTING_DAYS}, "return_visit_days": visit_days}
+    before = settings_of(current) if current is not None else None
+    async with write_transaction():
+        if current is None:
+            current = RepairSettings(project=project_id, updated_by=getattr(actor, "id", None), **clean)
+            await current.save().run()
+        else:
+            await RepairSettings.update({**{getattr(RepairSettings, k): v for k, v in clean.items()},
+                                         RepairSettings.updated_by: getattr(actor, "id", None),
+                                         RepairSettings.updated_at: dt.datetime.now(dt.timezone.utc)}).where(
+                RepairSettings.id == current.id).run()
+        await audit_record(actor=actor, object_type="project", object_id=project_id, action="repair_settings",
+                           details={"before": before, "after": clean})
+    return clean

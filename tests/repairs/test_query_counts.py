@@ -1,0 +1,45 @@
+"""The repair lists (API, the CS page, the owner's page) run a fixed number of queries
+however many requests they show: delivery days, warranty terms, photos and places
+are read for the whole page at once."""
+from __future__ import annotations
+
+import json
+
+from server.accounts.tables import UnitOwner
+from server.org.services import building_create, project_create, units_bulk_create
+from server.org.tables import Unit
+from tests.inspections.support import photo_files
+from tests.inspections.test_query_counts import QueryCounter
+from tests.repairs.support import report
+
+
+async def _count(monkeypatch, client, path: str) -> tuple[int, str]:
+    counter = QueryCounter(monkeypatch)
+    r = await client.get(path)
+    monkeypatch.undo()
+    assert r.status_code == 200, r.text
+    return counter.count, r.text
+
+
+async def test_the_lists_cost_the_same_for_one_request_or_twelve(personas, monkeypatch):
+    carol = await personas.api("carol")
+    units = []
+    for name in ("阳光花园", "翠湖苑"):  # two projects: two sets of warranty terms
+        project = await project_create(actor=None, name=name)
+        building = await building_create(actor=None, project_id=project.id, name="1号楼")
+        await units_bulk_create(actor=None, building_id=building.id, floor_from=1, floor_to=3, units_per_floor=2)
+        units += [u["id"] for u in await Unit.select(Unit.id).where(Unit.building == building.id).run()]
+    await UnitOwner.insert(*[UnitOwner(unit=u, user=personas.user("olga").id) for u in units]).run()
+    await carol.post(f"/api/v1/units/{units[0]}/delivered", json={"delivered_on": "2024-03-01"})
+    assert (await report(carol, units[0], files=photo_files(1))).status_code == 201
+    olga_api, olga, staff = await personas.api("olga"), await personas.browser("olga"), await personas.browser("carol")
+    paths = [(carol, "/api/v1/repairs"), (olga_api, "/api/v1/repairs"), (staff, "/repairs"), (olga, "/owner/repairs")]
+    one = [await _count(monkeypatch, client, path) for client, path in paths]
+    for index, unit in enumerate(units[1:]):
+        await carol.post(f"/api/v1/units/{unit}/delivered", json={"delivered_on": "2025-06-0%d" % (index % 9 + 1)})
+        assert (await report(carol, unit, files=photo_files(1))).status_code == 201
+        assert (await report(carol, unit)).status_code == 201
+    many = [await _count(monkeypatch, client, path) for client, path in paths]
+    assert [len(json.loads(text)["items"]) for _, text in many[:2]] == [23, 23]
+    assert [text.count('data-repair="') for _, text in many[2:]] == [20, 20]  # a page of the pages' size
+    assert [count for count, _ in one] == [count for count, _ in many]

@@ -1,0 +1,44 @@
+"""A project's warranty terms: longer than the statutory ones, never shorter; its seasons;
+a request in that project is decided by them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from server.audit.tables import AuditEntry
+from server.clock import today
+from server.repairs.tables import RepairSettings
+from tests.repairs.support import homes, report
+
+
+async def test_longer_periods_apply_to_the_projects_requests_shorter_ones_are_refused(personas):
+    h = await homes(personas)
+    carol = await personas.api("carol")
+    url = f"/api/v1/projects/{h['project']}/repair-settings"
+    assert (await carol.get(url)).json() == {
+        "structure_years": 50, "waterproofing_years": 5, "pipes_electrical_years": 2, "decoration_years": 2,
+        "heating_seasons": 2, "cooling_seasons": 2, "heating_start": "11-15", "heating_end": "03-15",
+        "cooling_start": "06-01", "cooling_end": "09-30", "return_visit_days": 3}
+    r = await carol.put(url, json={"decoration_years": 1, "heating_seasons": "两", "cooling_start": "02-29",
+                                   "return_visit_days": 0}, headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 400
+    assert r.json()["errors"] == {
+        "decoration_years": "项目可以设定更长的保修期，但不得短于 2。", "heating_seasons": "请输入整数。",
+        "cooling_start": "请按 月-日 填写季节的起止日，例如 11-15 和 03-15。", "return_visit_days": "请输入 1 到 60 之间的整天数。"}
+    assert await RepairSettings.count().run() == 0
+
+    delivered = today() - dt.timedelta(days=365 * 2 + 30)  # past two years, within three
+    await carol.post(f"/api/v1/units/{h['mine']}/delivered", json={"delivered_on": delivered.isoformat()})
+    await carol.post(f"/api/v1/units/{h['elsewhere']}/delivered", json={"delivered_on": delivered.isoformat()})
+    assert (await report(carol, h["mine"], component="decoration")).json()["warranty"]["in_warranty"] is False
+    r = await carol.put(url, json={"decoration_years": 3, "heating_start": "10-15", "heating_end": "04-15"})
+    assert r.status_code == 200 and r.json()["decoration_years"] == 3
+    mine = (await report(carol, h["mine"], component="decoration")).json()["warranty"]
+    assert (mine["in_warranty"], mine["period"]) == (True, {"count": 3, "unit": "years"})
+    # the other project keeps the statutory terms
+    assert (await report(carol, h["elsewhere"], component="decoration")).json()["warranty"]["in_warranty"] is False
+    assert (await (await personas.api("olga")).put(url, json={"decoration_years": 9})).status_code == 403
+    assert (await (await personas.api("olga")).get(url)).status_code == 403
+    audit = await AuditEntry.select(AuditEntry.details).where(AuditEntry.action == "repair_settings").output(
+        load_json=True).run()
+    assert [a["details"]["before"] for a in audit] == [None]
+    assert audit[0]["details"]["after"]["heating_start"] == "10-15"
