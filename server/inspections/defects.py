@@ -19,7 +19,8 @@ from server.notifications import handoffs
 from server.notifications.services import send_soon
 from server.org.tables import Party, Unit
 from server.once import create_once
-from server.photos.services import PhotoIntake, RecordedPhoto, client_ids_for, parse_captured_at, photos_by_client_ids
+from server.photos.services import (PhotoIntake, RecordedPhoto, client_ids_for, parse_captured_at, photo_fields,
+                                   photos_by_client_ids)
 from server.photos.tables import Photo
 from server.photos.staged import StagedFile
 
@@ -160,12 +161,8 @@ async def _defect_create(*, actor: Any, inspection: Inspection, fields: dict[str
         captured_at = parse_captured_at(captured_at)
     except Invalid as exc:
         errors.update(exc.field_errors)
-    photo_client_ids, photo_times = [], []
-    try:
-        photo_client_ids = [_parse_uuid(v, "photos") for v in fields.get("photo_client_ids") or []]
-        photo_times = [parse_captured_at(v, "photos") for v in fields.get("photo_captured_ats") or []]
-    except Invalid as exc:
-        errors.update(exc.field_errors)
+    photo_client_ids, photo_times = photo_fields(fields.get("photo_client_ids"), fields.get("photo_captured_ats"),
+                                                 errors)
     photo_times = [photo_times[i] if i < len(photo_times) and photo_times[i] else captured_at
                    for i in range(len(files))]
     if errors:

@@ -126,6 +126,23 @@ def parse_captured_at(value: Any, field: str = "captured_at") -> datetime | None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def photo_fields(client_ids: Sequence[Any], captured_ats: Sequence[Any],
+                 errors: dict[str, str]) -> tuple[list[uuid.UUID | None], list[datetime | None]]:
+    """Each file's own client_id and device capture time, as a multipart upload sends them
+    (`photo_client_id`, `photo_captured_at`, in the order of the files); a bad one puts its
+    message under "photos" in `errors` and answers no ids and no times."""
+    try:
+        ids = [None if v in (None, "") else uuid.UUID(str(v)) for v in client_ids or []]
+    except ValueError:
+        errors["photos"] = _("This is not a valid identifier.")
+        return [], []
+    try:
+        return ids, [parse_captured_at(v, "photos") for v in captured_ats or []]
+    except Invalid as exc:
+        errors.update(exc.field_errors)
+        return [], []
+
+
 def _rejection(exc: imaging.ImageRejected, max_pixels: int) -> DomainError:
     if exc.reason == imaging.ImageRejected.EMPTY:
         return Invalid(_("The file is empty. Please choose the photo again."))

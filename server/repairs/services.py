@@ -21,7 +21,7 @@ from server.db import write_transaction
 from server.errors import Conflict, Forbidden, Invalid
 from server.i18n import _
 from server.once import create_once, is_unique_violation
-from server.photos.services import PhotoIntake, parse_captured_at
+from server.photos.services import PhotoIntake, photo_fields
 from server.photos.staged import StagedFile
 from server.repairs import selectors, states, warranty
 from server.repairs.tables import RecordedDelivery, RepairRequest, RepairSettings
@@ -138,12 +138,8 @@ def _checked(actor: Any, fields: dict[str, Any], files: Sequence[StagedFile]) ->
         channel = "phone"
     if staff and channel not in states.STAFF_CHANNELS:
         errors["channel"] = _("Choose how the request came in.")
-    photo_client_ids, photo_times = [], []
-    try:
-        photo_client_ids = [_parse_uuid(v, "photos") for v in fields.get("photo_client_ids") or []]
-        photo_times = [parse_captured_at(v, "photos") for v in fields.get("photo_captured_ats") or []]
-    except Invalid as exc:
-        errors.update(exc.field_errors)
+    photo_client_ids, photo_times = photo_fields(fields.get("photo_client_ids"), fields.get("photo_captured_ats"),
+                                                 errors)
     clean = {"component": component, "description": description, "location": location,
              "preferred_times": preferred, "reported_on": reported_on, "channel": channel,
              "photo_client_ids": photo_client_ids, "photo_times": photo_times}

@@ -114,25 +114,7 @@
   var shots = form.querySelector("[data-shots]");
   var firstAdd = shots.querySelector(".shot-add");
 
-  function renderShots() {
-    shots.querySelectorAll(".shot").forEach(function (el) {
-      URL.revokeObjectURL(el.dataset.url);
-      el.remove();
-    });
-    chosen.forEach(function (file, index) {
-      var url = URL.createObjectURL(file);
-      var el = document.createElement("div");
-      el.className = "shot";
-      el.dataset.url = url;
-      el.innerHTML = '<img alt=""><button type="button" class="shot__remove"><span aria-hidden="true">×</span></button>';
-      el.querySelector("img").src = url;
-      el.querySelector("img").alt = form.dataset.photoLabel + " " + (index + 1);
-      var remove = el.querySelector("button");
-      remove.setAttribute("aria-label", form.dataset.removeLabel + " " + (index + 1));
-      remove.addEventListener("click", function () { chosen.splice(index, 1); renderShots(); });
-      shots.insertBefore(el, firstAdd);
-    });
-  }
+  function renderShots() { if (window.OfflineUi) OfflineUi.previews(shots, firstAdd, chosen, form.dataset); }
 
   // A picked file that is not a photo is refused at once, by name (HEIC may come without a type).
   var PHOTO_NAME = /\.(jpe?g|png|webp|hei[cf])$/i;

@@ -322,6 +322,29 @@
     });
   });
 
+  // ------------------------------------------------------------ photo previews (capture.js, repair.js)
+  // The chosen files as thumbnails before `before` in `shots`, each with a remove
+  // button; removing one takes it out of `files` and draws the list again.
+  function previews(shots, before, files, labels) {
+    shots.querySelectorAll(".shot").forEach(function (el) {
+      URL.revokeObjectURL(el.dataset.url);
+      el.remove();
+    });
+    files.forEach(function (file, index) {
+      var url = URL.createObjectURL(file);
+      var el = document.createElement("div");
+      el.className = "shot";
+      el.dataset.url = url;
+      el.innerHTML = '<img alt=""><button type="button" class="shot__remove"><span aria-hidden="true">×</span></button>';
+      el.querySelector("img").src = url;
+      el.querySelector("img").alt = labels.photoLabel + " " + (index + 1);
+      var remove = el.querySelector("button");
+      remove.setAttribute("aria-label", labels.removeLabel + " " + (index + 1));
+      remove.addEventListener("click", function () { files.splice(index, 1); previews(shots, before, files, labels); });
+      shots.insertBefore(el, before);
+    });
+  }
+
   // ------------------------------------------------------------ downscaling (capture.js, repair.js)
   // At most 2560 px on the long side, JPEG 0.85, upright (the browser applies
   // EXIF orientation when decoding): a 4 MB phone photo becomes well under
@@ -349,7 +372,8 @@
     }).catch(function () { return file; });
   }
 
-  window.OfflineUi = { sendNow: sendNow, sync: sync, render: render, toast: toast, text: T, sent: sent, shrink: shrink };
+  window.OfflineUi = { sendNow: sendNow, sync: sync, render: render, toast: toast, text: T, sent: sent, shrink: shrink,
+                      previews: previews };
 
   render();
   sync();  // app start: whatever is waiting goes now if it can

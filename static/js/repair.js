@@ -26,22 +26,7 @@
   form.querySelectorAll('input[type="file"]').forEach(function (input) { input.removeAttribute("name"); });
   if (!form.elements.client_id.value) form.elements.client_id.value = Outbox.uuid();
 
-  function renderShots() {
-    shots.querySelectorAll(".shot").forEach(function (el) { URL.revokeObjectURL(el.dataset.url); el.remove(); });
-    chosen.forEach(function (file, index) {
-      var url = URL.createObjectURL(file);
-      var el = document.createElement("div");
-      el.className = "shot";
-      el.dataset.url = url;
-      el.innerHTML = '<img alt=""><button type="button" class="shot__remove"><span aria-hidden="true">×</span></button>';
-      el.querySelector("img").src = url;
-      el.querySelector("img").alt = form.dataset.photoLabel + " " + (index + 1);
-      var remove = el.querySelector("button");
-      remove.setAttribute("aria-label", form.dataset.removeLabel + " " + (index + 1));
-      remove.addEventListener("click", function () { chosen.splice(index, 1); renderShots(); });
-      shots.insertBefore(el, firstAdd);
-    });
-  }
+  function renderShots() { if (window.OfflineUi) OfflineUi.previews(shots, firstAdd, chosen, form.dataset); }
   form.querySelectorAll("[data-camera], [data-gallery]").forEach(function (input) {
     input.addEventListener("change", function (evt) {
       Array.prototype.forEach.call(evt.target.files || [], function (file) { chosen.push(file); });

@@ -100,6 +100,8 @@ async def test_bad_input_stores_nothing_and_says_why_in_chinese(personas):
     r = await report(olga, h["mine"], files=[("photos", ("a.txt", b"not a photo at all", "text/plain"))])
     assert r.status_code == 415, r.text
     assert r.json()["detail"] == "不支持此文件格式，请使用 JPEG、PNG、WebP 或 HEIC 照片。"
+    r = await report(olga, h["mine"], files=photo_files(1), photo_client_id="nope")
+    assert r.status_code == 400 and r.json()["errors"] == {"photos": "这不是有效的标识。"}, r.text
     r = await report(olga, h["mine"], client_id="not-a-uuid")
     assert r.status_code == 400 and "client_id" in r.json()["errors"]
     assert (await RepairRequest.count().run(), await Photo.count().run()) == (0, 0)

@@ -9,16 +9,8 @@ from server.accounts.tables import UnitOwner
 from server.org.services import building_create, project_create, units_bulk_create
 from server.org.tables import Unit
 from tests.inspections.support import photo_files
-from tests.inspections.test_query_counts import QueryCounter
+from tests.delivery.test_query_counts import _count
 from tests.repairs.support import report
-
-
-async def _count(monkeypatch, client, path: str) -> tuple[int, str]:
-    counter = QueryCounter(monkeypatch)
-    r = await client.get(path)
-    monkeypatch.undo()
-    assert r.status_code == 200, r.text
-    return counter.count, r.text
 
 
 async def test_the_lists_cost_the_same_for_one_request_or_twelve(personas, monkeypatch):
