@@ -249,31 +249,10 @@
     progress.querySelector("[role=progressbar]").setAttribute("aria-valuenow", percent);
   }
 
-  function showMessage(text) {
-    messageBox.innerHTML = "";
-    if (!text) return;
-    var box = document.createElement("div");
-    box.className = "form-message";
-    box.textContent = text;
-    messageBox.appendChild(box);
-  }
+  function showMessage(text) { OfflineUi.showErrors(form, messageBox, null, text); }
 
   // The server's messages (from the outbox record) beside their fields.
-  function showErrors(errors, message) {
-    var first = null;
-    form.querySelectorAll("[data-error-for]").forEach(function (slot) {
-      var text = (errors || {})[slot.dataset.errorFor] || "";
-      slot.textContent = text;
-      slot.hidden = !text;
-      var field = form.elements[slot.dataset.errorFor];
-      if (field && field.setAttribute) {
-        if (text) field.setAttribute("aria-invalid", "true"); else field.removeAttribute("aria-invalid");
-      }
-      if (text && !first) first = slot;
-    });
-    showMessage(message || "");
-    if (message || first) (first || messageBox).scrollIntoView({ block: "center", behavior: "smooth" });
-  }
+  function showErrors(errors, message) { OfflineUi.showErrors(form, messageBox, errors || {}, message); }
 
   function label(fields) {
     var category = form.querySelector('input[name="category"]:checked');
@@ -346,15 +325,8 @@
     save.disabled = true;
     showErrors({}, "");
     setProgress(0);
-    var record = null;
-    buildRecord().then(function (built) {
-      record = built;
-      return Outbox.put(record);  // from here on it cannot be lost
-    }).then(function () {
-      return OfflineUi.sendNow();
-    }).then(function () {
-      return Outbox.get(record.client_id);
-    }).then(function (left) {
+    OfflineUi.keepAndSend(buildRecord()).then(function (result) {
+      var record = result.record, left = result.left;
       sending = false;
       save.disabled = false;
       progress.hidden = true;

@@ -222,6 +222,19 @@
     return sync().then(function (result) { return result.state === "done" ? sync() : result; });
   }
 
+  // A form's save (capture.js, repair.js): the record into the outbox first, where
+  // it cannot be lost, then sent at once; {record, left}: left is what is still in
+  // the outbox (undefined once accepted, else waiting or refused with the messages).
+  function keepAndSend(built) {
+    var record = null;
+    return built.then(function (made) {
+      record = made;
+      return Outbox.put(record);
+    }).then(sendNow).then(function () {
+      return Outbox.get(record.client_id);
+    }).then(function (left) { return { record: record, left: left }; });
+  }
+
   window.addEventListener("online", function () { failures = 0; state.offline = false; sync(); });
   document.addEventListener("visibilitychange", function () { if (!document.hidden && !state.syncing) sync(); });
 
@@ -322,6 +335,31 @@
     });
   });
 
+  // ------------------------------------------------------------ a form's messages (capture.js, repair.js)
+  // The server's messages beside their fields (slots [data-error-for], always present)
+  // and the form's message in `messageBox`; `errors` null leaves the fields alone.
+  function showErrors(form, messageBox, errors, message) {
+    var first = null;
+    if (errors) form.querySelectorAll("[data-error-for]").forEach(function (slot) {
+      var text = errors[slot.dataset.errorFor] || "";
+      slot.textContent = text;
+      slot.hidden = !text;
+      var field = form.elements[slot.dataset.errorFor];
+      if (field && field.setAttribute) {
+        if (text) field.setAttribute("aria-invalid", "true"); else field.removeAttribute("aria-invalid");
+      }
+      if (text && !first) first = slot;
+    });
+    messageBox.innerHTML = "";
+    if (message) {
+      var box = document.createElement("div");
+      box.className = "form-message";
+      box.textContent = message;
+      messageBox.appendChild(box);
+    }
+    if (errors && (message || first)) (first || messageBox).scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+
   // ------------------------------------------------------------ photo previews (capture.js, repair.js)
   // The chosen files as thumbnails before `before` in `shots`, each with a remove
   // button; removing one takes it out of `files` and draws the list again.
@@ -373,7 +411,8 @@
   }
 
   window.OfflineUi = { sendNow: sendNow, sync: sync, render: render, toast: toast, text: T, sent: sent, shrink: shrink,
-                      previews: previews };
+                      previews: previews, keepAndSend: keepAndSend,
+                      showErrors: showErrors };
 
   render();
   sync();  // app start: whatever is waiting goes now if it can

@@ -35,23 +35,7 @@
     });
   });
 
-  function showErrors(errors, message) {
-    var first = null;
-    form.querySelectorAll("[data-error-for]").forEach(function (slot) {
-      var text = (errors || {})[slot.dataset.errorFor] || "";
-      slot.textContent = text;
-      slot.hidden = !text;
-      if (text && !first) first = slot;
-    });
-    messageBox.innerHTML = "";
-    if (message) {
-      var box = document.createElement("div");
-      box.className = "form-message";
-      box.textContent = message;
-      messageBox.appendChild(box);
-    }
-    if (message || first) (first || messageBox).scrollIntoView({ block: "center" });
-  }
+  function showErrors(errors, message) { OfflineUi.showErrors(form, messageBox, errors || {}, message); }
 
   function buildRecord() {
     var data = new FormData(form);
@@ -83,15 +67,8 @@
     save.disabled = true;
     showErrors({}, "");
     progress.hidden = false;
-    var record = null;
-    buildRecord().then(function (built) {
-      record = built;
-      return Outbox.put(record);  // from here on it cannot be lost
-    }).then(function () {
-      return OfflineUi.sendNow();
-    }).then(function () {
-      return Outbox.get(record.client_id);
-    }).then(function (left) {
+    OfflineUi.keepAndSend(buildRecord()).then(function (result) {
+      var record = result.record, left = result.left;
       sending = false;
       save.disabled = false;
       progress.hidden = true;

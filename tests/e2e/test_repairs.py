@@ -74,9 +74,18 @@ async def test_a_leak_reported_without_signal_arrives_once(personas, chromium, l
         await asyncio.sleep(1)
         assert await RepairRequest.count().run() == 1
 
-        # With signal: saved, sent at once, and the owner is on the request's page.
+        # With signal: refused without a component (said beside it, the text and photo kept), then
+        # saved, sent at once, and the owner is on the request's page.
         await page.goto(f"/owner/units/{h['mine']}/repairs/new")
-        await _fill(page, [str(photo_b)], "厨房水管接口渗水")
+        await page.set_input_files("input[data-gallery]", [str(photo_b)])
+        await page.fill("#f-description", "厨房水管接口渗水")
+        await page.click("button[data-save]")
+        await expect(page.locator("[data-error-for=component]")).to_have_text("请选择需要维修的部位。")
+        await expect(page.locator("#f-description")).to_have_value("厨房水管接口渗水")
+        await expect(page.locator(".shot")).to_have_count(1)
+        await assert_accessible(page, "refused repair form")
+        assert await RepairRequest.count().run() == 1
+        await page.locator("input[name=component][value=pipes_electrical]").check(force=True)
         await page.click("button[data-save]")
         await page.wait_for_url("**/owner/repairs/*")
         await expect(page.locator("[data-description]")).to_have_text("厨房水管接口渗水")
@@ -84,6 +93,9 @@ async def test_a_leak_reported_without_signal_arrives_once(personas, chromium, l
         await screens.shot(page, "repair-detail")
         await assert_accessible(page, "repair detail")
         assert await RepairRequest.count().run() == 2
+        latest = await RepairRequest.objects().order_by(RepairRequest.id, ascending=False).first().run()
+        assert latest.component == "pipes_electrical"
+        assert await Photo.count().where((Photo.subject_type == "repair") & (Photo.subject_id == latest.id)).run() == 1
         await page.goto("/owner/repairs")
         await expect(page.locator("[data-repair]")).to_have_count(2)
         await assert_accessible(page, "my repairs")
