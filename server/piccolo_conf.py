@@ -22,5 +22,6 @@ APP_REGISTRY = AppRegistry(
         "server.delivery.piccolo_app",
         "server.procedures.piccolo_app",
         "server.repairs.piccolo_app",
+        "server.knowledge.piccolo_app",
     ]
 )
