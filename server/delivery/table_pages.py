@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
@@ -29,9 +30,19 @@ from server.web.guards import allow, current_user, signed_in
 from server.web.templating import render
 
 TABLE_PAGE_SIZE = 100
+
+
+async def _delivered_homes(**kwargs: Any) -> int:
+    """Homes delivered before this software (server/repairs/delivered_import.py): how many rows."""
+    from server.repairs.delivered_import import delivered_homes_import
+
+    return (await delivered_homes_import(**kwargs))["imported"]
+
+
 IMPORTS = {
     "confirmed-areas": services.confirmed_areas_import,
     "contracts": contracts_import,
+    "delivered-homes": _delivered_homes,
 }
 
 

@@ -115,6 +115,26 @@ class RepairsApi(Controller):
         return await services.repair_settings_save(actor=current_user(request), project_id=project_id,
                                                    fields=data)
 
+    @post("/projects/{project_id:int}/delivered-homes/import", guards=[allow(*access.RECORD_DELIVERY)],
+          status_code=200)
+    async def delivered_import(self, request: Request, project_id: int) -> dict:
+        """multipart `file`: .xlsx or .csv of homes delivered before this software, with 楼栋, 房号, 业主姓名,
+        手机号, 交付日期. All rows or none: a bad row answers 400 with `report`, naming the row. Each home gets
+        its delivery day (never changed), and its owner an account from the mobile number (signing in with a
+        one-time code) linked to it. → {"imported", "accounts_made"}."""
+        from server.errors import Invalid
+        from server.i18n import _
+        from server.org.access import project_for
+        from server.repairs.delivered_import import delivered_homes_import
+
+        await project_for(current_user(request), project_id)
+        with await receive_upload(request, max_files=1) as upload:
+            files = upload.files_for("file")
+            if not files:
+                raise Invalid(_("Please correct the marked fields."), field_errors={"file": _("Choose a file.")})
+            return await delivered_homes_import(actor=current_user(request), project_id=project_id,
+                                                path=files[0].path, filename=files[0].filename or "")
+
     @get("/repair-components", guards=[signed_in])
     async def components(self) -> dict:
         """The component codes of domain/rules.md a request is classed to, with their names in the caller's
