@@ -183,3 +183,19 @@ async def test_components_are_listed_with_their_names(personas):
     assert [i["code"] for i in r.json()["items"]] == [
         "structure", "waterproofing", "heating", "cooling", "pipes_electrical", "decoration"]
     assert new_id() != new_id()
+
+
+async def test_the_openapi_schema_describes_the_repair_endpoints(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    report = schema["paths"]["/api/v1/units/{unit_id}/repairs"]["post"]
+    assert "`waterproofing` (Waterproofing and leak-proofing)" in report["description"]
+    assert report["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("RepairOut")
+    repair = schema["components"]["schemas"]["RepairOut"]["properties"]
+    assert {"id", "client_id", "unit_id", "status", "component", "photos", "warranty"} <= set(repair)
+    warranty = schema["components"]["schemas"]["WarrantyOut"]["properties"]
+    assert {"in_warranty", "starts_on", "ends_on", "who_pays", "reasoning"} <= set(warranty)
+    for path, method in (("/api/v1/repairs/{repair_id}", "get"), ("/api/v1/repairs", "get"),
+                         ("/api/v1/units/{unit_id}/delivered", "post"),
+                         ("/api/v1/projects/{project_id}/delivered-homes/import", "post"),
+                         ("/api/v1/projects/{project_id}/repair-settings", "put")):
+        assert schema["paths"][path][method]["description"], path
