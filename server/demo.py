@@ -77,7 +77,48 @@ async def seed_demo() -> bool:
     # Regulation 3's property-management tender, tracked for the whole project.
     await start_procedure("pm_tender", "project", project.id, project.id, None, users["kefu"])
     await _delivery(project.id, users["kefu"])
+    await _repairs(project.id, users["kefu"], users["13800000000"])
     return True
+
+
+async def _repairs(project_id: int, cs: User, owner: User) -> None:
+    """Building 2 was delivered before the software: its delivery days are recorded (some homes past two
+    years, so a finishing repair is paid by the owner); the demo owner has one of its homes, with repair
+    requests in several states."""
+    import datetime as dt
+
+    from server import clock
+    from server.org.tables import Building
+    from server.repairs import services as repairs
+
+    building = await Building.objects().where(
+        (Building.project == project_id) & (Building.name == "2号楼")).first().run()
+    units = await Unit.objects().where(Unit.building == building.id).order_by(Unit.id).run()
+    today = clock.today()
+    for index, unit in enumerate(units[:6]):
+        years_ago = 3 if index % 2 else 1
+        await repairs.delivery_record(actor=cs, unit_id=unit.id,
+                                      delivered_on=(today - dt.timedelta(days=365 * years_ago + 20 * index)).isoformat())
+    await unit_owner_add(actor=None, unit_id=units[1].id, user_id=owner.id)
+    requests = [  # (unit, reporter, component, room, description, channel, days ago, moves)
+        (units[1], owner, "waterproofing", "卫生间", "卫生间顶棚渗水，下雨后更明显", "owner_app", 0, []),
+        (units[1], owner, "decoration", "客厅", "客厅墙面开裂，裂缝约 40 cm", "owner_app", 5,
+         [("triage", {"urgency": "normal", "survey_needed": False})]),
+        (units[0], cs, "pipes_electrical", "厨房", "厨房下水管接口漏水（业主电话报修）", "phone", 2,
+         [("triage", {"urgency": "emergency", "survey_needed": True}), ("survey", {})]),
+        (units[2], cs, "heating", "卧室", "卧室暖气片不热（纸质报修单）", "paper", 9, []),
+    ]
+    for unit, reporter, component, room, text, channel, days_ago, moves in requests:
+        fields = {"component": component, "location": room, "description": text,
+                  "preferred_times": "工作日晚上或周六上午"}
+        if reporter is cs:
+            fields.update(channel=channel, reported_on=(today - dt.timedelta(days=days_ago)).isoformat())
+        repair, _created = await repairs.repair_report(actor=reporter, unit_id=unit.id, fields=fields)
+        for action, details in moves:
+            if action == "triage":
+                await repairs.repair_triage(actor=cs, repair=repair, component=component, **details)
+            else:
+                await repairs.repair_transition(actor=cs, repair=repair, action=action)
 
 
 async def _delivery(project_id: int, cs: User) -> None:
