@@ -57,6 +57,8 @@ def route_handlers() -> list:
     from server.photos.api import PhotoFiles, PhotosApi
     from server.procedures.api import ProceduresApi
     from server.procedures.pages import PROCEDURE_PAGES
+    from server.inquiries.api import InquiriesApi
+    from server.inquiries.pages import INQUIRY_PAGES
     from server.knowledge.api import KnowledgeApi
     from server.knowledge.pages import KNOWLEDGE_PAGES
     from server.repairs.api import RepairsApi
@@ -99,6 +101,8 @@ def route_handlers() -> list:
         *REPAIR_PAGES,
         KnowledgeApi,
         *KNOWLEDGE_PAGES,
+        InquiriesApi,
+        *INQUIRY_PAGES,
         *PROCEDURE_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),

@@ -23,5 +23,6 @@ APP_REGISTRY = AppRegistry(
         "server.procedures.piccolo_app",
         "server.repairs.piccolo_app",
         "server.knowledge.piccolo_app",
+        "server.inquiries.piccolo_app",
     ]
 )

@@ -149,6 +149,9 @@ async def build(personas: Any) -> dict[str, Any]:
     _ok(await sam.get(f"/api/v1/defects/{found['fixed_defect']}"))
     knowledge = _ok(await carol.post("/api/v1/knowledge", json={
         "question": "卫生间漏水怎么办", "answer": "先关闭总阀，再联系客服报修。", "category": "报修"}), 201)
+    inquiry = _ok(await carol.post("/api/v1/inquiries", json={
+        "asker_name": "王先生", "asker_phone": "13900000001", "channel": "phone", "question": "卫生间漏水怎么办",
+        "unit_id": units[0]}), 201)
     return {
         "project_id": setup["project_id"], "building_id": await _building_of(units[0]), "unit_id": units[0],
         "user_id": personas.user("carol").id, "party_id": personas.parties["builder_a"].id,
@@ -158,7 +161,7 @@ async def build(personas: Any) -> dict[str, Any]:
         "announcement_token": token, "appointment_id": day["appointment"],
         "confirmation_id": day["confirmation"], "template_id": template.id, "room_id": room.id, "item_id": item.id,
         "procedure_id": procedure_id, "document_id": document["id"], "notice_id": notice.id, "repair_id": repair["id"],
-        "entry_id": knowledge["id"],
+        "entry_id": knowledge["id"], "inquiry_id": inquiry["id"],
         "notice_token": notice_link_token(notice.id, notice.party), "owner_browser": owner_browser,
         "day": slot_day().isoformat(),
     }

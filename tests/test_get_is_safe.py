@@ -37,7 +37,7 @@ PARAMETERS = {
     "announcement_id": "announcement_id", "appointment_id": "appointment_id", "confirmation_id": "confirmation_id",
     "template_id": "template_id", "room_id": "room_id", "item_id": "item_id", "procedure_id": "procedure_id",
     "document_id": "document_id", "notice_id": "notice_id", "repair_id": "repair_id",
-    "entry_id": "entry_id",
+    "entry_id": "entry_id", "inquiry_id": "inquiry_id",
 }
 CONSTANTS = {"variant": "thumb", "side": "giver", "file_path": "css/app.css"}
 # Where a parameter means something else on one route.
@@ -57,6 +57,8 @@ QUERIES = {
     "/photos/{photo_id:int}/{variant:str}": ["/../original", "/../display"],
     "/knowledge": ["?q=漏水", "?retired=1"],
     "/api/v1/knowledge": ["?q=漏水", "?retired=true"],
+    "/inquiries/suggestions": ["?question=漏水"],
+    "/inquiries/answer-box": ["?knowledge_entry_id={entry_id}"],
 }
 NOT_FILLED = {
     "/schema/{path:str}": "Litestar's fallback for schema renderers that are not enabled; the enabled ones "

@@ -63,6 +63,8 @@ NAV_ITEMS = [
             _l("Delivery batches, owners' bookings and delivery day"), tab=False),
     NavItem(_l("Repairs"), "/repairs", "wrench", frozenset({roles.CS_STAFF, roles.ADMIN}),
             _l("Owners' repair requests, by status and project"), tab=False),
+    NavItem(_l("Inquiries"), "/inquiries", "message-circle", frozenset({roles.CS_STAFF, roles.ADMIN}),
+            _l("Customers' questions and the answers given"), tab=False),
     NavItem(_l("Knowledge base"), "/knowledge", "info", frozenset(roles.STAFF),
             _l("Questions and answers for customers' inquiries"), tab=False),
     NavItem(_l("My home"), "/owner", "door-open", frozenset({roles.OWNER}),
