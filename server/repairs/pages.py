@@ -189,6 +189,30 @@ class StaffRepairPages(Controller):
         return render(request, "repairs/qr_sheet.html", building=building, project=project,
                       codes=await building_sheet(building_id), back="/repairs")
 
+    @get("/projects/{project_id:int}/settings", guards=[allow(*CS_ROLES)])
+    async def settings_page(self, request: Request, project_id: int) -> Response:
+        """A project's warranty periods (never shorter than the statutory ones), seasons and return-visit days."""
+        from server.org.access import project_for
+        from server.repairs.tables import RepairSettings
+
+        project = await project_for(current_user(request), project_id)
+        row = await RepairSettings.objects().get(RepairSettings.project == project_id).run()
+        return render(request, "repairs/settings.html", project=project, back="/repairs", errors={}, message=None,
+                      form={k: str(v) for k, v in services.settings_of(row).items()})
+
+    @post("/projects/{project_id:int}/settings", guards=[allow(*CS_ROLES)])
+    async def settings_save(self, request: Request, project_id: int, data: Form) -> Response:
+        from server.org.access import project_for
+
+        user = current_user(request)
+        project = await project_for(user, project_id)
+        try:
+            await services.repair_settings_save(actor=user, project_id=project_id, fields=typed(data))
+        except Invalid as exc:
+            return render(request, "repairs/settings.html", status_code=400, project=project, back="/repairs",
+                          errors=exc.field_errors, message=exc.message, form=typed(data))
+        return done(request, f"/repairs/projects/{project_id}/settings", _("The warranty terms are saved."))
+
     @get("/{repair_id:int}", guards=[allow(*roles.STAFF)])
     async def detail(self, request: Request, repair_id: int) -> Response:
         repair = await access.repair_for(current_user(request), repair_id)

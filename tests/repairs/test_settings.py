@@ -42,3 +42,26 @@ async def test_longer_periods_apply_to_the_projects_requests_shorter_ones_are_re
         load_json=True).run()
     assert [a["details"]["before"] for a in audit] == [None]
     assert audit[0]["details"]["after"]["heating_start"] == "10-15"
+
+
+async def test_the_settings_page_keeps_what_was_typed_and_saves_longer_terms(personas):
+    h = await homes(personas)
+    carol = await personas.browser("carol")
+    url = f"/repairs/projects/{h['project']}/settings"
+    assert f'href="{url}"' in (await carol.get(f"/repairs?project_id={h['project']}")).text
+    page = await carol.get(url)
+    assert page.status_code == 200 and 'name="decoration_years" type="text" value="2"' in page.text
+    form = {"structure_years": "50", "waterproofing_years": "4", "pipes_electrical_years": "2",
+            "decoration_years": "3", "heating_seasons": "2", "heating_start": "11-15", "heating_end": "03-15",
+            "cooling_seasons": "2", "cooling_start": "06-01", "cooling_end": "09-30", "return_visit_days": "-1"}
+    r = await carol.post(url, data=form)
+    assert r.status_code == 400
+    assert "项目可以设定更长的保修期，但不得短于 5。" in r.text and "请输入 1 到 60 之间的整天数。" in r.text
+    assert 'value="4"' in r.text and 'value="-1"' in r.text
+    assert await RepairSettings.count().run() == 0
+    r = await carol.post(url, data={**form, "waterproofing_years": "8", "return_visit_days": "5"},
+                         follow_redirects=False)
+    assert r.status_code == 303
+    row = await RepairSettings.objects().first().run()
+    assert (row.waterproofing_years, row.decoration_years, row.return_visit_days) == (8, 3, 5)
+    assert (await (await personas.browser("ian")).get(url)).status_code == 403
