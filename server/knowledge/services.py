@@ -19,6 +19,8 @@ MAX_QUESTION = 500
 MAX_ANSWER = 10000
 MAX_CATEGORY = 50
 MAX_TAGS = 200
+INSERT_CHUNK = 5000
+"""Token rows per INSERT (three parameters each)."""
 
 
 def _actor_name(actor: Any) -> str:
@@ -51,8 +53,8 @@ async def _index(entry_id: int, question: str, answer: str) -> None:
     await KnowledgeToken.delete().where(KnowledgeToken.entry == entry_id).run()
     rows = [KnowledgeToken(entry=entry_id, token=token, field="q") for token in sorted(search.index_tokens(question))]
     rows += [KnowledgeToken(entry=entry_id, token=token, field="a") for token in sorted(search.index_tokens(answer))]
-    if rows:
-        await KnowledgeToken.insert(*rows).run()
+    for start in range(0, len(rows), INSERT_CHUNK):  # PostgreSQL takes at most 32,767 parameters a statement
+        await KnowledgeToken.insert(*rows[start:start + INSERT_CHUNK]).run()
 
 
 def _version(entry_id: int, number: int, values: dict[str, str], actor: Any) -> KnowledgeVersion:

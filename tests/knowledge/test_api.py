@@ -157,3 +157,12 @@ async def test_who_may_read_and_write(personas):
     assert (await carol.get("/api/v1/knowledge/999999")).status_code == 404
     assert (await carol.post("/api/v1/knowledge/999999/retire")).status_code == 404
     assert await KnowledgeEntry.count().run() == 1
+
+
+async def test_the_longest_answer_is_indexed_whole(personas):
+    """10,000 different characters make 19,999 tokens: more parameters than PostgreSQL takes in one statement."""
+    carol = await personas.api("carol")
+    answer = "".join(chr(0x4E00 + i) for i in range(10000))
+    entry = await add(carol, "很长的答复", answer)
+    assert await KnowledgeToken.count().where(KnowledgeToken.entry == entry["id"]).run() == 2 * 10000 - 1 + 9
+    assert await found(carol, answer[-2:]) == ["很长的答复"]
