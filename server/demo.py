@@ -78,7 +78,33 @@ async def seed_demo() -> bool:
     await start_procedure("pm_tender", "project", project.id, project.id, None, users["kefu"])
     await _delivery(project.id, users["kefu"])
     await _repairs(project.id, users["kefu"], users["13800000000"])
+    await _knowledge(users["kefu"], first_unit.id)
     return True
+
+
+DEMO_KNOWLEDGE = [
+    ("卫生间漏水怎么办", "先关闭进户水阀，拍下漏水位置，再在“我的家”里报修或致电客服；防水在保修期（五年）内免费维修。", "报修"),
+    ("交房时能领几把钥匙", "每户三把入户门钥匙和两张门禁卡，交付当日在交付中心签字领取。", "交付"),
+    ("物业费从哪天开始收", "从房屋交付之日起计收物业费；未按时收房的，从交付通知载明的日期起计。", "物业"),
+    ("面积补差怎么算", "以确权面积与合同面积之差计算，误差在 ±3% 以内按实结算，超出部分按合同约定处理。", "交付"),
+    ("阳台地漏返水", "多因存水弯堵塞，物业可上门疏通；如属渗漏，按防水报修。", "报修"),
+    ("车位什么时候可以购买", "车位由销售公司另行公告，请关注项目公告。", "销售"),
+]
+
+
+async def _knowledge(cs: User, unit_id: int) -> None:
+    """The CS center's knowledge base, and two inquiries: one answered from it, one waiting."""
+    from server.inquiries import services as inquiries
+    from server.knowledge import services as knowledge
+
+    entries = [await knowledge.entry_create(actor=cs, fields={"question": q, "answer": a, "category": c})
+               for q, a, c in DEMO_KNOWLEDGE]
+    await inquiries.inquiry_record(actor=cs, fields={
+        "asker_name": "业主", "asker_phone": "13800000000", "unit_id": unit_id, "channel": "phone", "category": "报修",
+        "question": "卫生间顶上滴水怎么处理", "knowledge_entry_id": entries[0].id})
+    await inquiries.inquiry_record(actor=cs, fields={
+        "asker_name": "李女士", "asker_phone": "13900000009", "channel": "wechat", "category": "销售",
+        "question": "小区有没有充电桩车位"})
 
 
 async def _repairs(project_id: int, cs: User, owner: User) -> None:
