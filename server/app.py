@@ -58,6 +58,7 @@ def route_handlers() -> list:
     from server.procedures.api import ProceduresApi
     from server.procedures.pages import PROCEDURE_PAGES
     from server.inquiries.api import InquiriesApi
+    from server.inquiries.owner_pages import OWNER_INQUIRY_PAGES
     from server.inquiries.pages import INQUIRY_PAGES
     from server.knowledge.api import KnowledgeApi
     from server.knowledge.pages import KNOWLEDGE_PAGES
@@ -103,6 +104,7 @@ def route_handlers() -> list:
         *KNOWLEDGE_PAGES,
         InquiriesApi,
         *INQUIRY_PAGES,
+        *OWNER_INQUIRY_PAGES,
         *PROCEDURE_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),

@@ -136,3 +136,30 @@ async def test_the_form_suggests_answers_as_the_question_is_typed_and_one_tap_us
     assert [int(x) for x in re.findall(r'data-inquiry="(\d+)"', listed.text)] == [row.id]
     r = await carol.post("/inquiries/new", data={**fields, "asker_phone": "13900000001", "number": "909"})
     assert r.status_code == 400 and "这栋楼没有这个房号。" in r.text
+
+
+async def test_an_owner_asks_from_her_pages_and_reads_only_her_answers(personas):
+    from server.accounts.tables import User
+    from tests.dataset import OWNER, _owner_signs_in
+    from tests.delivery.support import ready_batch
+
+    setup = await ready_batch(personas)
+    owner = await User.objects().get(User.username == OWNER).run()
+    carol = await personas.api("carol")
+    other = (await carol.post("/api/v1/inquiries", json={
+        "asker_name": "李女士", "asker_phone": "13900000002", "channel": "phone", "question": "别人的问题"})).json()
+    browser = await _owner_signs_in(personas, setup["batch"]["id"])
+    page = await browser.get("/owner/inquiries")
+    assert page.status_code == 200 and "您还没有咨询过。" in page.text
+    r = await browser.post("/owner/inquiries", data={"question": "  "})
+    assert r.status_code == 400 and "请填写问题。" in r.text
+    r = await browser.post("/owner/inquiries", data={"question": "小区几点关门"}, follow_redirects=False)
+    assert r.status_code == 303
+    row = await Inquiry.objects().where(Inquiry.owner == owner.id).first().run()
+    assert (row.channel, row.status, row.question) == ("online", "open", "小区几点关门")
+    assert (await carol.post(f"/api/v1/inquiries/{row.id}/answer", json={"answer": "晚上十一点。"})).status_code == 200
+    page = await browser.get("/owner/inquiries")
+    assert [int(x) for x in re.findall(r'data-inquiry="(\d+)"', page.text)] == [row.id]
+    assert "晚上十一点。" in page.text and "别人的问题" not in page.text and other["id"] != row.id
+    assert (await browser.get("/inquiries")).status_code == 403
+    assert (await browser.get(f"/api/v1/inquiries/{other['id']}")).status_code == 403
