@@ -12,20 +12,19 @@ _FIELDS = "e.id, e.question, e.answer, e.category, e.tags, e.version, e.retired,
 
 
 def _ranked_sql(count: int) -> tuple[str, str]:
-    """(ranked rows, count) SQL for `count` query tokens; parameters: pattern, pattern, tokens…, minimum."""
+    """(ranked rows, count) SQL for `count` query tokens; parameters: tokens…, minimum, then for the rows
+    pattern, pattern, active, limit, offset (for the count: active). The tokens are grouped by entry first,
+    through the covering index (token, entry, field), and only the entries that match enough are joined."""
     marks = ", ".join(["{}"] * count)
-    core = (
-        "FROM knowledge_token t JOIN knowledge_entry e ON e.id = t.entry "
-        f"WHERE t.token IN ({marks}) AND e.retired = {{}} "
-        "GROUP BY e.id, e.question, e.answer, e.category, e.tags, e.version, e.retired, e.created_at, e.updated_at, "
-        "e.question_key, e.answer_key "
-        "HAVING COUNT(DISTINCT t.token) >= {}")
+    matches = ("WITH m AS (SELECT t.entry AS id, COUNT(DISTINCT t.token) AS matched, "
+               "SUM(CASE WHEN t.field = 'q' THEN 3 ELSE 1 END) AS weight FROM knowledge_token t "
+               f"WHERE t.token IN ({marks}) GROUP BY t.entry HAVING COUNT(DISTINCT t.token) >= {{}}) ")
     phrase = ("CASE WHEN e.question_key LIKE {} ESCAPE '\\' THEN 2 "
               "WHEN e.answer_key LIKE {} ESCAPE '\\' THEN 1 ELSE 0 END")
-    rows = (f"SELECT {_FIELDS}, {phrase} AS phrase, COUNT(DISTINCT t.token) AS matched, "
-            f"SUM(CASE WHEN t.field = 'q' THEN 3 ELSE 1 END) AS weight {core} "
-            "ORDER BY phrase DESC, matched DESC, weight DESC, e.id DESC LIMIT {} OFFSET {}")
-    total = f"SELECT COUNT(*) AS n FROM (SELECT e.id {core}) AS m"
+    rows = (f"{matches}SELECT {_FIELDS}, {phrase} AS phrase, m.matched, m.weight, COUNT(*) OVER () AS total "
+            "FROM m JOIN knowledge_entry e ON e.id = m.id WHERE e.retired = {} "
+            "ORDER BY phrase DESC, m.matched DESC, m.weight DESC, e.id DESC LIMIT {} OFFSET {}")
+    total = f"{matches}SELECT COUNT(*) AS n FROM m JOIN knowledge_entry e ON e.id = m.id WHERE e.retired = {{}}"
     return rows, total
 
 
@@ -38,12 +37,15 @@ async def search_entries(q: str, page: Page) -> dict[str, Any]:
     rows_sql, total_sql = _ranked_sql(len(tokens))
     pattern = search.like_pattern(q)
     minimum = search.minimum_match(len(tokens))
-    rows = await KnowledgeEntry.raw(rows_sql, pattern, pattern, *tokens, False, minimum, page.limit,
+    rows = await KnowledgeEntry.raw(rows_sql, *tokens, minimum, pattern, pattern, False, page.limit,
                                     page.offset).run()
-    total = await KnowledgeEntry.raw(total_sql, *tokens, False, minimum).run()
+    if rows:  # the window count came with the page
+        total = int(rows[0]["total"])
+    else:  # past the last page (or nothing): count alone
+        total = int((await KnowledgeEntry.raw(total_sql, *tokens, minimum, False).run())[0]["n"])
     items = [{**entry_out(row), "score": [int(row["phrase"]), int(row["matched"]), int(row["weight"])]}
              for row in rows]
-    return {"items": items, "total": int(total[0]["n"]), "limit": page.limit, "offset": page.offset}
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
 async def list_entries(page: Page, *, retired: bool = False) -> dict[str, Any]:

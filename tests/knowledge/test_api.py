@@ -72,6 +72,8 @@ async def test_paging_and_total(personas):
     body = r.json()
     assert (body["total"], body["limit"], body["offset"]) == (5, 2, 2)
     assert [i["question"] for i in body["items"]] == ["第2号楼电梯故障", "第1号楼电梯故障"]
+    body = (await carol.get("/api/v1/knowledge", params={"q": "电梯", "limit": 2, "offset": 10})).json()
+    assert (body["items"], body["total"]) == ([], 5)
 
 
 async def test_an_edit_is_a_new_version_and_the_index_follows(personas):
