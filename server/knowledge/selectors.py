@@ -21,9 +21,12 @@ def _ranked_sql(count: int) -> tuple[str, str]:
                f"WHERE t.token IN ({marks}) GROUP BY t.entry HAVING COUNT(DISTINCT t.token) >= {{}}) ")
     phrase = ("CASE WHEN e.question_key LIKE {} ESCAPE '\\' THEN 2 "
               "WHEN e.answer_key LIKE {} ESCAPE '\\' THEN 1 ELSE 0 END")
-    rows = (f"{matches}SELECT {_FIELDS}, {phrase} AS phrase, m.matched, m.weight, COUNT(*) OVER () AS total "
+    # Rank on ids and numbers only; the page's entries are joined for their text afterwards.
+    rows = (f"{matches}, r AS (SELECT e.id, {phrase} AS phrase, m.matched, m.weight, COUNT(*) OVER () AS total "
             "FROM m JOIN knowledge_entry e ON e.id = m.id WHERE e.retired = {} "
-            "ORDER BY phrase DESC, m.matched DESC, m.weight DESC, e.id DESC LIMIT {} OFFSET {}")
+            "ORDER BY phrase DESC, m.matched DESC, m.weight DESC, e.id DESC LIMIT {} OFFSET {}) "
+            f"SELECT {_FIELDS}, r.phrase, r.matched, r.weight, r.total FROM r JOIN knowledge_entry e ON e.id = r.id "
+            "ORDER BY r.phrase DESC, r.matched DESC, r.weight DESC, e.id DESC")
     total = f"{matches}SELECT COUNT(*) AS n FROM m JOIN knowledge_entry e ON e.id = m.id WHERE e.retired = {{}}"
     return rows, total
 
