@@ -30,6 +30,7 @@ bench: $(STAMP) ## Run the benchmarks and write tables under bench/results/
 	$(BIN)/python -m bench.serving
 	$(BIN)/python -m bench.inspections
 	$(BIN)/python -m bench.offline
+	$(BIN)/python -m bench.knowledge
 
 migrate: $(STAMP) ## Apply database migrations
 	$(BIN)/python -m server migrate
