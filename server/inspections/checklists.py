@@ -212,6 +212,11 @@ async def room_ok(*, actor: Any, inspection: Any, room_id: int) -> tuple[str, li
         rooms = await checklist_of(inspection)
         item_ids = [i["id"] for r in rooms if r["id"] == room_id for i in r["items"] if not i["result"]]
         if item_ids:
+            # An item can be unchecked and still have a row: a bare "defect" mark from
+            # before the rule counts for nothing. Replace it, as item_mark does, so one
+            # item never has two marks.
+            await ItemResult.delete().where(
+                (ItemResult.inspection == inspection.id) & ItemResult.item.is_in(item_ids)).run()
             await ItemResult.insert(*[ItemResult(inspection=inspection.id, item=i, result="ok", batch=batch,
                                                  by=getattr(actor, "id", None)) for i in item_ids]).run()
             await audit_record(actor=actor, object_type="inspection", object_id=inspection.id, action="room_ok",

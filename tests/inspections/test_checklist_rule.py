@@ -103,6 +103,13 @@ async def test_a_defect_is_recorded_not_marked_so_a_unit_cannot_pass_on_bare_def
     await ItemResult.insert(ItemResult(inspection=inspection["id"], item=item["id"], result="defect")).run()
     checklist = await _checklist(ian, inspection["id"])
     assert checklist["rooms"][0]["items"][0]["result"] is None and checklist["checked"] == 0
+    # Whole room OK replaces that mark: the item has one row, marked OK.
+    room = checklist["rooms"][0]
+    marked = await ian.post(f"/api/v1/inspections/{inspection['id']}/rooms/{room['id']}/ok")
+    assert marked.status_code == 200, marked.text
+    rows = await ItemResult.select(ItemResult.result).where(ItemResult.item == item["id"]).run()
+    assert rows == [{"result": "ok"}]
+    assert (await _checklist(ian, inspection["id"]))["rooms"][0]["checked"] == len(room["items"])
 
 
 async def test_whole_room_ok_marks_the_unchecked_items_and_undo_reverts_exactly_those(personas):
