@@ -84,6 +84,7 @@ async def enqueue(function: str, *args: Any, job_id: str | None = None, queue: s
 async def close_queue() -> None:
     global _pool, _timed_out_at
     if _pool is not None:
-        await _pool.aclose()
+        # The pool was made here and handed in, so ArqRedis does not close it by itself.
+        await _pool.aclose(close_connection_pool=True)
         _pool = None
     _timed_out_at = None

@@ -48,7 +48,8 @@ def _answer(request: Request, status: int, message: str, field_errors: dict | No
         return Response(content=body, status_code=status, media_type=MediaType.JSON)
     if status == 401:
         # An owner's page (a unit's repair form opened from its QR code) signs in with the one-time code.
-        sign_in = "/owner/sign-in" if request.url.path.startswith("/owner/") else "/login"
+        path = request.url.path
+        sign_in = "/owner/sign-in" if path == "/owner" or path.startswith("/owner/") else "/login"
         target = sign_in + "?next=" + quote(request.url.path)
         if request.headers.get("hx-request") == "true":
             return Response(content="", status_code=200, headers={"HX-Redirect": target})

@@ -56,3 +56,11 @@ async def test_an_owner_not_signed_in_signs_in_with_the_code_and_lands_on_the_fo
         r = await other.post("/owner/sign-in", data={"mobile": "13900000009", "code": code,
                                                      "next": "//evil.example/owner/"}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/owner"
+
+
+async def test_the_owner_home_opened_signed_out_asks_for_the_owner_sign_in(personas):
+    async with make_client(personas.app) as phone:
+        r = await phone.get("/owner", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/owner/sign-in?next=/owner"
+        staff = await phone.get("/inspections", follow_redirects=False)
+        assert staff.status_code == 303 and staff.headers["location"] == "/login?next=/inspections"
