@@ -171,9 +171,7 @@ class StaffRepairPages(Controller):
                 unit_id = await _unit_by_number(kept["building_id"], kept["number"])
                 repair, _created = await services.repair_report(actor=user, unit_id=unit_id, fields=fields,
                                                                 files=upload.files_for("photos"))
-            except Invalid as exc:
-                for staged in upload.files_for("photos"):
-                    staged.path.unlink(missing_ok=True)
+            except Invalid as exc:  # the staged photos go when the upload closes
                 return await self._form(request, form=typed(kept), errors=_errors(exc), message=exc.message,
                                         status_code=exc.status_code)
         return done(request, f"/repairs/{repair.id}", _("The repair request is recorded."))
