@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from server.accounts.mobile import valid_mobile
 from server.audit.services import audit_record
 from server.db import write_transaction
 from server.delivery.importing import CONTRACT_HEADINGS, CONTRACT_OPTIONAL
-from server.delivery.services import normalise_mobile, parse_positive, read_project_file
+from server.delivery.services import parse_positive, read_project_file
 from server.delivery.tables import UnitContract
 from server.i18n import _
 
@@ -49,7 +50,7 @@ async def contracts_import(*, actor: Any, project_id: int, path: Path, filename:
         basis = AREA_BASIS_WORDS.get(row["area_basis"].strip().lower())
         if basis is None:
             report.problem(number, "area_basis", _("Write 建筑面积 or 套内建筑面积."))
-        phone = normalise_mobile(_phone_text(row["buyer_phone"]))
+        phone = valid_mobile(_phone_text(row["buyer_phone"]))
         if phone is None:
             report.problem(number, "buyer_phone", _("Enter an 11-digit mobile number starting with 1."))
         clean.append(UnitContract(unit=unit_id, contract_area=area, unit_price=price, area_basis=basis,

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from server.accounts import roles
+from server.accounts.mobile import mobile_digits
 from server.accounts.services import _check_throttle
 from server.accounts.tables import LoginAttempt, User
 from server.audit.services import audit_record
@@ -51,12 +52,6 @@ def normalise(code: str) -> str:
     """What the owner typed, in the printed form: upper case, spaces dropped, one dash."""
     text = "".join(ch for ch in (code or "").upper() if ch.isascii() and ch.isalnum())
     return text[:5] + "-" + text[5:] if len(text) == CODE_LENGTH else text
-
-
-def normalise_mobile(mobile: str) -> str:
-    """A mobile number as typed ("138 0000 0000", "138-0000-0000", "+86 138…"): digits only."""
-    digits = "".join(ch for ch in (mobile or "") if not (ch.isspace() or ch in "-()+"))
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 def sign_in_problems(mobile: str, code: str) -> dict[str, str]:
@@ -160,7 +155,7 @@ async def issue_missing(*, actor: Any, batch_id: int) -> int:
 
 async def redeem(mobile: str, code: str, client: str) -> User:
     """The owner for this mobile number and code, using the code up; else Unauthenticated (throttled)."""
-    mobile = normalise_mobile(mobile)
+    mobile = mobile_digits(mobile)
     errors = sign_in_problems(mobile, code)
     if errors:
         raise Invalid(_("Please correct the marked fields."), field_errors=errors)

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from server.accounts.mobile import valid_mobile
 from server.audit.services import audit_record
 from server.db import write_transaction
 from server.delivery.importing import HEADINGS, UnreadableFile, read_rows
@@ -56,16 +57,6 @@ def parse_positive(value: Any, kind: str, field_name: str) -> tuple[Decimal | No
     return number.quantize(places_of(kind)), None
 
 
-def normalise_mobile(value: Any) -> str | None:
-    """A mainland mobile number as 11 digits ("" when none given), or None when malformed."""
-    text = "".join(ch for ch in str(value or "") if ch not in " -")
-    if text.startswith("+86"):
-        text = text[3:]
-    if not text:
-        return ""
-    return text if len(text) == 11 and text.isdigit() and text.startswith("1") else None
-
-
 async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_price: Any,
                           area_basis: str = "building_area", buyer_name: str = "", buyer_phone: str = "",
                           rule: dict | None = None) -> UnitContract:
@@ -81,7 +72,7 @@ async def contract_record(*, actor: Any, unit_id: int, contract_area: Any, unit_
         errors["unit_price"] = reason
     if area_basis not in AREA_BASES:
         errors["area_basis"] = _("Choose building area or interior area.")
-    buyer_phone = normalise_mobile(buyer_phone)
+    buyer_phone = valid_mobile(buyer_phone)
     if buyer_phone is None:
         errors["buyer_phone"] = _("Enter an 11-digit mobile number starting with 1.")
     clean_rule: dict[str, str] = {}

@@ -16,13 +16,14 @@ from typing import Any
 
 from server import clock
 from server.accounts import roles
+from server.accounts.mobile import valid_mobile
 from server.accounts.passwords import UNUSABLE_PASSWORD
 from server.accounts.tables import UnitOwner, User
 from server.audit.services import audit_record, audit_records
 from server.db import write_transaction
 from server.delivery.contracts_import import _phone_text
 from server.delivery.importing import HEADINGS
-from server.delivery.services import normalise_mobile, read_project_file
+from server.delivery.services import read_project_file
 from server.i18n import _
 from server.repairs.selectors import delivery_days
 from server.repairs.tables import RecordedDelivery
@@ -57,7 +58,7 @@ async def delivered_homes_import(*, actor: Any, project_id: int, path: Path, fil
         name = row["owner_name"].strip()
         if not name:
             report.problem(number, "owner_name", _("Enter the owner's name."))
-        mobile = normalise_mobile(_phone_text(row["mobile"]))
+        mobile = valid_mobile(_phone_text(row["mobile"]))
         if not mobile:
             report.problem(number, "mobile", _("Enter an 11-digit mobile number starting with 1."))
         day = _day(row["delivered_on"])
