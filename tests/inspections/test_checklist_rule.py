@@ -112,6 +112,21 @@ async def test_a_defect_is_recorded_not_marked_so_a_unit_cannot_pass_on_bare_def
     assert (await _checklist(ian, inspection["id"]))["rooms"][0]["checked"] == len(room["items"])
 
 
+async def test_the_database_refuses_a_second_mark_for_one_item(personas):
+    """The services replace a mark under the inspection's lock; the unique index holds even without them."""
+    import pytest
+
+    _, inspection = await unit_under_inspection(personas)
+    ian = await personas.api("ian")
+    item = (await _checklist(ian, inspection["id"]))["rooms"][0]["items"][0]
+    assert (await ian.post(f"/api/v1/inspections/{inspection['id']}/items/{item['id']}",
+                           json={"result": "ok"})).status_code == 200
+    with pytest.raises(Exception, match="(?i)unique"):
+        await ItemResult.insert(ItemResult(inspection=inspection["id"], item=item["id"], result="na", note="x")).run()
+    rows = await ItemResult.select(ItemResult.result).where(ItemResult.item == item["id"]).run()
+    assert rows == [{"result": "ok"}]
+
+
 async def test_whole_room_ok_marks_the_unchecked_items_and_undo_reverts_exactly_those(personas):
     _, inspection = await unit_under_inspection(personas)
     ian = await personas.api("ian")
