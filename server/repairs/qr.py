@@ -3,9 +3,11 @@
 the form). Printed once per building and stuck by each door or on the notice.
 
 segno (pinned in pyproject.toml) draws each code as inline SVG: no image
-files, crisp at any print size.
+files, crisp at any print size. Drawing runs in a thread (CPU work).
 """
 from __future__ import annotations
+
+import asyncio
 
 from server.org.tables import Unit
 from server.settings import get_settings
@@ -37,5 +39,9 @@ async def building_sheet(building_id: int) -> list[dict]:
     """[{"unit_id", "number", "floor", "url", "svg"}] for every unit of the building, by floor and number."""
     rows = await Unit.select(Unit.id, Unit.number, Unit.floor).where(Unit.building == building_id).order_by(
         Unit.floor).order_by(Unit.number).run()
-    return [{"unit_id": r["id"], "number": r["number"], "floor": r["floor"], "url": repair_form_url(r["id"]),
-             "svg": qr_svg(repair_form_url(r["id"]))} for r in rows]
+    urls = [repair_form_url(r["id"]) for r in rows]
+    # A tower's few hundred codes take a noticeable while to draw: off the event loop,
+    # so other requests are not held up behind the sheet.
+    svgs = await asyncio.to_thread(lambda: [qr_svg(url) for url in urls])
+    return [{"unit_id": r["id"], "number": r["number"], "floor": r["floor"], "url": url, "svg": svg}
+            for r, url, svg in zip(rows, urls, svgs)]
