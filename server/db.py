@@ -206,3 +206,12 @@ async def check_connection() -> None:
         await engine().run_ddl("SELECT 1")
     except Exception as exc:  # noqa: BLE001 - any failure here means "cannot start"
         raise DatabaseUnavailable(f"Cannot reach the database: {exc}") from exc
+
+
+def newest_by(rows: Any, key: str = "unit") -> dict:
+    """The last row for each value of `key`, from rows ordered oldest first (by id): the
+    record in force when corrections are new rows. Rows may be dicts or table objects."""
+    newest: dict = {}
+    for row in rows:
+        newest[row[key] if isinstance(row, dict) else getattr(row, key)] = row
+    return newest

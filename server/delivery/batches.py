@@ -15,7 +15,7 @@ from server.accounts import roles
 from server.accounts.passwords import UNUSABLE_PASSWORD
 from server.accounts.tables import UnitOwner, User
 from server.audit.services import audit_record
-from server.db import write_transaction
+from server.db import newest_by, write_transaction
 from server.delivery.tables import DeliveryBatch, DeliveryBatchUnit, UnitContract
 from server.errors import Invalid, NotFound
 from server.handover.tables import KeyHandover
@@ -142,11 +142,8 @@ async def batch_of_unit(unit_id: int) -> DeliveryBatch | None:
 # ---------------------------------------------------------------- owners
 
 async def _latest_contracts(unit_ids: list[int]) -> dict[int, dict]:
-    latest: dict[int, dict] = {}
-    for row in await UnitContract.select(UnitContract.unit, UnitContract.buyer_name, UnitContract.buyer_phone).where(
-            UnitContract.unit.is_in(unit_ids or [-1])).order_by(UnitContract.id).run():
-        latest[row["unit"]] = row
-    return latest
+    return newest_by(await UnitContract.select(UnitContract.unit, UnitContract.buyer_name, UnitContract.buyer_phone).where(
+        UnitContract.unit.is_in(unit_ids or [-1])).order_by(UnitContract.id).run())
 
 
 async def owners_setup(*, actor: Any, batch_id: int) -> dict:

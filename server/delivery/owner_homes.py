@@ -6,19 +6,12 @@ from __future__ import annotations
 from itertools import groupby
 
 from server.clock import local_time
+from server.db import newest_by
 from server.delivery import day
 from server.delivery.tables import (Appointment, DeliveryBatch, DeliveryBatchUnit, DeliveryConfirmation,
                                     DeliverySlot)
 from server.handover.tables import KeyHandover
 from server.org.tables import Unit
-
-
-def _latest(rows: list, key: str = "unit") -> dict[int, object]:
-    """The newest row per unit of rows ordered by id (objects or dicts)."""
-    latest: dict[int, object] = {}
-    for row in rows:
-        latest[row[key] if isinstance(row, dict) else getattr(row, key)] = row
-    return latest
 
 
 async def owner_homes(unit_ids: list[int]) -> list[dict]:
@@ -32,14 +25,14 @@ async def owner_homes(unit_ids: list[int]) -> list[dict]:
     batch_ids = sorted(set(batch_of.values()))
     batches = {b.id: b for b in await DeliveryBatch.objects().where(
         DeliveryBatch.id.is_in(batch_ids or [-1])).run()}
-    appointments = _latest(await Appointment.objects().where(
+    appointments = newest_by(await Appointment.objects().where(
         Appointment.unit.is_in(ids) & Appointment.status.is_in(list(day.ACTIVE))).order_by(Appointment.id).run())
     booked = {s["id"]: s for s in await DeliverySlot.select().where(DeliverySlot.id.is_in(
         [a.slot for a in appointments.values()] or [-1])).run()}
     open_slots = await day.slots_of_batches(batch_ids, upcoming_only=True)
-    confirmations = _latest(await DeliveryConfirmation.objects().where(
+    confirmations = newest_by(await DeliveryConfirmation.objects().where(
         DeliveryConfirmation.unit.is_in(ids)).order_by(DeliveryConfirmation.id).run())
-    handovers = _latest(await KeyHandover.objects().where(
+    handovers = newest_by(await KeyHandover.objects().where(
         KeyHandover.unit.is_in(ids) & (KeyHandover.to == "owner")).order_by(KeyHandover.id).run())
     homes = []
     for unit_id in unit_ids:

@@ -9,7 +9,7 @@ from typing import Any
 
 from server.accounts.mobile import valid_mobile
 from server.audit.services import audit_record
-from server.db import write_transaction
+from server.db import newest_by, write_transaction
 from server.delivery.importing import HEADINGS, UnreadableFile, read_rows
 from server.delivery.settlement import LARGEST, as_recorded, places_of, settle_recorded
 from server.delivery.tables import AREA_BASES, ConfirmedArea, UnitContract
@@ -176,13 +176,6 @@ async def confirmed_areas_import(*, actor: Any, project_id: int, path: Path, fil
     return len(clean)
 
 
-def _latest(rows: list[dict]) -> dict[int, dict]:
-    latest: dict[int, dict] = {}
-    for row in rows:  # ordered by id: the last one wins
-        latest[row["unit"]] = row
-    return latest
-
-
 async def delivery_table(project_id: int, limit: int | None = None, offset: int = 0) -> list[dict]:
     """One row per unit of the project (or one page of them): contract, confirmed area, settlement (4 queries)."""
     query = Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building")).where(
@@ -190,9 +183,9 @@ async def delivery_table(project_id: int, limit: int | None = None, offset: int 
         Unit.building).order_by(Unit.floor).order_by(Unit.number)
     units = await (query.limit(limit).offset(offset) if limit else query).run()
     ids = [u["id"] for u in units] or [-1]
-    contracts = _latest(await UnitContract.select().where(UnitContract.unit.is_in(ids)).order_by(
+    contracts = newest_by(await UnitContract.select().where(UnitContract.unit.is_in(ids)).order_by(
         UnitContract.id).run())
-    areas = _latest(await ConfirmedArea.select().where(ConfirmedArea.unit.is_in(ids)).order_by(
+    areas = newest_by(await ConfirmedArea.select().where(ConfirmedArea.unit.is_in(ids)).order_by(
         ConfirmedArea.id).run())
     table = []
     for unit in units:
