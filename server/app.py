@@ -63,6 +63,7 @@ def route_handlers() -> list:
     from server.knowledge.api import KnowledgeApi
     from server.knowledge.pages import KNOWLEDGE_PAGES
     from server.repairs.api import RepairsApi
+    from server.reports.stats_api import StatsApi
     from server.repairs.pages import REPAIR_PAGES
     from server.web.pwa import PWA_ROUTES
 
@@ -101,6 +102,7 @@ def route_handlers() -> list:
         RepairsApi,
         *REPAIR_PAGES,
         KnowledgeApi,
+        StatsApi,
         *KNOWLEDGE_PAGES,
         InquiriesApi,
         *INQUIRY_PAGES,
