@@ -63,6 +63,7 @@ def route_handlers() -> list:
     from server.knowledge.api import KnowledgeApi
     from server.knowledge.pages import KNOWLEDGE_PAGES
     from server.repairs.api import RepairsApi
+    from server.reports.dashboards_pages import DASHBOARD_PAGES
     from server.reports.stats_api import StatsApi
     from server.repairs.pages import REPAIR_PAGES
     from server.web.pwa import PWA_ROUTES
@@ -103,6 +104,7 @@ def route_handlers() -> list:
         *REPAIR_PAGES,
         KnowledgeApi,
         StatsApi,
+        *DASHBOARD_PAGES,
         *KNOWLEDGE_PAGES,
         InquiriesApi,
         *INQUIRY_PAGES,

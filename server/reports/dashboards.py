@@ -44,11 +44,15 @@ async def names(project_id: int, figures_: dict) -> dict[str, dict]:
 
 
 async def contractors(project_id: int) -> list[dict]:
-    """Construction units answering for a category in the project's buildings (the filter's choices)."""
-    from server.inspections.tables import TradeAssignment
+    """Construction units of the project (the filter's choices): those answering for a
+    category in its buildings, and those with defects recorded in it."""
+    from server.inspections.tables import Defect, TradeAssignment
 
+    buildings = Building.select(Building.id).where(Building.project == project_id)
     ids = {r["party"] for r in await TradeAssignment.select(TradeAssignment.party).where(
-        TradeAssignment.building.is_in(Building.select(Building.id).where(Building.project == project_id))).run()}
+        TradeAssignment.building.is_in(buildings)).run()}
+    ids |= {r["construction_unit"] for r in await Defect.select(Defect.construction_unit).where(
+        Defect.unit.building.project == project_id).distinct().run()}
     return await Party.select(Party.id, Party.name).where(Party.id.is_in(sorted(ids) or [-1])).order_by(
         Party.name).run()
 
