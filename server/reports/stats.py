@@ -191,10 +191,10 @@ async def pass_rate_rows(filters: Filters, *, by_building: bool = False) -> list
     if filters.building_id is not None:
         scope.add("u.building = {}", filters.building_id)
     if filters.contractor_id is not None:
-        scope.add('EXISTS (SELECT 1 FROM "trade_assignment" t WHERE t.building = u.building AND t.party = {}) '
-                  'OR EXISTS (SELECT 1 FROM "defect" d2 JOIN "unit" u2 ON u2.id = d2.unit '
-                  'WHERE u2.building = u.building AND d2.construction_unit = {})',
-                  filters.contractor_id, filters.contractor_id)
+        # The contractor's buildings, found once (not per row).
+        scope.add('u.building IN (SELECT t.building FROM "trade_assignment" t WHERE t.party = {} '
+                  'UNION SELECT u2.building FROM "defect" d2 JOIN "unit" u2 ON u2.id = d2.unit '
+                  'WHERE d2.construction_unit = {})', filters.contractor_id, filters.contractor_id)
     group = "f.building" if by_building else None
     sql = (
         "WITH finished AS ("
