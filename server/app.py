@@ -57,6 +57,8 @@ def route_handlers() -> list:
     from server.photos.api import PhotoFiles, PhotosApi
     from server.procedures.api import ProceduresApi
     from server.procedures.pages import PROCEDURE_PAGES
+    from server.procedures.tender_api import TENDER_API
+    from server.procedures.tender_pages import TENDER_PAGES
     from server.inquiries.api import InquiriesApi
     from server.inquiries.owner_pages import OWNER_INQUIRY_PAGES
     from server.inquiries.pages import INQUIRY_PAGES
@@ -110,6 +112,8 @@ def route_handlers() -> list:
         *INQUIRY_PAGES,
         *OWNER_INQUIRY_PAGES,
         *PROCEDURE_PAGES,
+        *TENDER_API,
+        *TENDER_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),
     ]

@@ -139,6 +139,15 @@ async def build(personas: Any) -> dict[str, Any]:
     document = _ok(await carol.post(f"/api/v1/procedure-steps/{first_step.id}/documents", data={"name": "交付方案"},
                                     files={"file": ("交付方案.pdf", PDF, "application/pdf")}), 201)
 
+    # Regulation 3's tender, with its notice published (its public page opens without signing in).
+    tender = _ok(await carol.post("/api/v1/procedures", json={
+        "template_code": "pm_tender", "subject_kind": "project", "subject_id": setup["project_id"],
+        "project_id": setup["project_id"]}), 201)
+    _ok(await petra.post(f"/api/v1/procedures/{tender['id']}/tender/notice", json={
+        "title": "前期物业招标公告", "body": "欢迎投标。", "opens_on": "2027-01-10", "closes_on": "2027-01-31"}))
+    tender_token = _ok(await petra.post(f"/api/v1/procedures/{tender['id']}/tender/notice/publish"))[
+        "public_url"].rsplit("/", 1)[-1]
+
     # A checklist of a unit type no unit has yet, so its forms may still be edited.
     unused_type = await unit_type_create(actor=None, project_id=setup["project_id"], name="B户型")
     template = await template_create(actor=personas.user("alice"), name="B户型清单", unit_type_id=unused_type.id)
@@ -161,7 +170,7 @@ async def build(personas: Any) -> dict[str, Any]:
         "announcement_token": token, "appointment_id": day["appointment"],
         "confirmation_id": day["confirmation"], "template_id": template.id, "room_id": room.id, "item_id": item.id,
         "procedure_id": procedure_id, "document_id": document["id"], "notice_id": notice.id, "repair_id": repair["id"],
-        "entry_id": knowledge["id"], "inquiry_id": inquiry["id"],
+        "entry_id": knowledge["id"], "tender_id": tender["id"], "tender_token": tender_token, "inquiry_id": inquiry["id"],
         "notice_token": notice_link_token(notice.id, notice.party), "owner_browser": owner_browser,
         "day": slot_day().isoformat(),
     }

@@ -43,6 +43,8 @@ CONSTANTS = {"variant": "thumb", "side": "giver", "file_path": "css/app.css"}
 # Where a parameter means something else on one route.
 PER_ROUTE = {
     "/announcements/{token:str}": {"token": "announcement_token"},
+    "/tender-notices/{token:str}": {"token": "tender_token"},
+    "/api/v1/procedures/{procedure_id:int}/tender": {"procedure_id": "tender_id"},
     "/n/{token:str}": {"token": "notice_token"},
     "/n/{token:str}/defects/{defect_id:int}": {"token": "notice_token"},
     "/n/{token:str}/defects/{defect_id:int}/plan": {"token": "notice_token"},

@@ -59,7 +59,9 @@ async def overdue_mark(now: dt.datetime | None = None) -> list[int]:
 
 async def overdue_job(ctx: Any = None) -> int:
     from server.inspections.dispatch import deliver
+    from server.procedures.overdue import steps_overdue_notify
 
+    await steps_overdue_notify()  # overdue procedure steps: their departments are told, once per breach
     ids = await overdue_mark()
     rows = await NoticeDelivery.select().where(NoticeDelivery.id.is_in(ids or [-1])).run()
     for row in rows:

@@ -120,6 +120,9 @@ def _department(step: Any) -> Any:
     return where
 
 
+department = _department  # who is told of a procedure step's work (also its overdue notice)
+
+
 async def step_completed(*, actor: Any, step: Any) -> list[int]:
     """A step completed or decided: its approver decides; approved (done), the next
     step's department starts; rejected (open again), its own department redoes it."""

@@ -20,6 +20,7 @@ from server.org.pages import Form, done, opt_int, page_of
 from server.org.tables import Party, Project
 from server.procedures import access, selectors, services
 from server.procedures.api import download, receive_document
+from server.procedures.tender_selectors import tender_context
 from server.procedures.labels import PROCEDURE_STATUS, STEP_STATUS, SUBJECT_KINDS
 from server.web.guards import allow, current_user
 from server.web.templating import is_htmx, render
@@ -34,8 +35,9 @@ def _context(**extra: Any) -> dict:
 
 async def _procedure_page(request: Request, procedure, *, errors: dict[int, str] | None = None,
                           form: dict | None = None, notices: dict[int, str] | None = None,
-                          status_code: int = 200) -> Response:
-    """The page, or for htmx its `procedure` block (the head and the steps)."""
+                          status_code: int = 200, tender_form: dict | None = None) -> Response:
+    """The page, or for htmx its `procedure` block (the head and the steps). A tender's steps carry
+    its records and their forms (tender_pages.py); `tender_form` is what was typed in a refused one."""
     user = current_user(request)
     detail = await selectors.procedure_detail(procedure)
     actions = {s["id"]: access.actions_for(user, s) for s in detail["steps"]}
@@ -43,7 +45,8 @@ async def _procedure_page(request: Request, procedure, *, errors: dict[int, str]
         if access.may_coordinate(user) else []
     return render(request, "procedures/procedure.html", block="procedure", status_code=status_code,
                   **_context(detail=detail, actions=actions, errors=errors or {}, form=form or {},
-                             notices=notices or {}, parties=parties, today=services.today()))
+                             notices=notices or {}, parties=parties, today=services.today(),
+                             **await tender_context(user, procedure, detail, tender_form)))
 
 
 async def _done(request: Request, procedure, step, message: str) -> Response:

@@ -25,7 +25,7 @@ from server.i18n import _
 from server.notifications import handoffs
 from server.notifications.services import send_soon
 from server.org.tables import Party, Project
-from server.procedures import access, documents
+from server.procedures import access, documents, tender_rules
 from server.procedures.seed import TEMPLATES
 from server.procedures.tables import (
     Procedure, ProcedureStatus, ProcedureStep, ProcedureTemplate, StepApproval, StepCompletion, StepDocument,
@@ -279,6 +279,7 @@ async def step_complete(*, actor: Any, step_id: int, note: Any = "") -> Procedur
         if not access.may_work_on(actor, step):
             raise Forbidden(_("Only the responsible department or the CS center can complete this step."))
         to = _transition(step, "complete")
+        await tender_rules.check_step(step)  # the steps and facts it depends on (seed.py): else 409
         missing = await missing_documents(step)
         if missing:
             raise Invalid(_("Upload the required documents first: %(names)s.", names="、".join(missing)),

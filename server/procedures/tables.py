@@ -78,6 +78,9 @@ class ProcedureStep(Table, tablename="procedure_step"):
     due_date = Date(null=True, default=None)
     status = Varchar(length=20, default=StepStatus.OPEN, index=True)
     done_at = Timestamptz(null=True, default=None)
+    overdue_notified_due = Date(null=True, default=None)
+    """The due date whose breach the department was told of (server/procedures/overdue.py): once per breach;
+    a moved due date can be breached, and told of, again."""
 
 
 class StepDocument(Table, tablename="procedure_document"):

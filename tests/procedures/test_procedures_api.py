@@ -298,6 +298,8 @@ async def test_a_named_party_narrows_who_of_the_role_may_work_on_the_step(person
     assert r.status_code == 200 and r.json()["responsible_party_name"] == "万家物业"
     assert (await upload(other, eleventh)).status_code == 403
     assert (await upload(wanjia, eleventh)).status_code == 201
-    assert (await wanjia.post(f"/api/v1/procedure-steps/{eleventh}/complete", json={})).status_code == 200
+    # Allowed to work on it (not a 403), but not before steps 1-10 and the tender's records (409).
+    assert (await other.post(f"/api/v1/procedure-steps/{eleventh}/complete", json={})).status_code == 403
+    assert (await wanjia.post(f"/api/v1/procedure-steps/{eleventh}/complete", json={})).status_code == 409
     entry = await AuditEntry.objects().where(AuditEntry.action == "change_responsible").first().run()
     assert entry.from_state is None and entry.to_state == str(winner.id)
