@@ -62,6 +62,8 @@ def route_handlers() -> list:
     from server.inquiries.api import InquiriesApi
     from server.inquiries.owner_pages import OWNER_INQUIRY_PAGES
     from server.inquiries.pages import INQUIRY_PAGES
+    from server.inquiries.summary_pages import SUMMARY_PAGES
+    from server.knowledge.public_pages import PUBLIC_ANSWER_PAGES
     from server.knowledge.api import KnowledgeApi
     from server.knowledge.pages import KNOWLEDGE_PAGES
     from server.repairs.api import RepairsApi
@@ -109,7 +111,9 @@ def route_handlers() -> list:
         *DASHBOARD_PAGES,
         *KNOWLEDGE_PAGES,
         InquiriesApi,
+        *SUMMARY_PAGES,
         *INQUIRY_PAGES,
+        *PUBLIC_ANSWER_PAGES,
         *OWNER_INQUIRY_PAGES,
         *PROCEDURE_PAGES,
         *TENDER_API,

@@ -8,8 +8,13 @@ import datetime as dt
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
+def now() -> dt.datetime:
+    """This instant (UTC); the one place scheduled work reads the time, so a test can move it."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
+    return now().astimezone(CHINA).date()
 
 
 def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -161,6 +161,10 @@ async def build(personas: Any) -> dict[str, Any]:
     inquiry = _ok(await carol.post("/api/v1/inquiries", json={
         "asker_name": "王先生", "asker_phone": "13900000001", "channel": "phone", "question": "卫生间漏水怎么办",
         "unit_id": units[0]}), 201)
+    from server.clock import today
+    from server.inquiries.summary import month_of, summary_make
+
+    summary = await summary_make(setup["project_id"], month_of(today()))
     return {
         "project_id": setup["project_id"], "building_id": await _building_of(units[0]), "unit_id": units[0],
         "user_id": personas.user("carol").id, "party_id": personas.parties["builder_a"].id,
@@ -171,6 +175,7 @@ async def build(personas: Any) -> dict[str, Any]:
         "confirmation_id": day["confirmation"], "template_id": template.id, "room_id": room.id, "item_id": item.id,
         "procedure_id": procedure_id, "document_id": document["id"], "notice_id": notice.id, "repair_id": repair["id"],
         "entry_id": knowledge["id"], "tender_id": tender["id"], "tender_token": tender_token, "inquiry_id": inquiry["id"],
+        "summary_id": summary.id,
         "notice_token": notice_link_token(notice.id, notice.party), "owner_browser": owner_browser,
         "day": slot_day().isoformat(),
     }

@@ -37,7 +37,7 @@ PARAMETERS = {
     "announcement_id": "announcement_id", "appointment_id": "appointment_id", "confirmation_id": "confirmation_id",
     "template_id": "template_id", "room_id": "room_id", "item_id": "item_id", "procedure_id": "procedure_id",
     "document_id": "document_id", "notice_id": "notice_id", "repair_id": "repair_id",
-    "entry_id": "entry_id", "inquiry_id": "inquiry_id",
+    "entry_id": "entry_id", "inquiry_id": "inquiry_id", "summary_id": "summary_id",
 }
 CONSTANTS = {"variant": "thumb", "side": "giver", "file_path": "css/app.css"}
 # Where a parameter means something else on one route.

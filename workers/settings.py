@@ -20,6 +20,8 @@ from arq.worker import Worker, create_worker, func
 from piccolo.engine.postgres import PostgresEngine
 
 from server import db, jobs
+from server.clock import CHINA
+from server.inquiries.summary import monthly_summary_job
 from server.inspections.overdue import overdue_job
 from server.settings import SettingsError, get_settings
 from workers.notices import channel_flush, notice_dispatch, refresh_statistics, sweep_channels, sweep_deliveries
@@ -67,7 +69,14 @@ class WorkerSettings:
         cron(sweep_channels, name="sweep_channels", unique=True, timeout=300),
         cron(refresh_statistics, name="refresh_statistics", minute={17}, unique=True, timeout=300),
         cron(overdue_job, name="overdue", minute=set(range(0, 60, 5)), unique=True, timeout=300),
+        # 00:10 on the 1st in China (the worker's timezone below): the month before, per project.
+        cron(monthly_summary_job, name="monthly_summary", day={1}, hour={0}, minute={10}, second={0}, unique=True,
+             timeout=900),
     ]
+    timezone = CHINA
+    """arq reads cron fields in the worker's timezone (the server's local zone unless set): China time, so
+    "the 1st" is the 1st in China whatever zone the server is in. The other crons count minutes and seconds,
+    which an offset of whole hours does not move."""
     redis_settings = worker_redis_settings()
     on_startup = startup
     on_shutdown = shutdown

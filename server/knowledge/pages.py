@@ -13,8 +13,10 @@ from markupsafe import Markup, escape
 from server.clock import local_time
 from server.errors import Conflict, Invalid
 from server.i18n import _
+from server.inquiries.publishing import entry_inquiries
 from server.knowledge import access, search, selectors, services
-from server.org.pages import Form, done, page_of, typed
+from server.org.pages import Form, done, opt_int, page_of, typed
+from server.org.tables import Project
 from server.web.guards import allow, current_user
 from server.web.templating import render
 
@@ -76,7 +78,7 @@ class KnowledgePages(Controller):
     @get("/{entry_id:int}", guards=[allow(*access.READERS)])
     async def detail(self, request: Request, entry_id: int) -> Response:
         entry = await access.entry_for(entry_id)
-        return _detail(request, selectors.entry_out(entry), await selectors.versions(entry_id))
+        return await _detail(request, selectors.entry_out(entry), await selectors.versions(entry_id))
 
     @get("/{entry_id:int}/edit", guards=[allow(*access.WRITERS)])
     async def edit_form(self, request: Request, entry_id: int) -> Response:
@@ -103,6 +105,31 @@ class KnowledgePages(Controller):
     async def unretire(self, request: Request, entry_id: int) -> Response:
         return await _retire(request, entry_id, False)
 
+    @post("/{entry_id:int}/publish", guards=[allow(*access.WRITERS)])
+    async def publish(self, request: Request, entry_id: int, data: Form) -> Response:
+        """Show the entry on a project's public page of answers (no project chosen: on every project's)."""
+        entry = await access.entry_for(entry_id)
+        project_id = opt_int(data.get("project_id"))
+        try:
+            if project_id is not None and not await Project.exists().where(Project.id == project_id).run():
+                raise Invalid(_("There is no such project."), field_errors={"project_id": _("There is no such project.")})
+            await services.entry_publish(actor=current_user(request), entry=entry, published=True,
+                                         project_id=project_id)
+        except (Invalid, Conflict) as exc:
+            return await _detail(request, selectors.entry_out(entry), await selectors.versions(entry_id),
+                                 message=exc.message, status_code=exc.status_code)
+        return done(request, f"/knowledge/{entry_id}", _("The answer is published on the public page."))
+
+    @post("/{entry_id:int}/unpublish", guards=[allow(*access.WRITERS)])
+    async def unpublish(self, request: Request, entry_id: int) -> Response:
+        entry = await access.entry_for(entry_id)
+        try:
+            await services.entry_publish(actor=current_user(request), entry=entry, published=False)
+        except Conflict as exc:
+            return await _detail(request, selectors.entry_out(entry), await selectors.versions(entry_id),
+                                 message=exc.message, status_code=exc.status_code)
+        return done(request, f"/knowledge/{entry_id}", _("The answer is taken off the public page."))
+
 
 def _fields(data: dict) -> dict[str, Any]:
     return {name: (data.get(name)[-1] if isinstance(data.get(name), list) else data.get(name)) for name in FIELDS}
@@ -115,12 +142,14 @@ def _form(request: Request, *, entry: dict | None, form: dict, errors: dict, mes
                   message=message, back=back)
 
 
-def _detail(request: Request, entry: dict, versions: list, *, message: str | None = None,
-            status_code: int = 200) -> Response:
+async def _detail(request: Request, entry: dict, versions: list, *, message: str | None = None,
+                  status_code: int = 200) -> Response:
     for version in versions:
         version["when"] = local_time(dt.datetime.fromisoformat(version["edited_at"]))
+    projects = await Project.select(Project.id, Project.name).order_by(Project.id).run()
     return render(request, "knowledge/detail.html", status_code=status_code, entry=entry, versions=versions,
-                  message=message, back="/knowledge")
+                  message=message, back="/knowledge", links=await entry_inquiries(entry["id"]), projects=projects,
+                  project_names={p["id"]: p["name"] for p in projects}, when=local_time)
 
 
 async def _retire(request: Request, entry_id: int, retired: bool) -> Response:
@@ -128,8 +157,8 @@ async def _retire(request: Request, entry_id: int, retired: bool) -> Response:
     try:
         await services.entry_retire(actor=current_user(request), entry=entry, retired=retired)
     except Conflict as exc:
-        return _detail(request, selectors.entry_out(entry), await selectors.versions(entry_id), message=exc.message,
-                       status_code=exc.status_code)
+        return await _detail(request, selectors.entry_out(entry), await selectors.versions(entry_id),
+                             message=exc.message, status_code=exc.status_code)
     return done(request, f"/knowledge/{entry_id}",
                 _("The entry is retired.") if retired else _("The entry is back in the knowledge base."))
 

@@ -8,6 +8,6 @@ APP_CONFIG = AppConfig(
     app_name="knowledge",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["server.knowledge.tables"], exclude_imported=True),
-    migration_dependencies=["server.accounts.piccolo_app"],
+    migration_dependencies=["server.accounts.piccolo_app", "server.org.piccolo_app"],
     commands=[],
 )

@@ -122,3 +122,27 @@ async def entry_retire(*, actor: Any, entry: KnowledgeEntry, retired: bool) -> K
                            to_state="retired" if retired else "active")
     entry.retired = retired
     return entry
+
+
+async def entry_publish(*, actor: Any, entry: KnowledgeEntry, published: bool,
+                        project_id: int | None = None) -> KnowledgeEntry:
+    """Show an entry on the public page of published answers (of `project_id`, or of every project when none)
+    or take it off; 409 if it already is so, or if a retired entry is to be published."""
+    if published and entry.retired:
+        raise Conflict(_("A retired entry cannot be published."))
+    values: dict[Any, Any] = {KnowledgeEntry.published: published}
+    if published:
+        values[KnowledgeEntry.project] = project_id
+    async with write_transaction():
+        updated = await KnowledgeEntry.update(values).where(
+            (KnowledgeEntry.id == entry.id) & (KnowledgeEntry.published == (not published))).returning(
+            KnowledgeEntry.id).run()
+        if not updated:
+            raise Conflict(_("This entry is already published.") if published else _("This entry is not published."))
+        await audit_record(actor=actor, object_type="knowledge", object_id=entry.id,
+                           action="publish" if published else "unpublish",
+                           details={"project_id": project_id} if published else None)
+    entry.published = published
+    if published:
+        entry.project = project_id
+    return entry

@@ -11,6 +11,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from server.accounts.tables import User
+from server.org.tables import Project
 
 
 class KnowledgeEntry(Table, tablename="knowledge_entry"):
@@ -24,6 +25,10 @@ class KnowledgeEntry(Table, tablename="knowledge_entry"):
     answer_key = Text(default="")
     version = Integer(default=1)
     retired = Boolean(default=False, index=True)
+    published = Boolean(default=False, index=True)
+    """Shown on the public page of published answers (set by CS; off by default)."""
+    project = ForeignKey(references=Project, on_delete=OnDelete.set_null, null=True, default=None)
+    """The project whose public page shows it when published; none: every project's."""
     created_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
