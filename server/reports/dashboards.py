@@ -11,6 +11,7 @@ from server.inspections.default_checklist import CATEGORIES
 from server.org.tables import Building, Party
 from server.reports import stats_defects as sd
 from server.reports.stats import Filters, pass_rate, pass_rate_out, pass_rate_rows, percent
+from server.reports.stats_service import inquiries_by_category
 
 
 async def figures(filters: Filters, now: dt.datetime | None = None) -> dict:
@@ -29,6 +30,7 @@ async def figures(filters: Filters, now: dt.datetime | None = None) -> dict:
         "reopen_rates": await sd.reopen_rates(filters),
         "overdue_now": await sd.overdue_now(filters, now),
         "planned_done": await sd.planned_done(filters),
+        "inquiries_by_category": await inquiries_by_category(filters),
     }
 
 
@@ -112,11 +114,16 @@ def tables(figures_: dict, known: dict[str, dict]) -> list[dict]:
          "columns": [(_("Building"), "label", False), (_("Planned"), "planned", True), (_("Done"), "done", True),
                      (_("Done (%)"), "done_percent", True)],
          "chart": [("planned", _("Planned")), ("done", _("Done"))]},
+        {"key": "inquiries_by_category", "title": _("Inquiries by category"), "drill": None,
+         "rows": [{**r, "label": r["key"] or _("No category")} for r in figures_["inquiries_by_category"]],
+         "columns": [(_("Category"), "label", False), (_("Inquiries"), "inquiries", True),
+                     (_("Answered"), "answered", True)],
+         "chart": [("inquiries", _("Inquiries")), ("answered", _("Answered"))]},
     ]
 
 
 TABLE_KEYS = ("pass_rate", "open_by_category", "open_by_contractor", "ageing", "rectification_times",
-              "reopen_rates", "overdue_now", "planned_done")
+              "reopen_rates", "overdue_now", "planned_done", "inquiries_by_category")
 
 
 async def filters_of(project_id: int, params: dict[str, Any]) -> Filters:

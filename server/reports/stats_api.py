@@ -46,7 +46,8 @@ class StatsApi(Controller):
              "two decimals, half up (\"66.67\"), null when no unit was inspected. Then the dashboard's figures "
              "for the same filters: pass rate by building, open defects by category and contractor, ageing "
              "(0-3, 4-7, 8-14, >14 days), median and p90 rectification time per contractor (nearest rank, in "
-             "seconds and days), reopen rate, overdue now, inspections planned against done. Staff only "
+             "seconds and days), reopen rate, overdue now, inspections planned against done, customer inquiries "
+             "by category (about the project's homes). Staff only "
              "(403 for other roles); an unknown project is 404; a bad filter is 400 naming it."))
     async def stats(self, request: Request, project_id: int, date_from: Optional[str] = DateFrom,
                     date_to: Optional[str] = DateTo, building_id: Optional[str] = BuildingId,
@@ -70,4 +71,5 @@ class StatsApi(Controller):
             "reopen_rates": _rows(found["reopen_rates"], parties, "contractor_id"),
             "overdue_now": _rows(found["overdue_now"], parties, "contractor_id"),
             "inspections_planned_done": _rows(found["planned_done"], buildings, "building_id"),
+            "inquiries_by_category": _rows(found["inquiries_by_category"], None, "category"),
         }

@@ -22,7 +22,7 @@ async def test_a_manager_drills_from_the_project_to_a_contractor_on_a_phone(pers
     await page.click(f"a[href='/dashboards/projects/{ids['project']}']")
     await page.wait_for_selector("[data-pass-rate]")
     assert "60.00%" in await page.inner_text("[data-pass-rate]")
-    assert await page.locator("section.dash-figure svg.dash-chart").count() == 8
+    assert await page.locator("section.dash-figure svg.dash-chart").count() == 9
     await _fits(page)
     chart = await page.locator("#fig-open_by_contractor svg").bounding_box()
     assert 250 < chart["width"] <= NARROW["width"]  # the chart fills the phone's width, no wider

@@ -15,6 +15,7 @@ contractors 甲公司 and 乙公司.
 - 202: inspection under way                                  -> not inspected
 - 203: first inspection found defects (B)                    -> inspected, not passed
 - 204: first inspection clean; the owner's delivery walkthrough found a defect -> passed
+Inquiries: two about 物业费 (one answered), one with no category, one about no home.
 """
 from __future__ import annotations
 
@@ -117,6 +118,15 @@ async def build() -> dict[str, Any]:
         defect(walk, "204", "door_window", "A", at(3, 18), deadline=at(3, 25)),                          # d14
     ]
     await Defect.insert(*rows).run()
+
+    from server.inquiries.tables import Inquiry
+
+    await Inquiry.insert(*[
+        Inquiry(unit=units[number] if number else None, channel="phone", category=category, question="？",
+                status=status, created_at=made)
+        for number, category, status, made in (
+            ("101", "物业费", "answered", at(3, 2)), ("203", "物业费", "open", at(3, 12)),
+            ("102", "", "open", at(3, 3)), (None, "物业费", "open", at(3, 4)))]).run()
     return ids
 
 
@@ -132,6 +142,8 @@ EXPECTED = {
     "reopen_rates": {"甲公司": (3, 1, "33.33"), "乙公司": (5, 2, "40.00")},
     "overdue_now": {"甲公司": 1, "乙公司": 1},
     "planned_done": {"1号楼": (3, 3, "100.00"), "2号楼": (4, 2, "50.00")},
+    # The inquiry about no home is in no project's figures.
+    "inquiries_by_category": [("物业费", 2, 1), ("", 1, 0)],
 }
 
 
@@ -149,6 +161,7 @@ async def named_figures(ids: dict[str, Any], **filters: Any) -> dict:
         out[key] = [{**r, "key": known[kind][r["key"]]} for r in found[key]]
     out["open_by_category"] = found["open_by_category"]
     out["ageing"] = found["ageing"]
+    out["inquiries_by_category"] = found["inquiries_by_category"]
     return out
 
 

@@ -18,7 +18,7 @@ async def test_dashboard_shows_every_figure_with_its_table(personas):
     html = r.text
     assert "60.00%" in html
     for key in ("pass_rate", "open_by_category", "open_by_contractor", "ageing", "rectification_times",
-                "reopen_rates", "overdue_now", "planned_done"):
+                "reopen_rates", "overdue_now", "planned_done", "inquiries_by_category"):
         section = html.split(f'id="fig-{key}"')[1].split("</section>")[0]
         assert "<svg" in section and "<table>" in section, key
         assert f"dashboard.xlsx?table={key}" in section, key
@@ -47,7 +47,7 @@ async def test_excel_download_opens_with_the_same_numbers(personas):
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(r.content), read_only=True)
-    assert len(book.sheetnames) == 8
+    assert len(book.sheetnames) == 9
     first = list(book[book.sheetnames[0]].iter_rows(values_only=True))
     assert first[0][0] == "P"
     totals = {row[0]: row[1:] for row in first[2:]}

@@ -27,6 +27,8 @@ async def test_every_figure_matches_the_hand_count():
     assert _by_key(found["reopen_rates"], "rechecked", "reopened", "reopen_rate_percent") == EXPECTED["reopen_rates"]
     assert _by_key(found["overdue_now"], "overdue") == EXPECTED["overdue_now"]
     assert _by_key(found["planned_done"], "planned", "done", "done_percent") == EXPECTED["planned_done"]
+    assert [(r["key"], r["inquiries"], r["answered"]) for r in found["inquiries_by_category"]] == \
+        EXPECTED["inquiries_by_category"]
 
 
 async def test_drill_down_and_date_range():
@@ -52,6 +54,8 @@ async def test_drill_down_and_date_range():
     assert [(r["key"], r["open"]) for r in early["open_by_category"]] == [("plumbing", 1)]
     # Closed within it: B's 3-day and 5-day ones (3-01 and 3-03); A's closed from 3-08 on.
     assert _by_key(early["rectification_times"], "closed", "median_days") == {"乙公司": (2, "3.0")}
+    assert [(r["key"], r["inquiries"]) for r in early["inquiries_by_category"]] == [("", 1), ("物业费", 1)]
+    assert [(r["key"], r["inquiries"]) for r in b2["inquiries_by_category"]] == [("物业费", 1)]
     nothing = await named_figures(ids, date_from=dt.date(2027, 1, 1))
     assert nothing["pass_rate"] == {"units_inspected": 0, "first_time_passed": 0,
                                     "first_time_pass_rate_percent": None}
