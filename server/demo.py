@@ -75,11 +75,37 @@ async def seed_demo() -> bool:
     first_unit = await Unit.objects().order_by(Unit.id).first().run()
     await unit_owner_add(actor=None, unit_id=first_unit.id, user_id=users["13800000000"].id)
     # Regulation 3's property-management tender, tracked for the whole project.
-    await start_procedure("pm_tender", "project", project.id, project.id, None, users["kefu"])
+    tender = await start_procedure("pm_tender", "project", project.id, project.id, None, users["kefu"])
+    await _tender(tender, users, parties["property"])
     await _delivery(project.id, users["kefu"])
     await _repairs(project.id, users["kefu"], users["13800000000"])
     await _knowledge(users["kefu"], first_unit.id)
     return True
+
+
+async def _tender(procedure, users: dict, wanjia) -> None:
+    """The tender in progress: its notice published, five experts drawn, three bids scored, no winner yet."""
+    import datetime as dt
+
+    from server.clock import today
+    from server.procedures import tender
+
+    opens = today()
+    await tender.notice_save(actor=users["gongguan"], procedure=procedure, fields={
+        "title": "阳光花园前期物业服务招标公告",
+        "body": "阳光花园项目（杭州）现公开招标前期物业服务企业。\n投标人须为具有独立法人资格的物业服务企业。\n"
+                "请于投标截止日前将投标文件送至客户服务中心。",
+        "opens_on": opens.isoformat(), "closes_on": (opens + dt.timedelta(days=20)).isoformat()})
+    await tender.notice_set_published(actor=users["gongguan"], procedure=procedure, publish=True)
+    for name, field in (("何建国", "物业管理"), ("林晓梅", "物业管理"), ("郑海涛", "建筑工程"), ("许文静", "财务"),
+                        ("冯志强", "法律")):
+        await tender.expert_add(actor=users["kefu"], procedure=procedure,
+                                fields={"name": name, "field": field, "drawn_on": opens})
+    yiju = await party_create(actor=None, name="宜居物业管理有限公司", kind="property_company")
+    for party_id, name, score in ((wanjia.id, None, "91.50"), (yiju.id, None, "87.25"), (None, "恒安物业（未入库）", "82.00")):
+        bid, _created = await tender.bid_add(actor=users["kefu"], procedure=procedure,
+                                             fields={"party_id": party_id, "name": name})
+        await tender.bid_score(actor=users["kefu"], procedure=procedure, bid_id=bid.id, score=score)
 
 
 DEMO_KNOWLEDGE = [
