@@ -70,6 +70,7 @@ def route_handlers() -> list:
     from server.reports.dashboards_pages import DASHBOARD_PAGES
     from server.reports.stats_api import StatsApi
     from server.repairs.pages import REPAIR_PAGES
+    from server.reports.pdf_pages import PDF_PAGES
     from server.web.pwa import PWA_ROUTES
 
     return [
@@ -118,6 +119,7 @@ def route_handlers() -> list:
         *PROCEDURE_PAGES,
         *TENDER_API,
         *TENDER_PAGES,
+        *PDF_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),
     ]

@@ -21,6 +21,8 @@ from tests.procedures.support import PDF, department_user
 from tests.support import csrf, make_client
 
 OWNER = PHONES[0]
+PDF_DIGEST = "f" * 64
+"""The content hash of the kept PDF of each document in the dataset."""
 
 
 def _ok(response: Any, status: int = 200) -> dict:
@@ -165,6 +167,14 @@ async def build(personas: Any) -> dict[str, Any]:
     from server.inquiries.summary import month_of, summary_make
 
     summary = await summary_make(setup["project_id"], month_of(today()))
+    # A kept PDF of each document (server/reports/), so its download route has a file to answer.
+    from server.photos.storage import get_storage
+    from server.reports.pdf import pdf_key
+
+    for kind, object_id in (("inspection-report", found["inspection"]), ("rectification-notice", notice.id),
+                            ("key-handover-receipt", handover["id"]), ("delivery-confirmation", day["confirmation"]),
+                            ("settlement-statement", units[0])):
+        get_storage().put_bytes(pdf_key(kind, object_id, PDF_DIGEST), b"%PDF-1.7\n%%EOF\n")
     return {
         "project_id": setup["project_id"], "building_id": await _building_of(units[0]), "unit_id": units[0],
         "user_id": personas.user("carol").id, "party_id": personas.parties["builder_a"].id,

@@ -39,7 +39,7 @@ PARAMETERS = {
     "document_id": "document_id", "notice_id": "notice_id", "repair_id": "repair_id",
     "entry_id": "entry_id", "inquiry_id": "inquiry_id", "summary_id": "summary_id",
 }
-CONSTANTS = {"variant": "thumb", "side": "giver", "file_path": "css/app.css"}
+CONSTANTS = {"variant": "thumb", "side": "giver", "file_path": "css/app.css", "digest": "f" * 64}  # tests.dataset.PDF_DIGEST
 # Where a parameter means something else on one route.
 PER_ROUTE = {
     "/announcements/{token:str}": {"token": "announcement_token"},

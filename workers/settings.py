@@ -1,5 +1,5 @@
 """arq worker settings: `arq workers.settings.WorkerSettings` (default queue:
-JPEG/PNG/WebP photos, rectification and hand-off notices and the cron sweeps) and
+JPEG/PNG/WebP photos, rectification and hand-off notices, PDF documents and the cron sweeps) and
 `arq workers.settings.HeavyWorkerSettings` (HEIC photos, which decode 7-9x
 slower and would otherwise hold up everything behind them).
 
@@ -25,6 +25,7 @@ from server.inquiries.summary import monthly_summary_job
 from server.inspections.overdue import overdue_job
 from server.settings import SettingsError, get_settings
 from workers.notices import channel_flush, notice_dispatch, refresh_statistics, sweep_channels, sweep_deliveries
+from workers.documents import render_document
 from workers.photos import process_photo, sweep_photos
 
 # keep_result=0: arq refuses a job id while its result is stored, and the
@@ -61,7 +62,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 class WorkerSettings:
     queue_name = jobs.DEFAULT_QUEUE
     functions = [PROCESS_PHOTO, func(notice_dispatch, name="notice_dispatch", keep_result=0, timeout=120),
-                 func(channel_flush, name="channel_flush", keep_result=0, timeout=120, max_tries=1)]
+                 func(channel_flush, name="channel_flush", keep_result=0, timeout=120, max_tries=1),
+                 # The PDF documents (server/reports/): one try; a failure is shown, the person asks again.
+                 func(render_document, name="render_document", keep_result=0, timeout=300, max_tries=1)]
     cron_jobs = [
         cron(sweep_photos, name="sweep_photos", second=set(range(0, 60, get_settings().photo_sweep_seconds)),
              run_at_startup=True, unique=True, timeout=120),

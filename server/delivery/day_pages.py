@@ -99,14 +99,18 @@ class DeliveryDayPages(Controller):
     @get("/confirmations/{confirmation_id:int}", guards=[signed_in])
     async def confirmation(self, request: Request, confirmation_id: int) -> Response:
         record = await access.confirmation_for(current_user(request), confirmation_id)
-        fields = day.confirmation_fields(record)
-        later = await DeliveryConfirmation.select(DeliveryConfirmation.id).where(
-            DeliveryConfirmation.corrects == record.id).run()
-        return render(request, "delivery/confirmation.html", record=record, unit=await day.unit_row(record.unit),
-                      may_correct=current_user(request).role in access.DAY_STAFF,
-                      defects=await day.defects_listed(fields["defect_ids"]), intact=await day.confirmation_verify(record),
-                      corrected_by=[r["id"] for r in later], when=local_time)
+        return render(request, "delivery/confirmation.html", **await confirmation_context(record),
+                      may_correct=current_user(request).role in access.DAY_STAFF)
 
+
+async def confirmation_context(record: DeliveryConfirmation) -> dict:
+    """What the confirmation shows of a record the caller may see (the page and its PDF)."""
+    fields = day.confirmation_fields(record)
+    later = await DeliveryConfirmation.select(DeliveryConfirmation.id).where(
+        DeliveryConfirmation.corrects == record.id).run()
+    return {"record": record, "unit": await day.unit_row(record.unit),
+            "defects": await day.defects_listed(fields["defect_ids"]), "intact": await day.confirmation_verify(record),
+            "corrected_by": [r["id"] for r in later], "when": local_time}
 
 
 DELIVERY_DAY_PAGES = [DeliveryDayPages]

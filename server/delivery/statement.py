@@ -3,6 +3,7 @@ checks by hand. A selector only: the maths is settlement.settle, the contract
 and confirmed area in force are the newest records (services.py)."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 
 from server.delivery.settlement import Settlement, SettlementRule, as_recorded, rule_from, settle_recorded
 from server.delivery.tables import ConfirmedArea, UnitContract
+from server.handover.services import canonical_content
 from server.org.tables import Unit
 
 
@@ -59,3 +61,20 @@ def statement_lines(statement: Statement) -> list[dict[str, Any]]:
     return [{"kind": line.kind, "direction": line.direction, "area": line.area, "unit_price": line.unit_price,
              "multiplier": line.multiplier, "amount": line.amount, "formula": line.formula}
             for line in statement.settlement.lines]
+
+
+def statement_sha256(statement: Statement) -> str:
+    """The SHA-256 of what the statement states: the unit, the contract and confirmed-area
+    records in force (their ids and recorded values) and every settlement line. Printed on
+    the statement, so a paper copy can be checked against the database: the same records
+    give the same digest (server.handover.services.canonical_content, as for the receipts)."""
+    c, a = statement.contract, statement.confirmed
+    content = {
+        "unit_id": statement.unit["id"],
+        "contract": c and {"id": c["id"], "contract_area": str(c["contract_area"]), "unit_price": str(c["unit_price"]),
+                           "area_basis": c["area_basis"], "buyer_name": c["buyer_name"],
+                           "rule": statement.overridden},
+        "confirmed": a and {"id": a["id"], "registered_area": str(a["registered_area"]), "source": a["source"]},
+        "lines": [{key: str(value) for key, value in line.items()} for line in statement_lines(statement)],
+    }
+    return hashlib.sha256(canonical_content(content)).hexdigest()

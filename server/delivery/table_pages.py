@@ -19,7 +19,7 @@ from server.clock import local_time
 from server.delivery import services
 from server.delivery.api import DELIVERY_WRITERS
 from server.delivery.contracts_import import contracts_import
-from server.delivery.statement import statement_lines, unit_statement
+from server.delivery.statement import statement_lines, statement_sha256, unit_statement
 from server.errors import Invalid, NotFound
 from server.i18n import _, ngettext
 from server.org.access import is_staff, project_for, unit_for
@@ -98,7 +98,8 @@ class DeliveryTablePages(Controller):
         statement = await unit_statement(unit_id)
         back = f"/delivery/projects/{statement.unit['project_id']}/table" if is_staff(user) else "/"
         return render(request, "delivery/statement.html", s=statement, lines=statement_lines(statement),
-                      back=back, when=local_time, now=dt.datetime.now(dt.timezone.utc))
+                      back=back, when=local_time, now=dt.datetime.now(dt.timezone.utc),
+                      sha256=statement_sha256(statement))
 
 
 TABLE_PAGES = [DeliveryTablePages]

@@ -163,17 +163,22 @@ class HandoverPages(Controller):
         """The receipt: anyone who may see the unit (staff, its owner) may show or print it."""
         user = current_user(request)
         record = await handover_for(user, handover_id)
-        meters = _list(record.meter_readings)
-        ready = {p["id"] for p in await Photo.select(Photo.id).where(
-            Photo.id.is_in([m["photo_id"] for m in meters if m.get("photo_id")] or [-1])
-            & (Photo.status == "ready")).run()}
-        later = await KeyHandover.select(KeyHandover.id).where(KeyHandover.corrects == record.id).order_by(
-            KeyHandover.id).run()
-        party = await Party.objects().get(Party.id == record.from_party).run() if record.from_party else None
-        return render(request, "handover/receipt.html", record=record, unit=await _unit_row(record.unit),
-                      keys=_list(record.keys), meters=meters, ready_photos=ready, party=party,
-                      corrected_by=[r["id"] for r in later], intact=await services.handover_verify(record),
-                      may_correct=user.role in HANDOVER_ROLES, when=local_time)
+        return render(request, "handover/receipt.html", **await receipt_context(record),
+                      may_correct=user.role in HANDOVER_ROLES)
+
+
+async def receipt_context(record: KeyHandover) -> dict:
+    """What the receipt shows of a record the caller may see (the page and its PDF)."""
+    meters = _list(record.meter_readings)
+    ready = {p["id"] for p in await Photo.select(Photo.id).where(
+        Photo.id.is_in([m["photo_id"] for m in meters if m.get("photo_id")] or [-1])
+        & (Photo.status == "ready")).run()}
+    later = await KeyHandover.select(KeyHandover.id).where(KeyHandover.corrects == record.id).order_by(
+        KeyHandover.id).run()
+    party = await Party.objects().get(Party.id == record.from_party).run() if record.from_party else None
+    return {"record": record, "unit": await _unit_row(record.unit), "keys": _list(record.keys), "meters": meters,
+            "ready_photos": ready, "party": party, "corrected_by": [r["id"] for r in later],
+            "intact": await services.handover_verify(record), "when": local_time}
 
 
 HANDOVER_PAGES = [HandoverPages]

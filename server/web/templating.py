@@ -118,3 +118,14 @@ def render(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def render_document(template: str, **context: Any) -> str:
+    """A page template as a document for paper (server/reports/): the same template as
+    the page, for nobody in particular (no user, navigation, flash or CSRF token), so the
+    same record renders to the same HTML whoever asks, and `pdf` is true for the template."""
+    ctx = {"request": None, "user": None, "csrf_token": "", "locale": current_locale.get(),
+           "html_lang": "zh-CN" if current_locale.get() == "zh_CN" else "en", "nav": None, "flash": None,
+           "current_path": "", "pdf": True, **context}
+    _request_values.set({"csrf_token": "", "current_path": ""})
+    return environment().get_template(template).render(ctx)

@@ -1,0 +1,146 @@
+"""HTML to PDF (WeasyPrint), for the documents of server/reports/documents.py.
+
+The HTML is a page template rendered for paper (server.web.templating.render_document);
+this module only turns it into a PDF, and keeps the PDFs:
+
+- **Fonts.** Every text is set in Noto Sans SC, loaded by @font-face from
+  static/vendor/noto-sans-sc/ (static/css/pdf.css), so Chinese renders on a machine
+  without any CJK font installed. WeasyPrint embeds only the glyphs a document uses.
+- **What the HTML may load.** Files under static/ (the page's CSS), and the images the
+  document named in `images` ({url: [storage key, printed width in mm]}). Anything else
+  (a link to the network, a file path) is refused, so a description typed by a user can
+  never make the renderer fetch something.
+- **Photos for print.** Each image is downscaled to ~150 dpi at its printed width
+  (Pillow), so a report with 200 photos stays small.
+- **Cache.** A PDF is stored under MEDIA_ROOT as reports/<kind>/<object>/<hash>.pdf, the
+  hash over the HTML, the images and the renderer's version: an unchanged document is
+  not rendered twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import mimetypes
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from PIL import Image, ImageOps
+
+from server.photos.storage import get_storage
+from server.settings import PROJECT_ROOT
+
+STATIC_DIR = PROJECT_ROOT / "static"
+PDF_CSS = STATIC_DIR / "css" / "pdf.css"
+PRINT_DPI = 150
+CACHE_VERSION = "1"
+"""Change it when a change of the renderer (fonts, pdf.css) must make every PDF again."""
+
+renders = 0
+"""How many PDFs this process has rendered (the cache test counts them)."""
+_count_lock = threading.Lock()
+
+
+def renderer_version() -> str:
+    import weasyprint
+
+    return f"{CACHE_VERSION}/weasyprint-{weasyprint.__version__}/{hashlib.sha256(PDF_CSS.read_bytes()).hexdigest()}"
+
+
+def content_hash(html: str, images: dict[str, list]) -> str:
+    """The SHA-256 a document's PDF is cached under."""
+    digest = hashlib.sha256(renderer_version().encode())
+    digest.update(b"\x00" + html.encode())
+    digest.update(b"\x00" + json.dumps(images, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def pdf_key(kind: str, object_id: int, digest: str) -> str:
+    return f"reports/{kind}/{int(object_id)}/{digest}.pdf"
+
+
+def failed_key(kind: str, object_id: int, digest: str) -> str:
+    return f"reports/{kind}/{int(object_id)}/{digest}.failed"
+
+
+def is_digest(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def print_image(data: bytes, width_mm: float) -> bytes:
+    """A JPEG of at most PRINT_DPI at `width_mm` printed width (never enlarged)."""
+    with Image.open(io.BytesIO(data)) as image:
+        image = ImageOps.exif_transpose(image)
+        most = max(1, round(width_mm / 25.4 * PRINT_DPI))
+        if image.width > most:
+            image = image.resize((most, max(1, round(image.height * most / image.width))), Image.LANCZOS)
+        if image.mode in ("RGBA", "LA", "P", "PA"):  # a signature: its transparent paper is white
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        elif image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=82, dpi=(PRINT_DPI, PRINT_DPI))
+        return out.getvalue()
+
+
+def _fetcher(images: dict[str, list]):
+    """A WeasyPrint fetcher that answers files under static/ and the document's images, nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    static = STATIC_DIR.resolve()
+
+    class DocumentFetcher(URLFetcher):
+        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+            parts = urlsplit(url)
+            if parts.scheme != "file":
+                raise ValueError(f"not part of the document: {url}")
+            path = unquote(parts.path)
+            image = images.get(path)
+            if image is not None:
+                with get_storage().open(image[0]) as f:
+                    data = f.read()
+                return URLFetcherResponse(url, print_image(data, float(image[1])), {"Content-Type": "image/jpeg"})
+            local = (static / path[len("/static/"):] if path.startswith("/static/") else Path(path)).resolve()
+            if not local.is_relative_to(static) or not local.is_file():
+                raise ValueError(f"not part of the document: {url}")
+            kind = mimetypes.guess_type(local.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, local.read_bytes(), {"Content-Type": kind})
+
+    return DocumentFetcher()
+
+
+def render_pdf(html: str, images: dict[str, list]) -> bytes:
+    """The PDF of a document's HTML (synchronous and CPU-bound: the worker runs it in its executor)."""
+    global renders
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    fetch = _fetcher(images)
+    # Relative to the project: "/static/a.css" is file:///static/a.css, "/photos/1/thumb" is
+    # file:///photos/1/thumb (an image the document named); the fetcher maps them.
+    base = "file:///"
+    stylesheet = CSS(filename=str(PDF_CSS), font_config=fonts, url_fetcher=fetch)
+    pdf = HTML(string=html, base_url=base, url_fetcher=fetch, media_type="print").write_pdf(
+        stylesheets=[stylesheet], font_config=fonts)
+    with _count_lock:
+        renders += 1
+    return pdf
+
+
+def store(kind: str, object_id: int, digest: str, html: str, images: dict[str, list]) -> bool:
+    """Render and keep the PDF unless it is kept already; True when it rendered."""
+    storage = get_storage()
+    key = pdf_key(kind, object_id, digest)
+    if storage.exists(key):
+        return False
+    try:
+        storage.put_bytes(key, render_pdf(html, images))
+    except Exception:
+        storage.put_bytes(failed_key(kind, object_id, digest), b"")
+        raise
+    storage.delete(failed_key(kind, object_id, digest))
+    return True

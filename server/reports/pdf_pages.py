@@ -1,0 +1,126 @@
+"""Getting a document as PDF (issue 13): for each kind of server/reports/documents_pages.py
+
+- POST /documents/<kind>/<id>: renders the page's template for paper, hashes it
+  (server/reports/pdf.py content_hash); a PDF of that hash kept already is offered
+  at once, otherwise the arq job `render_document` is queued (job id = the hash, so
+  two clicks make one job) and the progress answers;
+- GET /documents/<kind>/<id>/progress/<hash>: "being made" (htmx polls it every
+  second), "ready" with the download, or "failed" with "try again";
+- GET /documents/<kind>/<id>/file/<hash>: the PDF, streamed from MEDIA_ROOT;
+- GET /documents/inspection-report/<id>: the unit inspection report as a page.
+
+Every route checks what the document's page checks (role guard, then the object: a
+foreign object is 404), every time, the download included.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator
+from urllib.parse import quote
+
+from litestar import Request, Response, Router, get, post
+from litestar.response import Redirect, Stream
+
+from server import jobs
+from server.errors import NotFound
+from server.i18n import _
+from server.photos.storage import get_storage
+from server.reports import pdf
+from server.reports.documents_pages import KINDS, Document, Kind
+from server.web.guards import allow, current_user, signed_in
+from server.web.templating import is_htmx, render, render_document
+
+CHUNK = 64 * 1024
+
+
+def _guard(kind: Kind) -> Any:
+    return allow(*sorted(kind.roles)) if kind.roles is not None else signed_in
+
+
+async def _document(request: Request, slug: str) -> tuple[Document, int]:
+    kind = KINDS[slug]
+    object_id = int(request.path_params[kind.param])
+    return await kind.build(current_user(request), object_id), object_id
+
+
+def _html(document: Document) -> str:
+    return render_document(document.template, **document.context)
+
+
+def _state(slug: str, object_id: int, digest: str) -> str:
+    storage = get_storage()
+    if storage.exists(pdf.pdf_key(slug, object_id, digest)):
+        return "ready"
+    return "failed" if storage.exists(pdf.failed_key(slug, object_id, digest)) else "making"
+
+
+def _progress(request: Request, slug: str, object_id: int, digest: str, document: Document, state: str) -> Response:
+    base = f"/documents/{slug}/{object_id}"
+    return render(request, "reports/pdf_progress.html", block="progress", title=document.title, state=state,
+                  start_url=base, progress_url=f"{base}/progress/{digest}", file_url=f"{base}/file/{digest}",
+                  back=document.back)
+
+
+async def _chunks(key: str) -> AsyncIterator[bytes]:
+    f = await asyncio.to_thread(get_storage().open, key)
+    try:
+        while chunk := await asyncio.to_thread(f.read, CHUNK):
+            yield chunk
+    finally:
+        f.close()
+
+
+def _handlers(slug: str, kind: Kind) -> list:
+    base = f"/documents/{slug}/{{{kind.param}:int}}"
+    guard = _guard(kind)
+
+    async def start(request: Request) -> Response:
+        document, object_id = await _document(request, slug)
+        html = _html(document)
+        digest = pdf.content_hash(html, document.images)
+        state = _state(slug, object_id, digest)
+        if state != "ready":
+            get_storage().delete(pdf.failed_key(slug, object_id, digest))  # a retry starts clean
+            await jobs.enqueue("render_document", slug, object_id, digest, html, document.images,
+                               job_id=f"pdf:{digest}")
+            state = "making"
+        if not is_htmx(request):
+            return Redirect(f"/documents/{slug}/{object_id}/progress/{digest}", status_code=303)
+        return _progress(request, slug, object_id, digest, document, state)
+
+    async def progress(request: Request, digest: str) -> Response:
+        document, object_id = await _document(request, slug)
+        if not pdf.is_digest(digest):
+            raise NotFound(_("The page or record was not found."))
+        return _progress(request, slug, object_id, digest, document, _state(slug, object_id, digest))
+
+    async def download(request: Request, digest: str) -> Response:
+        document, object_id = await _document(request, slug)
+        key = pdf.pdf_key(slug, object_id, digest)
+        storage = get_storage()
+        if not pdf.is_digest(digest) or not storage.exists(key):
+            raise NotFound(_("The page or record was not found."))
+        name = f"{document.filename}.pdf"
+        headers = {"Content-Disposition": f"attachment; filename=\"{slug}-{object_id}.pdf\"; "
+                                          f"filename*=UTF-8''{quote(name)}",
+                   "Content-Length": str(storage.size(key)), "Cache-Control": "private, max-age=86400",
+                   "X-Content-Type-Options": "nosniff"}
+        return Stream(_chunks(key), media_type="application/pdf", headers=headers)
+
+    handlers = [
+        post(base, guards=[guard], name=f"pdf-start-{slug}", signature_namespace={"Request": Request})(start),
+        get(f"{base}/progress/{{digest:str}}", guards=[guard], name=f"pdf-progress-{slug}")(progress),
+        get(f"{base}/file/{{digest:str}}", guards=[guard], name=f"pdf-file-{slug}")(download),
+    ]
+    if slug == "inspection-report":
+        async def page(request: Request) -> Response:
+            document, _id = await _document(request, slug)
+            return render(request, document.template, **document.context)
+
+        handlers.append(get(base, guards=[guard], name=f"pdf-page-{slug}")(page))
+    return handlers
+
+
+PDF_ROUTER = Router(path="/", route_handlers=[h for slug, kind in KINDS.items() for h in _handlers(slug, kind)],
+                    include_in_schema=False)
+PDF_PAGES = [PDF_ROUTER]

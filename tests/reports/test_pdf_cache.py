@@ -1,0 +1,65 @@
+"""PDFs are cached by a hash of their content (issue 13): asking again for an
+unchanged document answers the kept PDF at once, whoever asks, and renders
+nothing; a change of the record makes a new PDF. Counted with the renderer's
+own counter, around a real worker."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.delivery.support import ready_batch
+from tests.photos.support import run_worker
+from tests.reports.support import FILE_RE, PROGRESS_RE, ask_pdf, fetch_pdf, pdf_text
+
+
+async def test_an_unchanged_document_is_rendered_once(personas, redis_server):
+    import redis
+
+    from server.delivery.tables import ConfirmedArea
+    from server.reports import pdf
+    from workers.settings import WorkerSettings
+
+    import shutil
+
+    from server.settings import get_settings
+
+    shutil.rmtree(get_settings().media_root / "reports", ignore_errors=True)  # no PDF kept by a test before
+    setup = await ready_batch(personas, slots=False)
+    unit_id = setup["units"][0]
+    url = f"/documents/settlement-statement/{unit_id}"
+    carol, alice = await personas.browser("carol"), await personas.browser("alice")
+
+    before = pdf.renders
+    first, digest = await fetch_pdf(carol, url)
+    assert pdf.renders == before + 1
+
+    # Asked again, by the same person and by another: the download at once, no job queued.
+    for browser in (carol, alice):
+        r = await ask_pdf(browser, url)
+        assert r.status_code == 200
+        assert FILE_RE.search(r.text).group(2) == digest and not PROGRESS_RE.search(r.text)
+    assert redis.Redis(port=redis_server.port).zcard("arq:queue") == 0
+    await run_worker(WorkerSettings)
+    assert pdf.renders == before + 1
+    again, same = await fetch_pdf(alice, url)
+    assert (same, again) == (digest, first) and pdf.renders == before + 1
+
+    # The confirmed area arrives: another statement, another PDF.
+    await ConfirmedArea(unit=unit_id, registered_area=Decimal("89.00"), source="确权面积.xlsx").save().run()
+    r = await ask_pdf(carol, url)
+    assert PROGRESS_RE.search(r.text) and digest not in r.text
+    changed, new_digest = await fetch_pdf(carol, url)
+    assert new_digest != digest and pdf.renders == before + 2
+    assert "89.00" in pdf_text(changed) and "89.00" not in pdf_text(first)
+
+
+async def test_without_htmx_the_button_opens_the_progress_page(personas):
+    setup = await ready_batch(personas, slots=False)
+    carol = await personas.browser("carol")
+    url = f"/documents/settlement-statement/{setup['units'][0]}"
+    page = await carol.get(f"/delivery/units/{setup['units'][0]}/statement")
+    assert f'action="{url}"' in page.text
+    r = await carol.post(url, follow_redirects=False)
+    assert r.status_code == 303 and "/progress/" in r.headers["location"]
+    r = await carol.get(r.headers["location"])
+    # Being made, or made already by the test before (same statement, same hash: the cache).
+    assert r.status_code == 200 and "<html" in r.text and ("正在生成 PDF" in r.text or "PDF 已生成" in r.text)

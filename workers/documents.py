@@ -1,0 +1,22 @@
+"""The arq job that makes a document's PDF (server/reports/pdf.py, queued by
+server/reports/pdf_pages.py with the document's HTML and images). WeasyPrint and
+Pillow run in the worker's executor thread, off the event loop; a PDF kept
+already (same content hash) is not rendered again."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from server.reports import pdf
+
+log = logging.getLogger("workers.documents")
+
+
+async def render_document(ctx: dict[str, Any], kind: str, object_id: int, digest: str, html: str,
+                          images: dict[str, list]) -> bool:
+    """True when it rendered, False when the PDF was there already."""
+    loop = asyncio.get_running_loop()
+    rendered = await loop.run_in_executor(ctx["executor"], pdf.store, kind, object_id, digest, html, images)
+    log.info("%s %s: %s (%s)", kind, object_id, "rendered" if rendered else "cached", digest[:12])
+    return rendered
