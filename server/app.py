@@ -69,6 +69,8 @@ def route_handlers() -> list:
     from server.repairs.api import RepairsApi
     from server.reports.dashboards_pages import DASHBOARD_PAGES
     from server.reports.stats_api import StatsApi
+    from server.repairs.closing_api import RepairClosingApi
+    from server.repairs.closing_pages import CLOSING_ROUTES
     from server.repairs.pages import REPAIR_PAGES
     from server.reports.pdf_pages import PDF_PAGES
     from server.web.pwa import PWA_ROUTES
@@ -106,7 +108,9 @@ def route_handlers() -> list:
         *TEMPLATE_PAGES,
         ProceduresApi,
         RepairsApi,
+        RepairClosingApi,
         *REPAIR_PAGES,
+        *CLOSING_ROUTES,
         KnowledgeApi,
         StatsApi,
         *DASHBOARD_PAGES,

@@ -117,6 +117,7 @@ async def build(personas: Any) -> dict[str, Any]:
     repair = _ok(await carol.post(f"/api/v1/units/{units[0]}/repairs", files=[
         ("client_id", (None, new_id())), ("component", (None, "waterproofing")), ("location", (None, "卫生间")),
         ("description", (None, "卫生间顶棚渗水")), *photo_files(1)]), 201)
+    signoff = await _signed_off_repair(personas, carol, units[0])
     await run_worker(WorkerSettings)
 
     plan = _ok(await carol.post("/api/v1/inspection-plans", json={
@@ -187,8 +188,27 @@ async def build(personas: Any) -> dict[str, Any]:
         "entry_id": knowledge["id"], "tender_id": tender["id"], "tender_token": tender_token, "inquiry_id": inquiry["id"],
         "summary_id": summary.id,
         "notice_token": notice_link_token(notice.id, notice.party), "owner_browser": owner_browser,
+        "signoff_id": signoff["id"], "signoff_token": signoff["token"],
         "day": slot_day().isoformat(),
     }
+
+
+async def _signed_off_repair(personas: Any, carol: Any, unit_id: int) -> dict:
+    """A second repair of the home, done (after-photo) and signed by its owner on the repairer's phone."""
+    from server.repairs.signoff import link_token
+    from tests.repairs.closing_support import move, signature
+
+    repair = _ok(await carol.post(f"/api/v1/units/{unit_id}/repairs", files=[
+        ("client_id", (None, new_id())), ("component", (None, "pipes_electrical")),
+        ("description", (None, "厨房插座没电"))]), 201)
+    _ok(await carol.post(f"/api/v1/repairs/{repair['id']}/triage",
+                         json={"component": "pipes_electrical", "urgency": "normal", "survey_needed": False}))
+    await move(personas, repair["id"], "assign", "start")
+    _ok(await carol.post(f"/api/v1/repairs/{repair['id']}/complete", files=[("note", (None, "更换插座")),
+                                                                            *photo_files(1)]))
+    record = _ok(await carol.post(f"/api/v1/repairs/{repair['id']}/sign-off",
+                                  json={"signature": signature(), "signer_name": "王业主"}), 201)
+    return {"id": record["id"], "token": link_token(repair["id"], record["completion_id"])}
 
 
 async def _ok_list(client: Any, url: str) -> list:

@@ -37,7 +37,7 @@ PARAMETERS = {
     "announcement_id": "announcement_id", "appointment_id": "appointment_id", "confirmation_id": "confirmation_id",
     "template_id": "template_id", "room_id": "room_id", "item_id": "item_id", "procedure_id": "procedure_id",
     "document_id": "document_id", "notice_id": "notice_id", "repair_id": "repair_id",
-    "entry_id": "entry_id", "inquiry_id": "inquiry_id", "summary_id": "summary_id",
+    "entry_id": "entry_id", "inquiry_id": "inquiry_id", "summary_id": "summary_id", "signoff_id": "signoff_id",
 }
 CONSTANTS = {"variant": "thumb", "side": "giver", "file_path": "css/app.css", "digest": "f" * 64}  # tests.dataset.PDF_DIGEST
 # Where a parameter means something else on one route.
@@ -46,6 +46,7 @@ PER_ROUTE = {
     "/tender-notices/{token:str}": {"token": "tender_token"},
     "/api/v1/procedures/{procedure_id:int}/tender": {"procedure_id": "tender_id"},
     "/n/{token:str}": {"token": "notice_token"},
+    "/repairs/sign/{token:str}": {"token": "signoff_token"},
     "/n/{token:str}/defects/{defect_id:int}": {"token": "notice_token"},
     "/n/{token:str}/defects/{defect_id:int}/plan": {"token": "notice_token"},
     "/n/{token:str}/photos/{photo_id:int}/{variant:str}": {"token": "notice_token"},

@@ -23,6 +23,8 @@ from server import db, jobs
 from server.clock import CHINA
 from server.inquiries.summary import monthly_summary_job
 from server.inspections.overdue import overdue_job
+from server.repairs.sla import sla_job
+from server.repairs.visits import visits_job
 from server.settings import SettingsError, get_settings
 from workers.notices import channel_flush, notice_dispatch, refresh_statistics, sweep_channels, sweep_deliveries
 from workers.documents import render_document
@@ -75,6 +77,8 @@ class WorkerSettings:
         # 00:10 on the 1st in China (the worker's timezone below): the month before, per project.
         cron(monthly_summary_job, name="monthly_summary", day={1}, hour={0}, minute={10}, second={0}, unique=True,
              timeout=900),
+        cron(sla_job, name="repair_sla", minute=set(range(2, 60, 5)), unique=True, timeout=300),
+        cron(visits_job, name="repair_visits", minute={7}, unique=True, timeout=300),
     ]
     timezone = CHINA
     """arq reads cron fields in the worker's timezone (the server's local zone unless set): China time, so

@@ -11,6 +11,7 @@ that entry's URL:
 - /delivery/announcements  approved announcements to publish (Brand & PR)
 - /procedures steps waiting for the person's approval
 - /inbox     unread messages
+- /repairs/visits  signed-off repairs on the return-visit call list (CS staff, admins)
 """
 from __future__ import annotations
 
@@ -65,7 +66,14 @@ async def _unread(user: Any) -> int:
     return await InboxMessage.count().where(addressed_to(user) & InboxMessage.read_at.is_null()).run()
 
 
-COUNTERS = {"/rechecks": _to_recheck, "/checks": _to_check, "/tasks": _to_rectify, PUBLISH_URL: _to_publish,
+async def _to_call(user: Any) -> int:
+    from server.repairs.closing_tables import RepairVisitDue
+    from server.repairs.visits import waiting_call
+
+    return await RepairVisitDue.count().where(waiting_call()).run()
+
+
+COUNTERS = {"/repairs/visits": _to_call, "/rechecks": _to_recheck, "/checks": _to_check, "/tasks": _to_rectify, PUBLISH_URL: _to_publish,
             "/procedures": _to_approve, "/inbox": _unread}
 
 

@@ -71,7 +71,10 @@ async def _places(unit_ids: list[int]) -> dict[int, dict]:
 async def _detail_context(repair: RepairRequest) -> dict[str, Any]:
     out = await selectors.repair_out(repair)
     history = list(reversed(await audit_timeline("repair", repair.id)))
+    from server.repairs.closing_selectors import closing_of
+
     return {"repair": out, "place": await _unit_place(repair.unit), "history": history, "when": local_time,
+            "closing": await closing_of(repair), "visit_followups": ("reopen", "escalate"),
             "labels": states.STATUS_LABELS, "urgencies": states.URGENCIES, "channels": states.CHANNELS,
             "components": warranty.COMPONENT_LABELS}
 

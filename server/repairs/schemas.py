@@ -53,6 +53,8 @@ class RepairOut(msgspec.Struct):
     created_at: str
     photos: list[PhotoOut]
     warranty: WarrantyOut
+    overdue: Optional[str] = None
+    """The SLA stage this repair is late for (response | on_site | done: project's hours per urgency), else null."""
 
 
 class RepairPage(msgspec.Struct):
@@ -96,6 +98,17 @@ class RepairSettingsIO(msgspec.Struct, omit_defaults=True):
     cooling_start: Optional[str] = None
     cooling_end: Optional[str] = None
     return_visit_days: Optional[int] = None
+    emergency_response_hours: Optional[str] = None
+    """SLA hours (decimal strings, more than 0): {emergency,normal,scheduled}_{response,on_site,done}_hours, the
+    hours from the request to the first response (triage), to being on site (work started), to done."""
+    emergency_on_site_hours: Optional[str] = None
+    emergency_done_hours: Optional[str] = None
+    normal_response_hours: Optional[str] = None
+    normal_on_site_hours: Optional[str] = None
+    normal_done_hours: Optional[str] = None
+    scheduled_response_hours: Optional[str] = None
+    scheduled_on_site_hours: Optional[str] = None
+    scheduled_done_hours: Optional[str] = None
 
 
 class ImportOut(msgspec.Struct):

@@ -89,8 +89,11 @@ async def repairs_out(repairs: list[RepairRequest] | list[dict]) -> list[dict]:
     days = await delivery_days(unit_ids)
     terms = await warranty_terms(unit_ids)
     photos = await photos_by_subject("repair", [row["id"] for row in rows])
-    return [_out(row, days.get(row["unit"]), terms.get(row["unit"], warranty.DEFAULT_TERMS),
-                 photos.get(row["id"], [])) for row in rows]
+    from server.repairs.sla import overdue_of
+
+    late = await overdue_of(rows)
+    return [{**_out(row, days.get(row["unit"]), terms.get(row["unit"], warranty.DEFAULT_TERMS),
+                    photos.get(row["id"], [])), "overdue": (late.get(row["id"]) or {}).get("stage")} for row in rows]
 
 
 def _out(row: dict, delivered_on: dt.date | None, terms: warranty.Terms, photos: list) -> dict[str, Any]:

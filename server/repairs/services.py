@@ -180,6 +180,10 @@ async def repair_transition(*, actor: Any, repair: RepairRequest, action: str, *
     target = states.target_of(action, repair.status)
     if target is None:
         raise Conflict(_("This repair cannot be changed this way in its current state."))
+    if action == "start":  # a paid repair waits for the owner's accepted quote (quotes.py)
+        from server.repairs.quotes import start_allowed
+
+        await start_allowed(repair)
     async with write_transaction():
         await compare_and_set(repair, target, actor=actor, object_type="repair", action=action,
                               conflict_message=_("This repair was changed by someone else. Please reload."),
@@ -218,8 +222,11 @@ SETTING_DAYS = ("heating_start", "heating_end", "cooling_start", "cooling_end")
 
 def settings_of(row: RepairSettings | None) -> dict[str, Any]:
     """A project's settings as the API shows them (the defaults where it set none)."""
+    from server.repairs.sla import FIELDS as SLA_FIELDS
+
     row = row or RepairSettings()
-    return {name: getattr(row, name) for name in (*SETTING_YEARS, *SETTING_SEASONS, *SETTING_DAYS, "return_visit_days")}
+    values = {name: getattr(row, name) for name in (*SETTING_YEARS, *SETTING_SEASONS, *SETTING_DAYS, "return_visit_days")}
+    return {**values, **{name: f"{getattr(row, name):.2f}" for name in SLA_FIELDS}}  # hours: "0.25", "72.00"
 
 
 async def repair_settings_save(*, actor: Any, project_id: int, fields: dict[str, Any]) -> dict[str, Any]:
@@ -241,10 +248,14 @@ async def repair_settings_save(*, actor: Any, project_id: int, fields: dict[str,
         visit_days = 0
     if not 1 <= visit_days <= 60:
         errors["return_visit_days"] = _("Enter whole days from 1 to 60.")
+    from server.repairs.sla import hours_problems
+
+    sla_hours, sla_errors = hours_problems(values)  # SLA hours per urgency: more than 0
+    errors.update(sla_errors)
     if errors:
         raise _invalid(errors)
     clean = {**{k: int(str(values[k]).strip()) for k in (*SETTING_YEARS, *SETTING_SEASONS)},
-             **{k: str(values[k]).strip() for k in SETTING_DAYS}, "return_visit_days": visit_days}
+             **{k: str(values[k]).strip() for k in SETTING_DAYS}, "return_visit_days": visit_days, **sla_hours}
     before = settings_of(current) if current is not None else None
     async with write_transaction():
         if current is None:
@@ -256,5 +267,5 @@ async def repair_settings_save(*, actor: Any, project_id: int, fields: dict[str,
                                          RepairSettings.updated_at: dt.datetime.now(dt.timezone.utc)}).where(
                 RepairSettings.id == current.id).run()
         await audit_record(actor=actor, object_type="project", object_id=project_id, action="repair_settings",
-                           details={"before": before, "after": clean})
-    return clean
+                           details={"before": before, "after": {k: str(v) for k, v in clean.items()}})
+    return {**clean, **{k: f"{v:.2f}" for k, v in sla_hours.items()}}

@@ -7,7 +7,9 @@ migration adds database triggers that refuse UPDATE and DELETE). Homes
 delivered through the app take their delivery day from the signed delivery
 confirmation instead (server/delivery), read through `selectors.delivery_day`.
 """
-from piccolo.columns import UUID, Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from decimal import Decimal
+
+from piccolo.columns import UUID, Boolean, Date, ForeignKey, Integer, Numeric, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -31,6 +33,16 @@ class RepairSettings(Table, tablename="repair_settings"):
     cooling_start = Varchar(length=5, default="06-01")
     cooling_end = Varchar(length=5, default="09-30")
     return_visit_days = Integer(default=3)
+    # SLA hours per urgency (domain/rules.md "Service levels"): first response, on site, done.
+    emergency_response_hours = Numeric(digits=(7, 2), default=Decimal("0.25"))
+    emergency_on_site_hours = Numeric(digits=(7, 2), default=Decimal("2"))
+    emergency_done_hours = Numeric(digits=(7, 2), default=Decimal("4"))
+    normal_response_hours = Numeric(digits=(7, 2), default=Decimal("2"))
+    normal_on_site_hours = Numeric(digits=(7, 2), default=Decimal("24"))
+    normal_done_hours = Numeric(digits=(7, 2), default=Decimal("72"))
+    scheduled_response_hours = Numeric(digits=(7, 2), default=Decimal("24"))
+    scheduled_on_site_hours = Numeric(digits=(7, 2), default=Decimal("168"))
+    scheduled_done_hours = Numeric(digits=(7, 2), default=Decimal("336"))
     updated_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
 

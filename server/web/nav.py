@@ -66,6 +66,8 @@ NAV_ITEMS = [
             _l("First-time pass rate, open and overdue defects, rectification times, by project"), tab=False),
     NavItem(_l("Repairs"), "/repairs", "wrench", frozenset({roles.CS_STAFF, roles.ADMIN}),
             _l("Owners' repair requests, by status and project"), tab=False),
+    NavItem(_l("Return visits"), "/repairs/visits", "message-circle", frozenset({roles.CS_STAFF, roles.ADMIN}),
+            _l("Signed-off repairs to call back"), tab=False),
     NavItem(_l("Inquiries"), "/inquiries", "message-circle", frozenset({roles.CS_STAFF, roles.ADMIN}),
             _l("Customers' questions and the answers given"), tab=False),
     NavItem(_l("Knowledge base"), "/knowledge", "info", frozenset(roles.STAFF),

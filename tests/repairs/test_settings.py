@@ -17,7 +17,10 @@ async def test_longer_periods_apply_to_the_projects_requests_shorter_ones_are_re
     assert (await carol.get(url)).json() == {
         "structure_years": 50, "waterproofing_years": 5, "pipes_electrical_years": 2, "decoration_years": 2,
         "heating_seasons": 2, "cooling_seasons": 2, "heating_start": "11-15", "heating_end": "03-15",
-        "cooling_start": "06-01", "cooling_end": "09-30", "return_visit_days": 3}
+        "cooling_start": "06-01", "cooling_end": "09-30", "return_visit_days": 3,
+        "emergency_response_hours": "0.25", "emergency_on_site_hours": "2.00", "emergency_done_hours": "4.00",
+        "normal_response_hours": "2.00", "normal_on_site_hours": "24.00", "normal_done_hours": "72.00",
+        "scheduled_response_hours": "24.00", "scheduled_on_site_hours": "168.00", "scheduled_done_hours": "336.00"}
     r = await carol.put(url, json={"decoration_years": 1, "heating_seasons": "两", "cooling_start": "02-29",
                                    "return_visit_days": 0}, headers={"Accept-Language": "zh-CN"})
     assert r.status_code == 400
