@@ -81,6 +81,7 @@ IMMUTABLE_MIGRATIONS = (
     "server.delivery.piccolo_migrations.delivery_2026_11_27t13_36_30_000000",
     "server.repairs.piccolo_migrations.repairs_2026_12_04t15_56_00_000000",
     "server.repairs.piccolo_migrations.repairs_2026_12_04t18_21_00_000000",
+    "server.procedures.piccolo_migrations.procedures_2026_12_04t18_40_00_000000",
 )
 
 

@@ -163,6 +163,13 @@ async def test_records_winner_filings_contract_and_corrections_by_new_records(pe
     assert await AuditEntry.count().where(AuditEntry.object_type == "tender_record").run() == 5
     assert await TenderRecord.count().run() == 5
     assert await AuditEntry.count().where(AuditEntry.object_type == "tender_expert").run() == 3
+    # The database itself refuses to change or remove a legal fact.
+    for change in (TenderRecord.update({TenderRecord.number: "改"}).where(TenderRecord.id > 0),
+                   TenderRecord.delete().where(TenderRecord.id > 0)):
+        with pytest.raises(Exception, match="immutable"):
+            await change.run()
+    assert [r["number"] for r in await TenderRecord.select(TenderRecord.number).where(
+        TenderRecord.kind == "winner_filing").order_by(TenderRecord.id).run()] == ["备2027-001", "备2027-011"]
 
 
 async def test_bad_input_is_400_in_chinese_and_stores_nothing(personas):
