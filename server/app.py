@@ -73,6 +73,7 @@ def route_handlers() -> list:
     from server.repairs.closing_pages import CLOSING_ROUTES
     from server.repairs.pages import REPAIR_PAGES
     from server.reports.pdf_pages import PDF_PAGES
+    from server.repairs.timeline_pages import TIMELINE_PAGES
     from server.web.pwa import PWA_ROUTES
 
     return [
@@ -111,6 +112,7 @@ def route_handlers() -> list:
         RepairClosingApi,
         *REPAIR_PAGES,
         *CLOSING_ROUTES,
+        *TIMELINE_PAGES,
         KnowledgeApi,
         StatsApi,
         *DASHBOARD_PAGES,

@@ -18,6 +18,7 @@ from server.errors import Conflict, Invalid, TooManyAttempts, Unauthenticated
 from server.i18n import _
 from server.org.access import unit_for
 from server.org.pages import Form, done
+from server.repairs.timeline import unit_timelines
 from server.settings import get_settings
 from server.web.flash import flash
 from server.web.guards import allow, current_user
@@ -74,8 +75,9 @@ class OwnerPages(Controller):
         unit_ids = [r["unit"] for r in await UnitOwner.select(UnitOwner.unit).where(
             UnitOwner.user == user.id).order_by(UnitOwner.unit).run()]
         homes = await owner_homes(unit_ids)  # every home, in a fixed number of queries
+        timelines = await unit_timelines(unit_ids, staff=False)  # likewise: each home's latest events
         return render(request, "delivery/owner_home.html", status_code=status_code, homes=homes,
-                      stages=day.STAGES, when=local_time, refused=refused or {})
+                      timelines=timelines, stages=day.STAGES, when=local_time, refused=refused or {})
 
     @post("/units/{unit_id:int}/appointment")
     async def book(self, request: Request, unit_id: int, data: Form) -> Response:

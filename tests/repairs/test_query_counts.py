@@ -35,3 +35,43 @@ async def test_the_lists_cost_the_same_for_one_request_or_twelve(personas, monke
     assert [len(json.loads(text)["items"]) for _, text in many[:2]] == [23, 23]
     assert [text.count('data-repair="') for _, text in many[2:]] == [20, 20]  # a page of the pages' size
     assert [count for count, _ in one] == [count for count, _ in many]
+
+
+async def test_a_homes_timeline_costs_the_same_for_one_event_or_fifty(personas, monkeypatch):
+    """The staff unit page, the owner's record page and the owner's home page (with each home's latest events)."""
+    import datetime as dt
+
+    from server.delivery.tables import ConfirmedArea
+    from server.inspections.tables import Defect, Inspection, Recheck
+    from tests.repairs.support import homes
+
+    h = await homes(personas)
+    carol = await personas.api("carol")
+    assert (await report(carol, h["mine"])).status_code == 201
+    staff, olga = await personas.browser("carol"), await personas.browser("olga")
+    paths = [(staff, f"/units/{h['mine']}"), (olga, f"/owner/units/{h['mine']}"), (olga, "/owner")]
+    one = [await _count(monkeypatch, client, path) for client, path in paths]
+    assert [text.count("data-event") for _, text in one] == [1, 1, 1]
+
+    await carol.post(f"/api/v1/units/{h['mine']}/delivered", json={"delivered_on": "2024-03-01"})
+    for _ in range(6):
+        repair = (await report(carol, h["mine"])).json()["id"]
+        assert (await carol.post(f"/api/v1/repairs/{repair}/triage", json={
+            "component": "waterproofing", "urgency": "normal", "survey_needed": False})).status_code == 200
+    inspection = Inspection(unit=h["mine"], kind="delivery_walkthrough", status="completed",
+                            started_at=dt.datetime(2024, 2, 28, 2, tzinfo=dt.timezone.utc),
+                            completed_at=dt.datetime(2024, 2, 28, 3, tzinfo=dt.timezone.utc))
+    await inspection.save().run()
+    at = dt.datetime(2024, 2, 28, 2, 30, tzinfo=dt.timezone.utc)
+    for index in range(8):
+        defect = Defect(inspection=inspection.id, unit=h["mine"], room="客厅", category="wall", severity="minor",
+                        description=f"墙面空鼓 {index}", construction_unit=personas.parties["builder_a"].id,
+                        status="closed", created_at=at, rectified_at=at, closed_at=at)
+        await defect.save().run()
+        await Recheck(defect=defect.id, result="pass", created_at=at).save().run()
+    await ConfirmedArea(unit=h["mine"], registered_area="89.52", source="api").save().run()
+    many = [await _count(monkeypatch, client, path) for client, path in paths]
+    staff_events, owner_events = many[0][1].count("data-event"), many[1][1].count("data-event")
+    assert staff_events == owner_events == 1 + 1 + 6 * 2 + 2 + 8 * 4 + 1  # every event, for both audiences
+    assert many[2][1].count("data-event") == 5  # the home page: the latest five
+    assert [count for count, _ in one] == [count for count, _ in many]

@@ -1,0 +1,200 @@
+"""Repair lists at scale: `.venv/bin/python -m bench.repairs` (part of `make bench`).
+
+Generates 4 projects × 5 buildings × 100 units (2,000 delivered homes) and
+20,000 repair requests in every status (10 per home, one photo row and one
+audit line each), in a fresh SQLite file and (when PostgreSQL answers on
+127.0.0.1:5432) a fresh PostgreSQL database; serves the app with granian (one
+worker per core) and measures the lists of `TARGETS` under CONCURRENCY clients
+(wrk when installed, else httpx; harness of bench/inspections.py). Target: p95 < 150 ms.
+Writes bench/results/repairs.md.
+
+`TARGETS` is data: a new list is one line (label, path, who), the path may use
+{unit_id} (a home of the owner) and {project_id}.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.inspections import CONCURRENCY, REQUESTS, WEB_WORKERS, WRK_SECONDS, measure, postgres_available
+from bench.load import free_port, have_wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "repairs.md"
+PROJECTS, BUILDINGS, FLOORS, PER_FLOOR = 4, 5, 25, 4     # 2,000 homes
+REPAIRS_PER_UNIT = 10                                    # 20,000 repair requests
+TARGET_P95_MS = 150
+PASSWORD = "bench-password-1"
+COMMAND = "make bench  (or: .venv/bin/python -m bench.repairs)"
+
+TARGETS: list[tuple[str, str, str]] = [
+    ("CS repair list (page)", "/repairs", "cs"),
+    ("CS repair list, one status (page)", "/repairs?status=assigned", "cs"),
+    ("repair list (API, 50 rows)", "/api/v1/repairs?limit=50", "cs"),
+    ("owner's repairs (page)", "/owner/repairs", "owner"),
+    ("owner's home page", "/owner", "owner"),
+    ("unit record: timeline (page)", "/units/{unit_id}", "cs"),
+    # ("repair unit's job list (page)", "/repair-jobs", "repairer"),  # once `repwork` lands: one line
+]
+"""(label, path, who): who is one of the users GENERATE makes (cs, owner, repairer)."""
+
+GENERATE = """
+import asyncio, datetime as dt, random, sys, uuid
+from server import db
+from server.accounts.services import user_create
+from server.accounts.tables import UnitOwner
+from server.audit.tables import AuditEntry
+from server.db import write_transaction
+from server.org.services import building_create, party_create, project_create, units_bulk_create
+from server.org.tables import Unit
+from server.photos.tables import Photo
+from server.repairs import states, warranty
+from server.repairs.tables import RecordedDelivery, RepairRequest
+
+PROJECTS, BUILDINGS, FLOORS, PER_FLOOR, RPU = map(int, sys.argv[1:6])
+
+async def main():
+    await db.start_pool()
+    rng = random.Random(11)
+    await user_create(actor=None, username="cs", password="%(pw)s", role="cs_staff")
+    owner = await user_create(actor=None, username="owner", password="%(pw)s", role="owner")
+    party = await party_create(actor=None, name="Bench repairs", kind="repair_unit")
+    await user_create(actor=None, username="repairer", password="%(pw)s", role="contractor", party_id=party.id)
+    first_project = None
+    for p in range(PROJECTS):
+        project = await project_create(actor=None, name=f"Bench {p + 1}")
+        first_project = first_project or project.id
+        for b in range(BUILDINGS):
+            building = await building_create(actor=None, project_id=project.id, name=f"{b + 1}号楼")
+            await units_bulk_create(actor=None, building_id=building.id, floor_from=1, floor_to=FLOORS,
+                                    units_per_floor=PER_FLOOR)
+    units = [u["id"] for u in await Unit.select(Unit.id).order_by(Unit.id).run()]
+    mine = units[len(units) // 2: len(units) // 2 + 3]
+    now = dt.datetime.now(dt.timezone.utc)
+    components = list(warranty.COMPONENT_LABELS)
+    async with write_transaction():
+        await UnitOwner.insert(*[UnitOwner(unit=u, user=owner.id) for u in mine]).run()
+        for start in range(0, len(units), 500):
+            await RecordedDelivery.insert(*[RecordedDelivery(unit=u, delivered_on=dt.date(2024, 1 + u %% 12, 1 + u %% 28))
+                                            for u in units[start:start + 500]]).run()
+        batch = []
+        for index in range(len(units) * RPU):
+            unit = units[index %% len(units)]
+            created = now - dt.timedelta(minutes=len(units) * RPU - index)
+            batch.append(RepairRequest(client_id=uuid.uuid4(), unit=unit, component=rng.choice(components),
+                                       location="卫生间", description="卫生间顶棚漏水", reported_on=created.date(),
+                                       channel=rng.choice(["owner_app", "phone"]), status=rng.choice(states.STATUSES),
+                                       urgency=rng.choice(["", "normal", "emergency"]), created_at=created,
+                                       updated_at=created))
+            if len(batch) >= 1000:
+                await RepairRequest.insert(*batch).run()
+                batch = []
+        if batch:
+            await RepairRequest.insert(*batch).run()
+        rows = await RepairRequest.select(RepairRequest.id, RepairRequest.status, RepairRequest.created_at).run()
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start:start + 1000]
+            await Photo.insert(*[Photo(subject_type="repair", subject_id=r["id"], stage="reported", status="ready",
+                                       image_format="JPEG", byte_size=1, original_key=f"x/r{r['id']}.jpg",
+                                       display_key=f"d/r{r['id']}.jpg", thumb_key=f"t/r{r['id']}.jpg",
+                                       width=1600, height=1200) for r in chunk]).run()
+            await AuditEntry.insert(*[AuditEntry(object_type="repair", object_id=str(r["id"]), action="report",
+                                                 to_state="reported", at=r["created_at"], actor_name="cs")
+                                      for r in chunk]).run()
+    print(first_project, mine[0])
+
+asyncio.run(main())
+""" % {"pw": PASSWORD}
+
+
+async def run_on(label: str, env: dict) -> list[dict]:
+    subprocess.run([sys.executable, "-m", "server", "migrate"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", GENERATE, str(PROJECTS), str(BUILDINGS), str(FLOORS), str(PER_FLOOR),
+                          str(REPAIRS_PER_UNIT)], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    project_id, unit_id = map(int, out.stdout.split()[-2:])
+    if env["DATABASE_URL"].startswith("postgresql"):
+        subprocess.run(["psql", env["DATABASE_URL"], "-qc", "VACUUM ANALYZE"], check=True)
+    print(f"{label}: generated in {time.perf_counter() - started:.0f} s", flush=True)
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory",
+                               "server.app:create_app", "--port", str(port), "--workers", WEB_WORKERS, "--loop",
+                               "uvloop", "--no-access-log"],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+            for _ in range(300):
+                try:
+                    await c.get("/login")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            tokens = {name: (await c.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD})).json()[
+                "token"] for name in ("cs", "owner", "repairer")}
+        for name, path, who in TARGETS:
+            path = path.format(unit_id=unit_id, project_id=project_id)
+            await measure(base, path, tokens[who])  # warm-up
+            result = await measure(base, path, tokens[who])
+            rows.append({"database": label, "what": f"{name} `{path}`", **result})
+            print(rows[-1], flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return rows
+
+
+async def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-repairs-"))
+    base_env = dict(os.environ, MEDIA_ROOT=str(work / "media"), SECRET_KEY="bench-secret-key-0123456789",
+                    REDIS_URL="")
+    rows = []
+    try:
+        rows += await run_on("SQLite", dict(base_env, DATABASE_URL=f"sqlite:///{work}/bench.db"))
+        if postgres_available() and "--sqlite-only" not in sys.argv:
+            name = f"cs_bench_repairs_{os.getpid()}"
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+            try:
+                rows += await run_on("PostgreSQL", dict(base_env,
+                                                        DATABASE_URL=f"postgresql://postgres@127.0.0.1:5432/{name}"))
+            finally:
+                subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
+                                f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    units = PROJECTS * BUILDINGS * FLOORS * PER_FLOOR
+    lines = [
+        "# Repair lists at scale",
+        "",
+        f"{PROJECTS} projects, {units:,} delivered homes, {units * REPAIRS_PER_UNIT:,} repair requests in every "
+        f"status ({units * REPAIRS_PER_UNIT:,} photo rows, {units * REPAIRS_PER_UNIT:,} audit lines); the owner has 3 "
+        f"homes. granian, {WEB_WORKERS} workers (one per core); {CONCURRENCY} concurrent clients from "
+        f"{'wrk (one thread, ' + str(WRK_SECONDS) + ' s per row)' if have_wrk() else f'httpx ({REQUESTS} requests per row)'}"
+        f" on the same 2-core machine (shared with other work while measured). Target p95 < {TARGET_P95_MS} ms.",
+        "",
+        f"Produced by `{COMMAND}` ({dt.date.today().isoformat()}).",
+        "",
+        "| database | what | p50 ms | p95 ms | meets target | HTTP statuses |",
+        "| --- | --- | ---: | ---: | --- | --- |",
+    ]
+    for r in rows:
+        ok = "yes" if r["p95"] < TARGET_P95_MS and r["statuses"] == [200] else "NO"
+        lines.append(f"| {r['database']} | {r['what']} | {r['p50']:.1f} | {r['p95']:.1f} | {ok} | "
+                     f"{', '.join(map(str, r['statuses']))} |")
+    RESULTS.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
