@@ -6,8 +6,9 @@ their bigram index (server/knowledge/search.py), in a fresh SQLite file and
 (when PostgreSQL answers on 127.0.0.1:5432) a fresh PostgreSQL database, and
 times the ranked search (server.knowledge.selectors.search_entries, the query
 behind GET /api/v1/knowledge?q= and the inquiry form's suggestions) in
-process, one query at a time. Target: p95 < 50 ms. Writes bench/results/knowledge.md.
-Not measured yet: the suggestion endpoint over HTTP under 20 clients.
+process, one query at a time. Target: p95 < 50 ms. Then the inquiry form's
+suggestion endpoint over HTTP under 20 clients on the same database
+(bench/suggestions.py; target p95 < 100 ms). Writes bench/results/knowledge.md.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench import suggestions
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "knowledge.md"
@@ -111,6 +114,8 @@ def run_on(label: str, env: dict, kind: str) -> dict:
                          check=True, capture_output=True, text=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     print(label, result, flush=True)
+    result["suggestions"] = suggestions.run(env, QUERIES)
+    print(label, result["suggestions"], flush=True)
     return {"database": label, **result}
 
 
@@ -158,6 +163,7 @@ def main() -> None:
             ok = "yes" if row["p95"] < TARGET_P95_MS else "NO"
             lines.append(f"| {r['database']} | {row['what']}: `{row['q']}` | {row['total']:,} | {row['p50']:.1f} | "
                          f"{row['p95']:.1f} | {ok} |")
+    lines += suggestions.table(runs)
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -80,6 +80,7 @@ async def seed_demo() -> bool:
     await _delivery(project.id, users["kefu"])
     await _repairs(project.id, users["kefu"], users["13800000000"])
     await _knowledge(users["kefu"], first_unit.id)
+    await _last_month(users["kefu"], project.id, first_unit.id)
     return True
 
 
@@ -131,6 +132,39 @@ async def _knowledge(cs: User, unit_id: int) -> None:
     await inquiries.inquiry_record(actor=cs, fields={
         "asker_name": "李女士", "asker_phone": "13900000009", "channel": "wechat", "category": "销售",
         "question": "小区有没有充电桩车位"})
+
+
+DEMO_LAST_MONTH = [  # (days into last month, channel, category, question, answer, hours to answer)
+    (3, "phone", "交付", "交房要带哪些材料", "请带购房合同、身份证原件和交付通知书；委托他人办理的另带委托书。", 2),
+    (9, "walk_in", "物业", "装修要交押金吗", "装修押金 2000 元，验收合格后全额退还。", 30),
+    (17, "wechat", "报修", "厨房水管渗水", "", 0),
+]
+
+
+async def _last_month(cs: User, project_id: int, unit_id: int) -> None:
+    """Last month's inquiries of the project, its monthly summary (as the cron makes it on the 1st) with a note,
+    and two of its answers published on the project's public page."""
+    import datetime as dt
+
+    from server.clock import day_start, today
+    from server.inquiries import publishing, services as inquiries, summary
+    from server.inquiries.tables import Inquiry
+
+    month = summary.previous_month(today())
+    ids = []
+    for day, channel, category, question, answer, hours in DEMO_LAST_MONTH:
+        row = await inquiries.inquiry_record(actor=cs, fields={
+            "asker_name": "业主", "asker_phone": "13800000000", "unit_id": unit_id, "channel": channel,
+            "category": category, "question": question, "answer": answer})
+        at = day_start(month + dt.timedelta(days=day)) + dt.timedelta(hours=10)
+        await Inquiry.update({Inquiry.created_at: at,
+                              Inquiry.answered_at: at + dt.timedelta(hours=hours) if answer else None}).where(
+            Inquiry.id == row.id).run()
+        ids.append(row.id)
+    made = await summary.summary_make(project_id, month)
+    await summary.summary_edit(actor=cs, summary=made, fields={
+        "notes": "交付材料和装修押金问得最多，已整理成问答发布。", "highlights": ids[:2]})
+    await publishing.summary_publish(actor=cs, summary=made, inquiry_ids=ids[:2])
 
 
 async def _repairs(project_id: int, cs: User, owner: User) -> None:
