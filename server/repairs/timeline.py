@@ -3,10 +3,10 @@ timeline, newest first — inspections and their defects (recorded, rectified,
 rechecked, closed), key handovers, delivery (the signed confirmation, the
 registered area behind the settlement, a delivery day recorded for a home
 delivered before the software), and repairs (reported, then each status
-change from the audit trail, return visits included).
+change from the audit trail, and each return-visit call).
 
 Read only: it reads the other contexts' tables and writes nothing. It takes
-many units at once and costs the same nine queries for one event or a
+many units at once and costs the same ten queries for one event or a
 thousand, one home or ten (tests/repairs/test_query_counts.py).
 
 Two audiences (`staff`):
@@ -35,6 +35,7 @@ from server.inspections.states import SEVERITY_LABELS
 from server.inspections.tables import Defect, Inspection, Recheck
 from server.org.tables import Unit
 from server.repairs import states, warranty
+from server.repairs.closing_tables import RepairVisit
 from server.repairs.tables import RecordedDelivery, RepairRequest
 
 WALKTHROUGH = "delivery_walkthrough"
@@ -122,9 +123,8 @@ async def _defects(ids: list[int], staff: bool) -> list[dict]:
                                  who=row["party"] if staff else ""))
         if row["closed_at"]:
             events.append(_event(row["unit"], row["closed_at"], "defect", _("Defect closed"), link=link, detail=what))
-    recheck_where = Recheck.defect.unit.is_in(ids)
-    if not staff:
-        recheck_where &= Recheck.defect.inspection.kind == WALKTHROUGH
+    # Through the defects' ids (the recheck.defect index), not a join filtered on the defect's unit (a scan).
+    recheck_where = Recheck.defect.is_in(Defect.select(Defect.id).where(where))
     for row in await Recheck.select(Recheck.defect, Recheck.result, Recheck.note, Recheck.created_at,
                                     Recheck.defect.unit.as_alias("unit"), Recheck.defect.room.as_alias("room"),
                                     Recheck.defect.description.as_alias("description"),
@@ -206,6 +206,18 @@ async def _repairs(ids: list[int], staff: bool) -> list[dict]:
                              who=str(states.CHANNELS.get(row["channel"], row["channel"])) if staff else ""))
     if not repairs:
         return events
+    for row in await RepairVisit.select(RepairVisit.repair, RepairVisit.reached, RepairVisit.satisfaction,
+                                        RepairVisit.comment, RepairVisit.created_at,
+                                        RepairVisit.created_by.display_name.as_alias("by")).where(
+            RepairVisit.repair.is_in(list(repairs))).run():
+        repair = repairs[row["repair"]]
+        if not row["reached"]:
+            title = _("Return visit call: the owner was not reached")
+        else:
+            title = _("Return visit call: satisfaction %(n)s of 5", n=row["satisfaction"])
+        events.append(_event(repair["unit"], row["created_at"], "repair", title, link=link(repair["id"]),
+                             detail=" · ".join(p for p in (what(repair), row["comment"] if staff else "") if p),
+                             who=(row["by"] or "") if staff else ""))
     for row in await AuditEntry.select(AuditEntry.object_id, AuditEntry.at, AuditEntry.action, AuditEntry.to_state,
                                        AuditEntry.actor_name).where(
             (AuditEntry.object_type == "repair") & AuditEntry.object_id.is_in([str(i) for i in repairs])

@@ -43,6 +43,7 @@ async def test_a_homes_timeline_costs_the_same_for_one_event_or_fifty(personas, 
 
     from server.delivery.tables import ConfirmedArea
     from server.inspections.tables import Defect, Inspection, Recheck
+    from server.repairs.closing_tables import RepairVisit
     from tests.repairs.support import homes
 
     h = await homes(personas)
@@ -70,8 +71,12 @@ async def test_a_homes_timeline_costs_the_same_for_one_event_or_fifty(personas, 
         await defect.save().run()
         await Recheck(defect=defect.id, result="pass", created_at=at).save().run()
     await ConfirmedArea(unit=h["mine"], registered_area="89.52", source="api").save().run()
+    await RepairVisit.insert(RepairVisit(repair=repair, reached=False),
+                             RepairVisit(repair=repair, reached=True, satisfaction=2, comment="还在渗水")).run()
     many = [await _count(monkeypatch, client, path) for client, path in paths]
     staff_events, owner_events = many[0][1].count("data-event"), many[1][1].count("data-event")
-    assert staff_events == owner_events == 1 + 1 + 6 * 2 + 2 + 8 * 4 + 1  # every event, for both audiences
+    assert staff_events == owner_events == 1 + 1 + 6 * 2 + 2 + 8 * 4 + 1 + 2  # every event, for both audiences
+    assert "回访电话：满意度 2 分（满分 5 分）" in many[1][1] and "回访电话：未联系上业主" in many[1][1]
+    assert "还在渗水" in many[0][1] and "还在渗水" not in many[1][1]  # what staff wrote of the call stays inside
     assert many[2][1].count("data-event") == 5  # the home page: the latest five
     assert [count for count, _ in one] == [count for count, _ in many]
