@@ -18,74 +18,28 @@ The notice may be edited while it is not published (unpublish it first).
 """
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from server.accounts import roles
 from server.audit.services import audit_record
-from server.clock import today
 from server.db import lock_row, write_transaction
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Forbidden, NotFound
 from server.i18n import _
 from server.once import create_once
 from server.org.tables import Party
 from server.procedures import access, tender_rules
 from server.procedures.seed import TENDER_TEMPLATE
 from server.procedures.tables import Procedure, ProcedureStep
-from server.procedures.tender_tables import (
-    NoticeStatus, RecordKind, TenderBid, TenderExpert, TenderNotice, TenderRecord,
+from server.procedures.tender_input import actor_id as _actor_id, date_of as _date, invalid as _invalid
+from server.procedures.tender_input import now as _now, required as _required, text as _text
+from server.procedures.tender_notice import (  # noqa: F401  (the notice's functions, for callers of this module)
+    NOTICE_ROLES, may_write_notice, notice_save, notice_set_published, public_path, published_notice,
 )
+from server.procedures.tender_tables import RecordKind, TenderBid, TenderExpert, TenderRecord
 
-NOTICE_ROLES = frozenset({roles.PR, roles.ADMIN})
-TITLE_MAX, BODY_MAX, NAME_MAX, NUMBER_MAX, REASON_MAX = 200, 20000, 100, 100, 2000
-NOTICE_TRANSITIONS = {
-    "publish": {NoticeStatus.DRAFT: NoticeStatus.PUBLISHED, NoticeStatus.UNPUBLISHED: NoticeStatus.PUBLISHED},
-    "unpublish": {NoticeStatus.PUBLISHED: NoticeStatus.UNPUBLISHED},
-}
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _invalid(errors: dict[str, str]) -> Invalid:
-    return Invalid(_("Please correct the marked fields."), field_errors=errors)
-
-
-def _text(value: Any) -> str:
-    return str(value if value is not None else "").strip()
-
-
-def _required(fields: dict, errors: dict, name: str, limit: int) -> str:
-    value = _text(fields.get(name))
-    if not value:
-        errors[name] = _("This field is required.")
-    elif len(value) > limit:
-        errors[name] = _("At most %(n)s characters.", n=limit)
-    return value
-
-
-def _date(fields: dict, errors: dict, name: str, *, not_after_today: bool = False) -> dt.date | None:
-    value = fields.get(name)
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip()) if value.strip() else None
-        except ValueError:
-            errors[name] = _("Enter a date like 2026-12-31.")
-            return None
-    if not isinstance(value, dt.date):
-        errors[name] = _("Enter a date like 2026-12-31.")
-        return None
-    if not_after_today and value > today():
-        errors[name] = _("This date is in the future.")
-    return value
-
-
-def _actor_id(actor: Any) -> int | None:
-    return getattr(actor, "id", None)
+NAME_MAX, NUMBER_MAX, REASON_MAX = 100, 100, 2000
 
 
 # ---------------------------------------------------------------- access
@@ -104,86 +58,6 @@ async def _may_record(actor: Any, procedure_id: int, kind: str) -> ProcedureStep
         raise Forbidden(_("Only the responsible department or the CS center can work on this step."))
     return step
 
-
-def may_write_notice(user: Any) -> bool:
-    return user is not None and user.role in NOTICE_ROLES
-
-
-# ---------------------------------------------------------------- the notice
-
-async def notice_save(*, actor: Any, procedure: Procedure, fields: dict) -> TenderNotice:
-    """Write or change the notice (title, body, opens_on, closes_on) while it is not published."""
-    if not may_write_notice(actor):
-        raise Forbidden(_("Only Brand & PR can write and publish the tender notice."))
-    errors: dict[str, str] = {}
-    title = _required(fields, errors, "title", TITLE_MAX)
-    body = _required(fields, errors, "body", BODY_MAX)
-    opens_on = _date(fields, errors, "opens_on")
-    closes_on = _date(fields, errors, "closes_on")
-    if opens_on and closes_on and closes_on < opens_on:
-        errors["closes_on"] = _("The closing date must not be before the opening date.")
-    if errors:
-        raise _invalid(errors)
-    async with write_transaction():
-        await tender_rules.check_record(procedure.id, "notice")
-        notice = await TenderNotice.objects().get(TenderNotice.procedure == procedure.id).run()
-        values = {"title": title, "body": body.replace("\r\n", "\n"), "opens_on": opens_on, "closes_on": closes_on}
-        if notice is None:
-            notice = TenderNotice(procedure=procedure.id, public_token=secrets.token_urlsafe(24),
-                                  status=NoticeStatus.DRAFT, written_by=_actor_id(actor), written_at=_now(), **values)
-            await notice.save().run()
-            action, before = "write", None
-        else:
-            await lock_row(TenderNotice, notice.id)
-            updated = await TenderNotice.update({getattr(TenderNotice, k): v for k, v in values.items()}).where(
-                (TenderNotice.id == notice.id) & (TenderNotice.status != NoticeStatus.PUBLISHED)).returning(
-                TenderNotice.id).run()
-            if not updated:
-                raise Conflict(_("A published notice is not edited: unpublish it first."))
-            before = {k: str(getattr(notice, k)) for k in values}
-            for k, v in values.items():
-                setattr(notice, k, v)
-            action = "edit"
-        await audit_record(actor=actor, object_type="tender_notice", object_id=notice.id, action=action,
-                           to_state=notice.status, details={"procedure_id": procedure.id, "before": before,
-                                                            "after": {k: str(v) for k, v in values.items()}})
-    return notice
-
-
-async def notice_set_published(*, actor: Any, procedure: Procedure, publish: bool) -> TenderNotice:
-    if not may_write_notice(actor):
-        raise Forbidden(_("Only Brand & PR can write and publish the tender notice."))
-    action = "publish" if publish else "unpublish"
-    async with write_transaction():
-        notice = await TenderNotice.objects().get(TenderNotice.procedure == procedure.id).run()
-        if notice is None:
-            raise Conflict(_("Write the tender notice first."))
-        target = NOTICE_TRANSITIONS[action].get(notice.status)
-        changes = {TenderNotice.status: target}
-        if publish:
-            changes |= {TenderNotice.published_by: _actor_id(actor), TenderNotice.published_at: _now()}
-        updated = await TenderNotice.update(changes).where(
-            (TenderNotice.id == notice.id) & (TenderNotice.status == notice.status)).returning(
-            TenderNotice.id).run() if target else []
-        if not updated:
-            raise Conflict(_("The notice is already published.") if publish
-                           else _("Only a published notice can be unpublished."))
-        await audit_record(actor=actor, object_type="tender_notice", object_id=notice.id, action=action,
-                           from_state=notice.status, to_state=target, details={"procedure_id": procedure.id})
-    return await TenderNotice.objects().get(TenderNotice.id == notice.id).run()
-
-
-async def published_notice(token: str) -> TenderNotice:
-    """The public page's notice: published only, else 404."""
-    found = await TenderNotice.objects().get(
-        (TenderNotice.public_token == token) & (TenderNotice.status == NoticeStatus.PUBLISHED)).run()
-    if found is None:
-        raise NotFound(_("The page or record was not found."))
-    return found
-
-
-def public_path(token: str) -> str:
-    return f"/tender-notices/{token}"
 
 
 # ---------------------------------------------------------------- experts and bidders
@@ -225,6 +99,29 @@ async def expert_add(*, actor: Any, procedure: Procedure, fields: dict) -> tuple
     return await _once(TenderExpert, fields.get("client_id"), create)
 
 
+async def expert_withdraw(*, actor: Any, procedure: Procedure, expert_id: int, reason: Any) -> TenderExpert:
+    """An expert recorded by mistake is withdrawn with a reason (kept, shown struck through; no longer counted)."""
+    await _may_record(actor, procedure.id, "expert")
+    reason = _text(reason)[:REASON_MAX]
+    if not reason:
+        raise _invalid({"reason": _("Say why the expert is withdrawn.")})
+    async with write_transaction():
+        await tender_rules.check_record(procedure.id, "expert")
+        updated = await TenderExpert.update({
+            TenderExpert.withdrawn_at: _now(), TenderExpert.withdrawn_by: _actor_id(actor),
+            TenderExpert.withdrawn_reason: reason,
+        }).where((TenderExpert.id == expert_id) & (TenderExpert.procedure == procedure.id)
+                 & TenderExpert.withdrawn_at.is_null()).returning(TenderExpert.id).run()
+        if not updated:
+            if not await TenderExpert.exists().where((TenderExpert.id == expert_id)
+                                                     & (TenderExpert.procedure == procedure.id)).run():
+                raise NotFound(_("The page or record was not found."))
+            raise Conflict(_("This expert is already withdrawn."))
+        await audit_record(actor=actor, object_type="tender_expert", object_id=expert_id, action="withdraw",
+                           details={"procedure_id": procedure.id, "reason": reason})
+    return await TenderExpert.objects().get(TenderExpert.id == expert_id).run()
+
+
 async def bid_add(*, actor: Any, procedure: Procedure, fields: dict) -> tuple[TenderBid, bool]:
     """A bidder: a property-company party (`party_id`), or just a `name`."""
     await _may_record(actor, procedure.id, "bid")
@@ -243,15 +140,16 @@ async def bid_add(*, actor: Any, procedure: Procedure, fields: dict) -> tuple[Te
             errors["name"] = _("Choose a property company or write the bidder's name.")
     if len(name) > 200:
         errors["name"] = _("At most %(n)s characters.", n=200)
-    if not errors and await TenderBid.exists().where((TenderBid.procedure == procedure.id) & (
-            (TenderBid.name == name) | (TenderBid.party == party_id if party_id else TenderBid.id == -1))).run():
-        errors["party_id" if party_id else "name"] = _("This bidder is already recorded.")
     if errors:
         raise _invalid(errors)
 
     async def create(client_id):
         async with write_transaction():
+            await lock_row(Procedure, procedure.id)  # one bid per bidder, even when two are recorded at once
             await tender_rules.check_record(procedure.id, "bid")
+            if await TenderBid.exists().where((TenderBid.procedure == procedure.id) & (
+                    (TenderBid.name == name) | (TenderBid.party == party_id if party_id else TenderBid.id == -1))).run():
+                raise _invalid({"party_id" if party_id else "name": _("This bidder is already recorded.")})
             bid = TenderBid(procedure=procedure.id, party=party_id, name=name, client_id=client_id,
                             recorded_by=_actor_id(actor))
             await bid.save().run()
@@ -347,6 +245,7 @@ async def record_add(*, actor: Any, procedure: Procedure, kind: str, fields: dic
 
     async def create(client_id):
         async with write_transaction():
+            await lock_row(Procedure, procedure.id)  # two corrections at once: the second sees the first
             await tender_rules.check_record(procedure.id, kind)
             current = (await tender_rules.current_records(procedure.id)).get(kind)
             if current is not None and not reason:

@@ -64,6 +64,13 @@ class ExpertOut(msgspec.Struct):
     drawn_on: dt.date
     recorded_by_id: Optional[int]
     recorded_at: dt.datetime
+    withdrawn_at: Optional[dt.datetime]
+    """Set when it was recorded by mistake and withdrawn (kept, no longer counted)."""
+    withdrawn_reason: str
+
+
+class WithdrawIn(msgspec.Struct):
+    reason: str
 
 
 class BidIn(msgspec.Struct):
@@ -153,7 +160,8 @@ def notice_out(notice) -> NoticeOut:
 def expert_out(expert) -> ExpertOut:
     e = _row(expert)
     return ExpertOut(id=e["id"], name=e["name"], field=e["field"], drawn_on=e["drawn_on"],
-                     recorded_by_id=e["recorded_by"], recorded_at=e["recorded_at"])
+                     recorded_by_id=e["recorded_by"], recorded_at=e["recorded_at"],
+                     withdrawn_at=e["withdrawn_at"], withdrawn_reason=e["withdrawn_reason"])
 
 
 def bid_out(bid, winner: bool = False) -> BidOut:
@@ -226,6 +234,15 @@ class TenderApi(Controller):
         procedure = await tender.tender_for(user, procedure_id)
         expert, created = await tender.expert_add(actor=user, procedure=procedure, fields=_fields(data))
         return Response(expert_out(expert), status_code=201 if created else 200)
+
+    @post("/experts/{expert_id:int}/withdraw", status_code=200)
+    async def withdraw(self, request: Request, procedure_id: int, expert_id: int, data: WithdrawIn) -> ExpertOut:
+        """An expert recorded by mistake: withdrawn with a reason, kept in the list, no longer counted as drawn.
+        409 when already withdrawn or once step 7 is done."""
+        user = current_user(request)
+        procedure = await tender.tender_for(user, procedure_id)
+        return expert_out(await tender.expert_withdraw(actor=user, procedure=procedure, expert_id=expert_id,
+                                                       reason=data.reason))
 
     @post("/bids", status_code=201)
     async def bid(self, request: Request, procedure_id: int, data: BidIn) -> Response[BidOut]:

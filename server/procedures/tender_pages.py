@@ -28,7 +28,7 @@ from server.web.templating import render
 
 MESSAGES = {
     "notice": _l("Tender notice saved."), "publish": _l("Tender notice published: its public page is open."),
-    "unpublish": _l("Tender notice unpublished: its public page is closed."), "expert": _l("Expert recorded."),
+    "unpublish": _l("Tender notice unpublished: its public page is closed."), "expert": _l("Expert recorded."), "withdraw": _l("Expert withdrawn."),
     "bid": _l("Bidder recorded."), "score": _l("Score recorded."), "winner": _l("Winner recorded."),
     "winner_filing": _l("Filing number recorded."), "price_filing": _l("Filing number recorded."),
     "contract": _l("Contract dates recorded."),
@@ -42,10 +42,11 @@ class TenderPages(Controller):
 
     async def _act(self, request: Request, procedure_id: int, kind: str, data: dict, bid_id: int | None = None
                    ) -> Response:
+        """`bid_id`: the bid scored, or the expert withdrawn."""
         user = current_user(request)
         procedure = await tender.tender_for(user, procedure_id)
         form = _typed(data)
-        step_kind = "notice" if kind in ("publish", "unpublish") else kind
+        step_kind = {"publish": "notice", "unpublish": "notice", "withdraw": "expert"}.get(kind, kind)
         step = await ProcedureStep.objects().get((ProcedureStep.procedure == procedure.id) & (
             ProcedureStep.position == TENDER_RECORDS[step_kind]["step"])).run()
         try:
@@ -55,6 +56,9 @@ class TenderPages(Controller):
                 await tender.notice_set_published(actor=user, procedure=procedure, publish=kind == "publish")
             elif kind == "expert":
                 await tender.expert_add(actor=user, procedure=procedure, fields=form)
+            elif kind == "withdraw":
+                await tender.expert_withdraw(actor=user, procedure=procedure, expert_id=bid_id or 0,
+                                             reason=form.get("reason"))
             elif kind == "bid":
                 await tender.bid_add(actor=user, procedure=procedure, fields=form)
             elif kind == "score":
@@ -84,6 +88,10 @@ class TenderPages(Controller):
     @post("/experts")
     async def expert(self, request: Request, procedure_id: int, data: Form) -> Response:
         return await self._act(request, procedure_id, "expert", data)
+
+    @post("/experts/{expert_id:int}/withdraw")
+    async def withdraw(self, request: Request, procedure_id: int, expert_id: int, data: Form) -> Response:
+        return await self._act(request, procedure_id, "withdraw", data, expert_id)
 
     @post("/bids")
     async def bid(self, request: Request, procedure_id: int, data: Form) -> Response:

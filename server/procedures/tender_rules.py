@@ -49,7 +49,8 @@ async def facts(procedure_id: int) -> set[str]:
     if await TenderNotice.exists().where((TenderNotice.procedure == procedure_id)
                                          & (TenderNotice.status == NoticeStatus.PUBLISHED)).run():
         have.add("notice_published")
-    if await TenderExpert.exists().where(TenderExpert.procedure == procedure_id).run():
+    if await TenderExpert.exists().where((TenderExpert.procedure == procedure_id)
+                                         & TenderExpert.withdrawn_at.is_null()).run():
         have.add("experts")
     bids = await TenderBid.select(TenderBid.score).where(TenderBid.procedure == procedure_id).run()
     if bids and all(b["score"] is not None for b in bids):

@@ -60,6 +60,11 @@ class TenderExpert(Table, tablename="tender_expert"):
     client_id = UUID(null=True, default=None, unique=True)
     recorded_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     recorded_at = Timestamptz(default=TimestamptzNow())
+    withdrawn_at = Timestamptz(null=True, default=None)
+    """Recorded by mistake (a wrong name, drawn twice): withdrawn with a reason, never deleted; a withdrawn
+    expert no longer counts as drawn."""
+    withdrawn_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
+    withdrawn_reason = Text(default="")
 
 
 class TenderBid(Table, tablename="tender_bid"):

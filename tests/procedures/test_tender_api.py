@@ -271,3 +271,21 @@ async def test_the_public_notice_opens_without_sign_in_only_while_published(pers
     assert r.status_code == 409 and "招标公告" in r.json()["detail"]
     assert (await petra.post(f"{url}/notice/publish")).status_code == 200
     assert (await petra.post(f"/api/v1/procedure-steps/{steps[5]['id']}/complete", json={})).status_code == 200
+
+
+async def test_an_expert_recorded_by_mistake_is_withdrawn_not_deleted(personas):
+    procedure, url = await tender(personas)
+    carol, paul = await personas.api("carol"), await personas.api("paul")
+    expert = (await carol.post(f"{url}/experts", json={"name": "李攻", "field": "工程", "drawn_on": "2026-01-05"})).json()
+    assert (await paul.post(f"{url}/experts/{expert['id']}/withdraw", json={"reason": "x"})).status_code == 403
+    r = await carol.post(f"{url}/experts/{expert['id']}/withdraw", json={"reason": " "})
+    assert r.status_code == 400 and "撤回" in r.json()["errors"]["reason"]
+    r = await carol.post(f"{url}/experts/{expert['id']}/withdraw", json={"reason": "姓名写错"})
+    assert r.status_code == 200 and r.json()["withdrawn_at"] and r.json()["withdrawn_reason"] == "姓名写错"
+    assert (await carol.post(f"{url}/experts/{expert['id']}/withdraw", json={"reason": "再撤"})).status_code == 409
+    assert (await carol.post(f"{url}/experts/999999/withdraw", json={"reason": "无"})).status_code == 404
+    got = await state(carol, url)
+    assert len(got["experts"]) == 1 and "experts" not in got["facts"]  # kept, but no longer counted
+    bid = (await carol.post(f"{url}/bids", json={"name": "某物业"})).json()
+    assert (await carol.post(f"{url}/bids/{bid['id']}/score", json={"score": "80"})).status_code == 409
+    assert await AuditEntry.count().where(AuditEntry.action == "withdraw").run() == 1
