@@ -32,6 +32,7 @@ bench: $(STAMP) ## Run the benchmarks and write tables under bench/results/
 	$(BIN)/python -m bench.offline
 	$(BIN)/python -m bench.knowledge
 	$(BIN)/python -m bench.repairs
+	$(BIN)/python -m bench.pdf_report
 
 migrate: $(STAMP) ## Apply database migrations
 	$(BIN)/python -m server migrate
