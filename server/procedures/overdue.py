@@ -1,4 +1,4 @@
-"""Overdue procedure steps: tell the step's department, once per breach.
+"""Overdue procedure steps: tell the step's department (its approver while it awaits approval), once per breach.
 
 Called by the overdue cron (server/inspections/overdue.overdue_job, every few
 minutes). A step is overdue when it is not done and its due date has passed
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from server.accounts.tables import User
 from server.audit.services import audit_record
 from server.clock import today
 from server.db import write_transaction
@@ -38,7 +39,9 @@ async def steps_overdue_notify(on: dt.date | None = None) -> int:
         names = {r["id"]: r["name"] for r in await Procedure.select(Procedure.id, Procedure.name).where(
             Procedure.id.is_in(sorted({s["procedure"] for s in newly}))).run()}
         for step in newly:
-            users = await active_users(handoffs.department(step))
+            waiting_for = (User.role == step["approver_role"] if step["status"] == StepStatus.AWAITING_APPROVAL
+                           else handoffs.department(step))  # the approver holds it up, or its department
+            users = await active_users(waiting_for)
             with default_language():
                 notice = Notice(f"step:{step['id']}:overdue:{step['due_date'].isoformat()}",
                                 _("Overdue: %(step)s", step=step["title"]),

@@ -128,3 +128,19 @@ async def test_the_overdue_cron_job_runs_the_step_notices(personas):
     assert await AuditEntry.count().where(AuditEntry.action == "overdue").run() == 1  # step 1, due after 30 days
     await overdue_job()
     assert await AuditEntry.count().where(AuditEntry.action == "overdue").run() == 1
+
+
+async def test_an_overdue_step_awaiting_approval_tells_its_approver(personas):
+    from tests.procedures.support import upload
+
+    procedure, _base = await tender(personas, start_date=clock.today() - dt.timedelta(days=76))
+    fourth = next(s for s in procedure["steps"] if s["position"] == 4)  # 标书, approved by an administrator
+    carol = await personas.api("carol")
+    await ProcedureStep.update({ProcedureStep.status: "done"}).where(
+        (ProcedureStep.procedure == procedure["id"]) & (ProcedureStep.position < 4)).run()
+    assert (await upload(carol, fourth["id"])).status_code == 201
+    assert (await carol.post(f"/api/v1/procedure-steps/{fourth['id']}/complete", json={})).status_code == 200
+    await InboxMessage.delete(force=True).run()
+    assert await steps_overdue_notify() == 1  # only step 4 is overdue and not done
+    told = {m.user for m in await InboxMessage.objects().run()}
+    assert told == {personas.user("alice").id}
