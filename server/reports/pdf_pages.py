@@ -31,6 +31,8 @@ from server.web.guards import allow, current_user, signed_in
 from server.web.templating import is_htmx, render, render_document
 
 CHUNK = 64 * 1024
+MAX_POLLS = 360
+"""The page polls once a second: past 6 minutes (the job's timeout is 5) the PDF is not coming."""
 
 
 def _guard(kind: Kind) -> Any:
@@ -54,11 +56,12 @@ def _state(slug: str, object_id: int, digest: str) -> str:
     return "failed" if storage.exists(pdf.failed_key(slug, object_id, digest)) else "making"
 
 
-def _progress(request: Request, slug: str, object_id: int, digest: str, document: Document, state: str) -> Response:
+def _progress(request: Request, slug: str, object_id: int, digest: str, document: Document, state: str,
+              polls: int = 0) -> Response:
     base = f"/documents/{slug}/{object_id}"
     return render(request, "reports/pdf_progress.html", block="progress", title=document.title, state=state,
-                  start_url=base, progress_url=f"{base}/progress/{digest}", file_url=f"{base}/file/{digest}",
-                  back=document.back)
+                  start_url=base, progress_url=f"{base}/progress/{digest}?polls={polls + 1}",
+                  file_url=f"{base}/file/{digest}", back=document.back)
 
 
 async def _chunks(key: str) -> AsyncIterator[bytes]:
@@ -81,18 +84,24 @@ def _handlers(slug: str, kind: Kind) -> list:
         state = _state(slug, object_id, digest)
         if state != "ready":
             get_storage().delete(pdf.failed_key(slug, object_id, digest))  # a retry starts clean
-            await jobs.enqueue("render_document", slug, object_id, digest, html, document.images,
-                               job_id=f"pdf:{digest}")
-            state = "making"
+            queued = await jobs.enqueue("render_document", slug, object_id, digest, html, document.images,
+                                        job_id=f"pdf:{digest}")
+            # Redis down: nothing will make it, so say so now ("try again") rather than poll in vain.
+            state = "making" if queued else "failed"
         if not is_htmx(request):
             return Redirect(f"/documents/{slug}/{object_id}/progress/{digest}", status_code=303)
         return _progress(request, slug, object_id, digest, document, state)
 
-    async def progress(request: Request, digest: str) -> Response:
+    async def progress(request: Request, digest: str, polls: int = 0) -> Response:
+        """`polls`: how often the page asked; a job that never ends (its worker died) is
+        reported as failed after MAX_POLLS, so the page offers "try again" instead of waiting."""
         document, object_id = await _document(request, slug)
         if not pdf.is_digest(digest):
             raise NotFound(_("The page or record was not found."))
-        return _progress(request, slug, object_id, digest, document, _state(slug, object_id, digest))
+        state = _state(slug, object_id, digest)
+        if state == "making" and polls >= MAX_POLLS:
+            state = "failed"
+        return _progress(request, slug, object_id, digest, document, state, polls=polls)
 
     async def download(request: Request, digest: str) -> Response:
         document, object_id = await _document(request, slug)

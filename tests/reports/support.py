@@ -7,7 +7,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-PROGRESS_RE = re.compile(r'hx-get="(/documents/[^"]+/progress/[0-9a-f]{64})"')
+PROGRESS_RE = re.compile(r'hx-get="(/documents/[^"]+/progress/[0-9a-f]{64})(?:\?polls=\d+)?"')
 FILE_RE = re.compile(r'href="(/documents/[^"]+/file/([0-9a-f]{64}))"')
 
 

@@ -63,3 +63,45 @@ async def test_without_htmx_the_button_opens_the_progress_page(personas):
     r = await carol.get(r.headers["location"])
     # Being made, or made already by the test before (same statement, same hash: the cache).
     assert r.status_code == 200 and "<html" in r.text and ("正在生成 PDF" in r.text or "PDF 已生成" in r.text)
+
+
+async def test_a_pdf_that_is_not_coming_offers_try_again(personas, redis_server, monkeypatch):
+    import shutil
+
+    from server.reports import pdf
+    from server.settings import get_settings
+    from workers.settings import WorkerSettings
+
+    setup = await ready_batch(personas, slots=False)
+    carol = await personas.browser("carol")
+    url = f"/documents/settlement-statement/{setup['units'][0]}"
+
+    # The renderer fails in the worker: the progress says so, and the button asks again.
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer broke")
+
+    monkeypatch.setattr(pdf, "render_pdf", broken)
+    shutil.rmtree(get_settings().media_root / "reports", ignore_errors=True)
+    r = await ask_pdf(carol, url)
+    progress = PROGRESS_RE.search(r.text).group(1)
+    await run_worker(WorkerSettings)
+    r = await carol.get(progress, headers={"HX-Request": "true"})
+    assert "PDF 生成失败，请重试。" in r.text and f'hx-post="{url}"' in r.text and not PROGRESS_RE.search(r.text)
+    monkeypatch.undo()
+    fetched, _digest = await fetch_pdf(carol, url)  # asked again: made this time
+    assert fetched.startswith(b"%PDF-")
+
+    # A job that never ends (its worker died): after the last poll the page stops waiting.
+    r = await carol.get(f"{url}/progress/{'a' * 64}?polls=359", headers={"HX-Request": "true"})
+    assert PROGRESS_RE.search(r.text) and "polls=360" in r.text
+    r = await carol.get(f"{url}/progress/{'a' * 64}?polls=360", headers={"HX-Request": "true"})
+    assert "PDF 生成失败，请重试。" in r.text and not PROGRESS_RE.search(r.text)
+
+    # Redis is down: nothing would make it, so the answer says so at once.
+    shutil.rmtree(get_settings().media_root / "reports", ignore_errors=True)
+    redis_server.stop()
+    try:
+        r = await ask_pdf(carol, url)
+    finally:
+        redis_server.start()
+    assert r.status_code == 200 and "PDF 生成失败，请重试。" in r.text and not PROGRESS_RE.search(r.text)
