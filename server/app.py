@@ -67,6 +67,8 @@ def route_handlers() -> list:
     from server.knowledge.api import KnowledgeApi
     from server.knowledge.pages import KNOWLEDGE_PAGES
     from server.repairs.api import RepairsApi
+    from server.repairs.job_api import RepairJobsApi
+    from server.repairs.job_pages import JOB_PAGES
     from server.reports.dashboards_pages import DASHBOARD_PAGES
     from server.reports.stats_api import StatsApi
     from server.repairs.closing_api import RepairClosingApi
@@ -110,6 +112,8 @@ def route_handlers() -> list:
         ProceduresApi,
         RepairsApi,
         RepairClosingApi,
+        RepairJobsApi,
+        *JOB_PAGES,
         *REPAIR_PAGES,
         *CLOSING_ROUTES,
         *TIMELINE_PAGES,

@@ -118,6 +118,7 @@ async def build(personas: Any) -> dict[str, Any]:
         ("client_id", (None, new_id())), ("component", (None, "waterproofing")), ("location", (None, "卫生间")),
         ("description", (None, "卫生间顶棚渗水")), *photo_files(1)]), 201)
     signoff = await _signed_off_repair(personas, carol, units[0])
+    job = await _repair_job(personas, units[1])
     await run_worker(WorkerSettings)
 
     plan = _ok(await carol.post("/api/v1/inspection-plans", json={
@@ -186,6 +187,7 @@ async def build(personas: Any) -> dict[str, Any]:
         "confirmation_id": day["confirmation"], "template_id": template.id, "room_id": room.id, "item_id": item.id,
         "procedure_id": procedure_id, "document_id": document["id"], "notice_id": notice.id, "repair_id": repair["id"],
         "entry_id": knowledge["id"], "tender_id": tender["id"], "tender_token": tender_token, "inquiry_id": inquiry["id"],
+        **job,
         "summary_id": summary.id,
         "notice_token": notice_link_token(notice.id, notice.party), "owner_browser": owner_browser,
         "signoff_id": signoff["id"], "signoff_token": signoff["token"],
@@ -209,6 +211,32 @@ async def _signed_off_repair(personas: Any, carol: Any, unit_id: int) -> dict:
     record = _ok(await carol.post(f"/api/v1/repairs/{repair['id']}/sign-off",
                                   json={"signature": signature(), "signer_name": "王业主"}), 201)
     return {"id": record["id"], "token": link_token(repair["id"], record["completion_id"])}
+
+
+async def _repair_job(personas: Any, unit_id: int) -> dict:
+    """A repair surveyed, planned with an attachment, dispatched to Builder A, started and checked."""
+    from server.notifications.tables import InboxMessage
+
+    carol, quinn, bob = await personas.api("carol"), await personas.api("quinn"), await personas.api("bob")
+    repair = _ok(await carol.post(f"/api/v1/units/{unit_id}/repairs", files=[
+        ("client_id", (None, new_id())), ("component", (None, "waterproofing")), ("description", (None, "阳台渗水"))]),
+        201)
+    base = f"/api/v1/repairs/{repair['id']}"
+    _ok(await carol.post(f"{base}/triage", json={"component": "waterproofing", "urgency": "normal",
+                                                 "survey_needed": True}))
+    _ok(await carol.post(f"{base}/send-to-survey"))
+    _ok(await quinn.post(f"{base}/surveys", files=[("findings", (None, "阳台防水破损")), *photo_files(1)]), 201)
+    planned = _ok(await quinn.post(f"{base}/plans", files=[("text", (None, "重做阳台防水")),
+                                                           ("documents", ("方案.pdf", PDF, "application/pdf"))]), 201)
+    _ok(await carol.post(f"{base}/plan-decision", json={"decision": "approve"}))
+    _ok(await carol.post(f"{base}/assign", json={"party_id": personas.parties["builder_a"].id}), 201)
+    _ok(await bob.post(f"{base}/start"))
+    checked = _ok(await carol.post(f"{base}/checks", files=[("aspect", (None, "materials")), ("result", (None, "ok")),
+                                                            *photo_files(1)]), 201)
+    link = (await InboxMessage.objects().where(InboxMessage.link.like("/rj/%")).first().run()).link
+    return {"job_repair_id": repair["id"], "job_token": link.split("/")[2],
+            "plan_document_id": planned["plans"][0]["documents"][0]["id"],
+            "check_photo_id": checked["checks"][0]["photos"][0]["id"]}
 
 
 async def _ok_list(client: Any, url: str) -> list:

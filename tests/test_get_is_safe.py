@@ -51,6 +51,12 @@ PER_ROUTE = {
     "/n/{token:str}/defects/{defect_id:int}/plan": {"token": "notice_token"},
     "/n/{token:str}/photos/{photo_id:int}/{variant:str}": {"token": "notice_token"},
     "/checks/defects/{defect_id:int}": {"defect_id": "fixed_defect_id"},  # awaiting the supervisor's check
+    "/rj/{token:str}": {"token": "job_token"},
+    "/rj/{token:str}/documents/{document_id:int}": {"token": "job_token", "document_id": "plan_document_id"},
+    "/rj/{token:str}/photos/{photo_id:int}/{variant:str}": {"token": "job_token", "photo_id": "check_photo_id"},
+    "/api/v1/repair-plan-documents/{document_id:int}": {"document_id": "plan_document_id"},
+    "/repairs/jobs/{repair_id:int}": {"repair_id": "job_repair_id"},
+    "/api/v1/repairs/{repair_id:int}/job": {"repair_id": "job_repair_id"},
 }
 # Further queries of some routes: the other page or filter they answer.
 QUERIES = {

@@ -2,9 +2,11 @@
 
 Developer-side staff see every project's repairs (as for the rest of the
 organisation data, server/org/access.py); an owner sees the repairs of the
-homes linked to them; a contractor or repair unit sees none until jobs are
-assigned to it (not built yet). Anything else answers 404, as a missing
-request does. Photos of a repair are visible exactly to whoever sees it.
+homes linked to them; a contractor (of a repair unit or a construction unit)
+sees the jobs assigned to its party, while the assignment stands (a job given
+to another unit leaves the first one's list). Anything else answers 404, as a
+missing request does. Photos of a repair, and of its checks, are visible
+exactly to whoever sees it.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from server.errors import NotFound
 from server.i18n import _
 from server.org.access import is_staff
 from server.photos.access import register_subject
+from server.repairs.job_tables import RepairAssignment, RepairCheck
 from server.repairs.tables import RepairRequest
 
 REPORTERS = (roles.OWNER, roles.CS_STAFF)
@@ -31,6 +34,9 @@ def visible_repairs(user: Any) -> Any:
         return RepairRequest.status.is_not_null()
     if user is not None and user.role == roles.OWNER:
         return RepairRequest.unit.is_in(UnitOwner.select(UnitOwner.unit).where(UnitOwner.user == user.id))
+    if user is not None and user.role == roles.CONTRACTOR and user.party:
+        return RepairRequest.id.is_in(RepairAssignment.select(RepairAssignment.repair).where(
+            (RepairAssignment.party == user.party) & (RepairAssignment.superseded == False)))  # noqa: E712
     return RepairRequest.id.is_null()
 
 
@@ -44,3 +50,10 @@ async def repair_for(user: Any, repair_id: int) -> RepairRequest:
 @register_subject("repair")
 async def _repair_photo_visible(user: Any, repair_id: int) -> bool:
     return await RepairRequest.exists().where((RepairRequest.id == repair_id) & visible_repairs(user)).run()
+
+
+@register_subject("repair_check")
+async def _repair_check_photo_visible(user: Any, check_id: int) -> bool:
+    return await RepairRequest.exists().where(
+        RepairRequest.id.is_in(RepairCheck.select(RepairCheck.repair).where(RepairCheck.id == check_id))
+        & visible_repairs(user)).run()

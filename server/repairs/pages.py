@@ -24,6 +24,7 @@ from server.org.pages import Form, done, page_of, typed
 from server.org.tables import Building, Project, Unit
 from server.photos.upload import receive_upload
 from server.repairs import access, selectors, services, states, warranty
+from server.repairs.job_reads import job_context
 from server.repairs.tables import RepairRequest
 from server.web.guards import allow, current_user
 from server.web.templating import render
@@ -68,7 +69,7 @@ async def _places(unit_ids: list[int]) -> dict[int, dict]:
     return {r["id"]: r for r in rows}
 
 
-async def _detail_context(repair: RepairRequest) -> dict[str, Any]:
+async def _detail_context(repair: RepairRequest, link_token: str = "") -> dict[str, Any]:
     out = await selectors.repair_out(repair)
     history = list(reversed(await audit_timeline("repair", repair.id)))
     from server.repairs.closing_selectors import closing_of
@@ -76,7 +77,7 @@ async def _detail_context(repair: RepairRequest) -> dict[str, Any]:
     return {"repair": out, "place": await _unit_place(repair.unit), "history": history, "when": local_time,
             "closing": await closing_of(repair), "visit_followups": ("reopen", "escalate"),
             "labels": states.STATUS_LABELS, "urgencies": states.URGENCIES, "channels": states.CHANNELS,
-            "components": warranty.COMPONENT_LABELS}
+            "components": warranty.COMPONENT_LABELS, **await job_context(repair, link_token=link_token)}
 
 
 def _owner_form(request: Request, place: dict, *, form: dict, errors: dict, message: str | None,
@@ -135,7 +136,7 @@ async def _building_choices() -> list[tuple[int, str]]:
 class StaffRepairPages(Controller):
     path = "/repairs"
 
-    @get("/", guards=[allow(*CS_ROLES)])
+    @get("/", guards=[allow(*CS_ROLES, roles.QUALITY_CENTER)])
     async def list_page(self, request: Request, status: str | None = None, project_id: str | None = None,
                         limit: Any = None, offset: Any = None) -> Response:
         project = int(project_id) if (project_id or "").isdigit() else None

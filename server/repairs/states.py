@@ -7,7 +7,9 @@
 
 Every move goes through `services.repair_transition` (compare-and-set on the
 status read, audited in the same transaction); a move this table does not
-allow is a 409 and changes nothing. Which of these moves have pages and API
+allow is a 409 and changes nothing. From `planned`, `assign` also needs the
+CS center's approval of the plan (survey.py); `return_plan` sends it back to
+the quality center with a reason. Which of these moves have pages and API
 endpoints today is in the README ("Repairs (regulation 1)").
 """
 from __future__ import annotations
@@ -58,6 +60,7 @@ TRANSITIONS: dict[str, Move] = {
     "triage": Move((REPORTED, REOPENED), TRIAGED, CS),
     "survey": Move((TRIAGED,), SURVEYING, CS),
     "plan": Move((SURVEYING,), PLANNED, frozenset({roles.QUALITY_CENTER, roles.CS_STAFF, roles.ADMIN})),
+    "return_plan": Move((PLANNED,), SURVEYING, CS),
     "assign": Move((TRIAGED, PLANNED), ASSIGNED, CS),
     "start": Move((ASSIGNED,), IN_REPAIR, frozenset({roles.CONTRACTOR, roles.CS_STAFF, roles.ADMIN})),
     "complete": Move((IN_REPAIR,), COMPLETED, frozenset({roles.CONTRACTOR, roles.CS_STAFF, roles.ADMIN})),
