@@ -103,7 +103,7 @@ class RepairJobsApi(Controller):
             "visit_note": data.visit_note, "client_id": data.client_id})
         return Response(await job_answer(repair), status_code=201 if created else 200)
 
-    @post("/repairs/{repair_id:int}/visit", guards=[allow(*dispatch.DISPATCHERS)], status_code=200)
+    @post("/repairs/{repair_id:int}/visit-time", guards=[allow(*dispatch.DISPATCHERS)], status_code=200)
     async def visit(self, request: Request, repair_id: int, data: j.VisitIn) -> j.JobOut:
         """CS records the visit time agreed with the owner (while `assigned` or `in_repair`)."""
         user = current_user(request)

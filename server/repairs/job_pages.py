@@ -123,7 +123,7 @@ class JobStaffPages(Controller):
             return await _refused(request, repair, exc, "assign", typed(data))
         return done(request, f"/repairs/{repair_id}", _("The job is sent to the repair unit."))
 
-    @post("/visit", guards=[allow(*dispatch.DISPATCHERS)])
+    @post("/visit-time", guards=[allow(*dispatch.DISPATCHERS)])
     async def visit(self, request: Request, repair_id: int, data: Form) -> Response:
         user = current_user(request)
         repair = await access.repair_for(user, repair_id)

@@ -50,7 +50,7 @@ async def test_each_role_outside_a_move_is_refused(personas):
              ("plans", None, ("olga", "ian", "sam")),
              ("plan-decision", {"decision": "approve"}, ("olga", "ian", "quinn", "sam")),
              ("assign", {"party_id": party.id}, ("olga", "ian", "quinn", "sam", "bob")),
-             ("visit", {"visit_at": "2030-01-01T10:00"}, ("olga", "ian", "quinn")),
+             ("visit-time", {"visit_at": "2030-01-01T10:00"}, ("olga", "ian", "quinn")),
              ("checks", None, ("olga", "ian", "quinn", "bob")),
              ("start", {}, ("olga", "ian", "quinn", "sam"))]
     for path, body, names in moves:

@@ -62,7 +62,7 @@ async def test_survey_plan_approval_dispatch_start_and_checks(personas):
 
     r = await rita.post(f"/api/v1/repairs/{repair_id}/start")
     assert r.status_code == 200 and r.json()["status"] == "in_repair"
-    r = await carol.post(f"/api/v1/repairs/{repair_id}/visit", json={"visit_at": "2030-05-02 14:00"})
+    r = await carol.post(f"/api/v1/repairs/{repair_id}/visit-time", json={"visit_at": "2030-05-02 14:00"})
     assert r.status_code == 200 and r.json()["assignment"]["visit_at"][:16] == "2030-05-02T14:00"
     client_id = new_id()
     for fields, files in (({"aspect": "materials", "result": "ok", "client_id": client_id}, photo_files(1)),
@@ -165,7 +165,7 @@ async def test_illegal_moves_are_409_and_change_nothing(personas):
         (quinn.post(f"/api/v1/repairs/{repair_id}/plans", files=multipart({"text": "x"})), 409),
         (carol.post(f"/api/v1/repairs/{repair_id}/plan-decision", json={"decision": "approve"}), 409),
         (carol.post(f"/api/v1/repairs/{repair_id}/start"), 409),
-        (carol.post(f"/api/v1/repairs/{repair_id}/visit", json={"visit_at": "2030-01-01T10:00"}), 409),
+        (carol.post(f"/api/v1/repairs/{repair_id}/visit-time", json={"visit_at": "2030-01-01T10:00"}), 409),
     ]
     for call, code in attempts:
         r = await call
