@@ -1,4 +1,4 @@
-"""The tender's records on a phone in real Chromium: CS records an expert and a bidder's score on the steps
+"""The tender's records on a phone in real Chromium: CS records an expert, a bidder's score and the winner on the steps
 (htmx: a refused score keeps what was typed and says why in Chinese); PR writes and publishes the notice on a
 360 px phone; a signed-out phone reads it. axe-core finds no serious violation."""
 from server.procedures import services
@@ -37,6 +37,13 @@ async def test_cs_records_experts_and_scores_on_a_phone(personas, phone, screens
     await page.locator("section[aria-label='投标单位及评分'] input[name=score]").fill("91.5")
     await page.locator("section[aria-label='投标单位及评分'] form[action$='/score'] button[type=submit]").click()
     await page.get_by_text("91.50 分").wait_for()
+    winner = page.locator("section[aria-label='中标企业']")
+    await winner.locator("select[name=bid_id]").select_option(label="万家物业 · 91.50")
+    await winner.locator("form[action$='/records/winner'] button[type=submit]").click()
+    await page.get_by_text("中标企业已登记。").wait_for()
+    section = page.locator("section[aria-label='中标企业']")
+    assert "万家物业" in await section.locator("dl.facts").first.inner_text()
+    await section.screenshot(path=str(screens.dir / "winner.png"))
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390, "nothing overflows sideways"
     await screens.shot(page, "tender-steps")
     await assert_accessible(page, "tender procedure")
