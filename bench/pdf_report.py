@@ -35,7 +35,7 @@ from server.clock import local_time
 from server.photos.storage import get_storage
 from server.reports import pdf
 from server.reports.documents_pages import PLAN_MM, REPORT_PHOTO_MM
-from server.web.templating import render_document
+from server.web.templating import render_for_paper
 
 defects_n, per, trace = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "trace"
 storage, images, defects = get_storage(), {}, []
@@ -62,7 +62,7 @@ for n in range(defects_n):
                     "photos": [f"/photos/{n * per + k}/display" for k in range(per)]})
 images["/photos/plan/display"] = ["bench/photo-0.jpg", PLAN_MM]
 inspection = SimpleNamespace(id=1, completed_at=None, started_at=None, status="in_progress")
-html = render_document("reports/inspection_report.html", inspection=inspection,
+html = render_for_paper("reports/inspection_report.html", inspection=inspection,
                        place={"project_name": "阳光花园", "building_name": "1号楼", "number": "1201", "unit_type": 1},
                        defects=defects, attendees=[], inspector="王验房", status_label="整改中",
                        plan_url="/photos/plan/display", when=local_time, back="/")

@@ -12,7 +12,7 @@ is 404).
 | settlement-statement | /delivery/units/<id>/statement | unit (SHA-256 of the statement printed) |
 
 Each builder answers a Document: the template and its context for paper
-(templating.render_document: no user, no navigation, no CSRF token, so every
+(templating.render_for_paper: no user, no navigation, no CSRF token, so every
 reader gets the same HTML and the same cached PDF), and the images it shows,
 {url in the HTML: [storage key, printed width in mm]} (pdf.py fetches only those).
 """

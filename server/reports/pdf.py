@@ -1,6 +1,6 @@
 """HTML to PDF (WeasyPrint), for the documents of server/reports/documents.py.
 
-The HTML is a page template rendered for paper (server.web.templating.render_document);
+The HTML is a page template rendered for paper (server.web.templating.render_for_paper);
 this module only turns it into a PDF, and keeps the PDFs:
 
 - **Fonts.** Every text is set in Noto Sans SC, loaded by @font-face from

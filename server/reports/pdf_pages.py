@@ -28,7 +28,7 @@ from server.photos.storage import get_storage
 from server.reports import pdf
 from server.reports.documents_pages import KINDS, Document, Kind
 from server.web.guards import allow, current_user, signed_in
-from server.web.templating import is_htmx, render, render_document
+from server.web.templating import is_htmx, render, render_for_paper
 
 CHUNK = 64 * 1024
 MAX_POLLS = 360
@@ -46,7 +46,7 @@ async def _document(request: Request, slug: str) -> tuple[Document, int]:
 
 
 def _html(document: Document) -> str:
-    return render_document(document.template, **document.context)
+    return render_for_paper(document.template, **document.context)
 
 
 def _state(slug: str, object_id: int, digest: str) -> str:

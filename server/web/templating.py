@@ -120,7 +120,7 @@ def render(
     return response
 
 
-def render_document(template: str, **context: Any) -> str:
+def render_for_paper(template: str, **context: Any) -> str:
     """A page template as a document for paper (server/reports/): the same template as
     the page, for nobody in particular (no user, navigation, flash or CSRF token), so the
     same record renders to the same HTML whoever asks, and `pdf` is true for the template."""
