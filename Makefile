@@ -31,6 +31,7 @@ bench: $(STAMP) ## Run the benchmarks and write tables under bench/results/
 	$(BIN)/python -m bench.inspections
 	$(BIN)/python -m bench.offline
 	$(BIN)/python -m bench.knowledge
+	$(BIN)/python -m bench.dashboards
 	$(BIN)/python -m bench.repairs
 	$(BIN)/python -m bench.pdf_report
 
