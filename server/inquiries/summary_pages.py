@@ -50,15 +50,19 @@ async def _month_rows(summary: InquirySummary) -> list[dict]:
 
 async def _detail(request: Request, summary: InquirySummary, *, form: dict | None = None, errors: dict | None = None,
                   message: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "inquiries/summary_detail.html", status_code=status_code,
+                  **await summary_context(summary, form), errors=errors or {}, message=message)
+
+
+async def summary_context(summary: InquirySummary, form: dict | None = None) -> dict:
+    """What the summary page shows (and its PDF, server/reports/documents_pages.py)."""
     out = svc.summary_out(summary)
     chosen = form.get("highlights") if form else None
-    return render(request, "inquiries/summary_detail.html", status_code=status_code, s=out,
-                  project=await _project_name(summary.project), rows=await _month_rows(summary),
-                  chosen={int(i) for i in (chosen if chosen is not None else out["highlights"]) if str(i).isdigit()},
-                  picked={int(i) for i in (form or {}).get("inquiry_ids", []) if str(i).isdigit()},
-                  notes=(form or {}).get("notes", out["notes"]), errors=errors or {}, message=message,
-                  channels=CHANNELS, statuses=STATUSES, computed=local_time(summary.computed_at),
-                  back=f"/inquiries/summaries?project={summary.project}")
+    return dict(s=out, project=await _project_name(summary.project), rows=await _month_rows(summary),
+                chosen={int(i) for i in (chosen if chosen is not None else out["highlights"]) if str(i).isdigit()},
+                picked={int(i) for i in (form or {}).get("inquiry_ids", []) if str(i).isdigit()},
+                notes=(form or {}).get("notes", out["notes"]), channels=CHANNELS, statuses=STATUSES,
+                computed=local_time(summary.computed_at), back=f"/inquiries/summaries?project={summary.project}")
 
 
 class SummaryPages(Controller):

@@ -10,6 +10,7 @@ is 404).
 | key-handover-receipt | /handover/<id> | key handover record (SHA-256 printed) |
 | delivery-confirmation | /delivery/confirmations/<id> | delivery confirmation (SHA-256 printed) |
 | settlement-statement | /delivery/units/<id>/statement | unit (SHA-256 of the statement printed) |
+| inquiry-summary | /inquiries/summaries/<id> | monthly inquiry summary (its notes and highlights as text) |
 
 Each builder answers a Document: the template and its context for paper
 (templating.render_for_paper: no user, no navigation, no CSRF token, so every
@@ -29,6 +30,9 @@ from server.delivery.statement import statement_lines, statement_sha256, unit_st
 from server.handover.api import handover_for
 from server.handover.pages import receipt_context
 from server.i18n import _
+from server.inquiries import access as inquiry_access
+from server.inquiries import summary as inquiry_summaries
+from server.inquiries.summary_pages import summary_context
 from server.inspections import access as inspection_access
 from server.inspections.pages_common import ATTENDEE_KIND_LABELS, category_label
 from server.inspections.rectification_pages import _base
@@ -156,6 +160,14 @@ async def settlement_statement(user: Any, unit_id: int) -> Document:
                     template="delivery/statement.html", context=context, back=f"/delivery/units/{unit_id}/statement")
 
 
+async def inquiry_summary(user: Any, summary_id: int) -> Document:
+    summary = await inquiry_summaries.summary_for(summary_id)
+    context = await summary_context(summary)
+    return Document(title=_("Monthly summary"), filename=f"{_('Monthly summary')}-{summary.month}",
+                    template="inquiries/summary_detail.html", context={**context, "errors": {}, "message": None},
+                    back=f"/inquiries/summaries/{summary.id}")
+
+
 @dataclass(frozen=True)
 class Kind:
     param: str
@@ -171,4 +183,5 @@ KINDS: dict[str, Kind] = {
     "key-handover-receipt": Kind("handover_id", None, key_handover_receipt),
     "delivery-confirmation": Kind("confirmation_id", None, delivery_confirmation),
     "settlement-statement": Kind("unit_id", None, settlement_statement),
+    "inquiry-summary": Kind("summary_id", frozenset(inquiry_access.CS), inquiry_summary),
 }

@@ -76,6 +76,12 @@ async def test_every_document_renders_with_its_chinese_text_hashes_and_photos(pe
     assert "面积差价结算单" in text and unit.number in text and digest in text
     # 89.50 m² contracted, 92.18 registered (+2.99 %), 30,000 yuan/m²: the buyer pays 80,400.00.
     assert "80,400.00" in text and "92.18" in text
+    # The monthly inquiry summary: its figures and top questions as text, not its forms.
+    summary, _ = await fetch_pdf(carol, f"/documents/inquiry-summary/{data['summary_id']}")
+    text = _flat(pdf_text(summary))
+    assert "卫生间漏水怎么办" in text and "阳光花园" in text and "保存" not in text
+    assert (await ask_pdf(await personas.browser("bob"), f"/documents/inquiry-summary/{data['summary_id']}")
+            ).status_code == 403
     # The page shows the same digest.
     page = await carol.get(f"/delivery/units/{data['unit_id']}/statement")
     assert digest in page.text and "/documents/settlement-statement/" in page.text
