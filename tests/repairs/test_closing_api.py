@@ -75,7 +75,7 @@ async def test_bad_input_is_refused_in_chinese_and_nothing_is_stored(personas, c
     if case == "blank_signature":
         assert (await complete(carol, rid)).status_code == 200
         r = await carol.post(f"/api/v1/repairs/{rid}/sign-off", json={"signature": BLANK}, headers=ZH)
-        assert r.status_code == 400 and "签" in r.json()["errors"]["signature"]
+        assert r.status_code == 400 and "签字" in r.json()["errors"]["signature"]
         assert await status_of(rid) == "completed" and await RepairSignoff.count().run() == 0
         return
     files = [] if case == "no_photo" else [("photos", ("after.jpg", b"this is not a photo", "image/jpeg"))]
