@@ -60,6 +60,8 @@ def route_handlers() -> list:
     from server.procedures.tender_api import TENDER_API
     from server.procedures.tender_pages import TENDER_PAGES
     from server.inquiries.api import InquiriesApi
+    from server.inquiries.sheet_api import SHEET_API
+    from server.inquiries.sheet_pages import SHEET_PAGES
     from server.inquiries.owner_pages import OWNER_INQUIRY_PAGES
     from server.inquiries.pages import INQUIRY_PAGES
     from server.inquiries.summary_pages import SUMMARY_PAGES
@@ -122,7 +124,9 @@ def route_handlers() -> list:
         *DASHBOARD_PAGES,
         *KNOWLEDGE_PAGES,
         InquiriesApi,
+        *SHEET_API,
         *SUMMARY_PAGES,
+        *SHEET_PAGES,
         *INQUIRY_PAGES,
         *PUBLIC_ANSWER_PAGES,
         *OWNER_INQUIRY_PAGES,

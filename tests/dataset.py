@@ -167,6 +167,14 @@ async def build(personas: Any) -> dict[str, Any]:
         "unit_id": units[0]}), 201)
     from server.clock import today
     from server.inquiries.summary import month_of, summary_make
+    from server.org.services import party_create
+
+    department = await party_create(actor=None, name="销售公司", kind="department")
+    asked = _ok(await carol.post("/api/v1/inquiries", json={
+        "asker_name": "李女士", "asker_phone": "13900000002", "channel": "phone", "question": "车位什么时候卖",
+        "project_id": setup["project_id"]}), 201)
+    sheet = _ok(await carol.post(f"/api/v1/inquiries/{asked['id']}/escalate", json={
+        "departments": [{"party_id": department.id, "reply_by": today().isoformat()}]}), 201)["sheets"][0]
 
     summary = await summary_make(setup["project_id"], month_of(today()))
     # A kept PDF of each document (server/reports/), so its download route has a file to answer.
@@ -188,7 +196,7 @@ async def build(personas: Any) -> dict[str, Any]:
         "procedure_id": procedure_id, "document_id": document["id"], "notice_id": notice.id, "repair_id": repair["id"],
         "entry_id": knowledge["id"], "tender_id": tender["id"], "tender_token": tender_token, "inquiry_id": inquiry["id"],
         **job,
-        "summary_id": summary.id,
+        "summary_id": summary.id, "sheet_id": sheet["id"],
         "notice_token": notice_link_token(notice.id, notice.party), "owner_browser": owner_browser,
         "signoff_id": signoff["id"], "signoff_token": signoff["token"],
         "day": slot_day().isoformat(),

@@ -38,6 +38,7 @@ PARAMETERS = {
     "template_id": "template_id", "room_id": "room_id", "item_id": "item_id", "procedure_id": "procedure_id",
     "document_id": "document_id", "notice_id": "notice_id", "repair_id": "repair_id",
     "entry_id": "entry_id", "inquiry_id": "inquiry_id", "summary_id": "summary_id", "signoff_id": "signoff_id",
+    "sheet_id": "sheet_id",
 }
 CONSTANTS = {"variant": "thumb", "side": "giver", "file_path": "css/app.css", "digest": "f" * 64}  # tests.dataset.PDF_DIGEST
 # Where a parameter means something else on one route.

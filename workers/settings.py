@@ -21,6 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server import db, jobs
 from server.clock import CHINA
+from server.inquiries.sla import sla_job as inquiry_sla_job
 from server.inquiries.summary import monthly_summary_job
 from server.inspections.overdue import overdue_job
 from server.repairs.sla import sla_job
@@ -78,6 +79,7 @@ class WorkerSettings:
         cron(monthly_summary_job, name="monthly_summary", day={1}, hour={0}, minute={10}, second={0}, unique=True,
              timeout=900),
         cron(sla_job, name="repair_sla", minute=set(range(2, 60, 5)), unique=True, timeout=300),
+        cron(inquiry_sla_job, name="inquiry_sla", minute=set(range(4, 60, 5)), unique=True, timeout=300),
         cron(visits_job, name="repair_visits", minute={7}, unique=True, timeout=300),
     ]
     timezone = CHINA

@@ -34,7 +34,7 @@ class InquiriesApi(Controller):
 
     @get("/{inquiry_id:int}")
     async def get_one(self, inquiry_id: int) -> dict:
-        return selectors.inquiry_out(await access.inquiry_for(inquiry_id))
+        return await selectors.inquiry_one(await access.inquiry_for(inquiry_id))
 
     @post("/{inquiry_id:int}/answer", status_code=200)
     async def answer(self, request: Request, inquiry_id: int, data: dict) -> dict:

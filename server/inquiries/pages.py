@@ -5,15 +5,18 @@ answer form and history.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 
+from server.accounts import roles
 from server.audit.services import audit_timeline
-from server.clock import local_time
+from server.clock import local_time, today
 from server.errors import Conflict, Invalid
 from server.i18n import _
 from server.inquiries import access, selectors, services
+from server.inquiries.sla import STAGES
 from server.knowledge.selectors import entry_out, search_entries
 from server.knowledge.tables import KnowledgeEntry
 from server.org.pages import Form, done, page_of, typed
@@ -63,7 +66,11 @@ class InquiryPages(Controller):
                         offset: Any = None) -> Response:
         chosen = status if status in services.STATUSES else ""
         result = await selectors.list_inquiries(page_of(limit, offset), status=chosen or None)
+        from server.org.tables import Project
+
+        projects = await Project.select(Project.id, Project.name).order_by(Project.id).run()
         return render(request, "inquiries/list.html", items=result["items"], statuses=services.STATUSES,
+                      projects=projects,
                       status=chosen, params={"status": chosen} if chosen else {},
                       page={"limit": result["limit"], "offset": result["offset"], "total": result["total"]})
 
@@ -120,7 +127,9 @@ async def _form(request: Request, *, form: dict, errors: dict, message: str | No
 
 async def _detail(request: Request, inquiry: Any, *, form: dict, errors: dict, message: str | None,
                   status_code: int = 200) -> Response:
-    out = selectors.inquiry_out(inquiry)
+    from server.inquiries.sheets import sheet_parties
+
+    out = await selectors.inquiry_one(inquiry)
     history = list(reversed(await audit_timeline("inquiry", inquiry.id)))
     place = None
     if out["unit_id"]:
@@ -130,7 +139,10 @@ async def _detail(request: Request, inquiry: Any, *, form: dict, errors: dict, m
     return render(request, "inquiries/detail.html", status_code=status_code, inquiry=out, place=place,
                   history=history, when=local_time, labels=services.STATUSES, form=form, errors=errors, message=message,
                   used=await _used_entry(form.get("knowledge_entry_id") or out["knowledge_entry_id"]),
-                  back="/inquiries")
+                  back="/inquiries", sheets=await selectors.sheets_of_inquiry(inquiry.id),
+                  callbacks=await selectors.callbacks_of(inquiry.id), parties=await sheet_parties(),
+                  manager=current_user(request).role == roles.ADMIN, default_reply_by=today() + dt.timedelta(days=2),
+                  sla_stages=STAGES)
 
 
 INQUIRY_PAGES = [InquiryPages]

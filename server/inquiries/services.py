@@ -1,7 +1,6 @@
 """Recording a customer inquiry and answering it (regulation 5, item 1), the
 answer taken from the knowledge base or written by CS staff. Knows nothing of
-HTTP. Escalation by work contact sheet, the SLA and the monthly summary are
-not built yet.
+HTTP. Escalation by work contact sheet is in sheets.py, the SLA in sla.py.
 """
 from __future__ import annotations
 
@@ -16,12 +15,13 @@ from server.audit.transitions import compare_and_set
 from server.db import write_transaction
 from server.errors import Conflict, Invalid
 from server.i18n import _, lazy_gettext as _l
+from server.inquiries import states
 from server.inquiries.tables import Inquiry
 from server.knowledge.tables import KnowledgeEntry
-from server.org.tables import Unit
+from server.org.tables import Project, Unit
 
 CHANNELS = {"phone": _l("Phone"), "walk_in": _l("Walk-in visit"), "online": _l("Online"), "wechat": _l("WeChat")}
-STATUSES = {"open": _l("Waiting for an answer"), "answered": _l("Answered")}
+STATUSES = states.STATUS_LABELS
 MAX_QUESTION = 2000
 MAX_ANSWER = 10000
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,28}$")
@@ -73,8 +73,23 @@ async def _asker(fields: dict[str, Any], errors: dict[str, str]) -> tuple[int | 
     return (owner["id"] if owner else None), name, phone
 
 
+async def _project(value: Any, unit_id: int | None, errors: dict[str, str]) -> int | None:
+    """The unit's project when there is a unit; else the chosen one (none is allowed)."""
+    if unit_id is not None and "unit_id" not in errors:
+        row = await Unit.select(Unit.building.project.as_alias("project")).where(Unit.id == unit_id).first().run()
+        return row["project"] if row else None
+    if not str(value or "").strip():
+        return None
+    project_id = _id(value)
+    if project_id is None or not await Project.exists().where(Project.id == project_id).run():
+        errors["project_id"] = _("There is no such project.")
+        return None
+    return project_id
+
+
 async def inquiry_record(*, actor: Any, fields: dict[str, Any]) -> Inquiry:
-    """Record an inquiry: asker (owner_id, or asker_name + asker_phone), unit_id?, channel, category?, question,
+    """Record an inquiry: asker (owner_id, or asker_name + asker_phone), unit_id? (or project_id? when the
+    inquiry is about no unit: the unit's project otherwise), channel, category?, question,
     and optionally at once its answer (answer and/or knowledge_entry_id: the entry's answer when none is typed)."""
     errors: dict[str, str] = {}
     owner_id, name, phone = await _asker(fields, errors)
@@ -91,6 +106,7 @@ async def inquiry_record(*, actor: Any, fields: dict[str, Any]) -> Inquiry:
     if str(fields.get("unit_id") or "").strip() and (
             unit_id is None or not await Unit.exists().where(Unit.id == unit_id).run()):
         errors["unit_id"] = _("There is no such unit.")
+    project_id = await _project(fields.get("project_id"), unit_id, errors)
     entry = await _entry(fields.get("knowledge_entry_id"), errors)
     answer = _text(fields, "answer") or (entry.answer if entry else "")
     if len(answer) > MAX_ANSWER:
@@ -98,7 +114,8 @@ async def inquiry_record(*, actor: Any, fields: dict[str, Any]) -> Inquiry:
     if errors:
         raise _invalid(errors)
     now = dt.datetime.now(dt.timezone.utc)
-    inquiry = Inquiry(owner=owner_id, asker_name=name, asker_phone=phone, unit=unit_id, channel=channel,
+    inquiry = Inquiry(owner=owner_id, asker_name=name, asker_phone=phone, unit=unit_id, project=project_id,
+                      channel=channel,
                       category=category, question=question, created_by=getattr(actor, "id", None))
     if answer:
         inquiry.status, inquiry.answer, inquiry.answered_at = "answered", answer, now
@@ -113,7 +130,7 @@ async def inquiry_record(*, actor: Any, fields: dict[str, Any]) -> Inquiry:
 
 async def inquiry_answer(*, actor: Any, inquiry: Inquiry, answer: Any, knowledge_entry_id: Any = None) -> Inquiry:
     """Answer an open inquiry (409 once answered): the typed answer, or the knowledge-base entry's."""
-    if inquiry.status != "open":
+    if inquiry.status != states.OPEN:
         raise Conflict(_("This inquiry has already been answered."))
     errors: dict[str, str] = {}
     entry = await _entry(knowledge_entry_id, errors)

@@ -12,6 +12,7 @@ that entry's URL:
 - /procedures steps waiting for the person's approval
 - /inbox     unread messages
 - /repairs/visits  signed-off repairs on the return-visit call list (CS staff, admins)
+- /sheets    work contact sheets waiting for the person's department's reply (CS: every one waiting)
 """
 from __future__ import annotations
 
@@ -73,7 +74,13 @@ async def _to_call(user: Any) -> int:
     return await RepairVisitDue.count().where(waiting_call()).run()
 
 
-COUNTERS = {"/repairs/visits": _to_call, "/rechecks": _to_recheck, "/checks": _to_check, "/tasks": _to_rectify, PUBLISH_URL: _to_publish,
+async def _sheets(user: Any) -> int:
+    from server.inquiries.selectors import waiting_sheets
+
+    return await waiting_sheets(user)
+
+
+COUNTERS = {"/sheets": _sheets, "/repairs/visits": _to_call, "/rechecks": _to_recheck, "/checks": _to_check, "/tasks": _to_rectify, PUBLISH_URL: _to_publish,
             "/procedures": _to_approve, "/inbox": _unread}
 
 

@@ -72,6 +72,8 @@ NAV_ITEMS = [
             _l("Owners' repairs given to your unit")),
     NavItem(_l("Inquiries"), "/inquiries", "message-circle", frozenset({roles.CS_STAFF, roles.ADMIN}),
             _l("Customers' questions and the answers given"), tab=False),
+    NavItem(_l("Contact sheets"), "/sheets", "list-checks", frozenset(roles.STAFF),
+            _l("Work contact sheets for your department to reply to"), tab=False),
     NavItem(_l("Knowledge base"), "/knowledge", "info", frozenset(roles.STAFF),
             _l("Questions and answers for customers' inquiries"), tab=False),
     NavItem(_l("My home"), "/owner", "door-open", frozenset({roles.OWNER}),
