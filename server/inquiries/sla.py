@@ -31,7 +31,7 @@ from server.notifications.services import Notice, active_users, default_language
 STAGES = {"response": _l("First response"), "answer": _l("Answer"), "reply": _l("Department's reply")}
 RESPONSE_PENDING = (states.OPEN,)
 ANSWER_PENDING = (states.OPEN, states.ESCALATED, states.DRAFTED, states.RETURNED)
-DEFAULT_HOURS = {"response_hours": Decimal("4"), "answer_hours": Decimal("72")}
+DEFAULT_HOURS = {"response_hours": Decimal("4.00"), "answer_hours": Decimal("72.00")}
 MAX_HOURS = Decimal("10000")
 
 
@@ -65,7 +65,7 @@ def clean_rules(items: Any) -> list[dict[str, Any]]:
             row[name] = _hours(item.get(name))
             if row[name] is None:
                 errors[f"items.{index}.{name}"] = _("Enter the hours as a number more than 0, such as 2 or 0.25.")
-        if not errors and row["answer_hours"] < row["response_hours"]:
+        if None not in (row["response_hours"], row["answer_hours"]) and row["answer_hours"] < row["response_hours"]:
             errors[f"items.{index}.answer_hours"] = _("The answer cannot be due before the first response.")
         rules.append(row)
     if errors:
@@ -76,8 +76,12 @@ def clean_rules(items: Any) -> list[dict[str, Any]]:
 async def rules_of(project_id: int) -> list[dict[str, Any]]:
     rows = await InquirySla.select(InquirySla.category, InquirySla.response_hours, InquirySla.answer_hours).where(
         InquirySla.project == project_id).order_by(InquirySla.category).run()
-    return [{"category": r["category"], "response_hours": Decimal(str(r["response_hours"])),
-             "answer_hours": Decimal(str(r["answer_hours"]))} for r in rows]
+    return [{"category": r["category"], "response_hours": _two(r["response_hours"]),
+             "answer_hours": _two(r["answer_hours"])} for r in rows]
+
+
+def _two(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 async def rules_save(*, actor: Any, project_id: int, items: Any) -> list[dict[str, Any]]:
@@ -122,7 +126,7 @@ async def overdue_of(rows: Iterable[dict], now: dt.datetime | None = None) -> di
     late: dict[int, dict[str, Any]] = {}
     for inquiry_id, due in (await deadlines_of(racing)).items():
         status = next(r["status"] for r in racing if r["id"] == inquiry_id)
-        for stage in ("response", "answer"):
+        for stage in ("answer", "response"):  # the later deadline first: the worse lateness shows
             if status in (RESPONSE_PENDING if stage == "response" else ANSWER_PENDING) and due[stage] < now:
                 late[inquiry_id] = {"stage": stage, "label": str(STAGES[stage]), "deadline": due[stage]}
                 break
