@@ -80,6 +80,7 @@ async def seed_demo() -> bool:
     await _delivery(project.id, users["kefu"])
     await _repairs(project.id, users["kefu"], users["13800000000"])
     await _knowledge(users["kefu"], first_unit.id)
+    await _inquiry_sheets(project.id, users, parties["property"])
     await _last_month(users["kefu"], project.id, first_unit.id)
     return True
 
@@ -236,3 +237,43 @@ async def _delivery(project_id: int, cs: User) -> None:
     for offset in (0, 1):
         await day.slots_generate(actor=cs, batch=batch, day=first_day + dt.timedelta(days=offset), start="09:00",
                                  end="17:00", minutes=30, capacity=4)
+
+
+async def _inquiry_sheets(project_id: int, users: dict, wanjia) -> None:
+    """Inquiries in every state of the contact-sheet flow (server/inquiries/states.py): sent to the sales
+    company (a department party, with its user) and the property company; replied, drafted, sent back,
+    approved, called back."""
+    import datetime as dt
+
+    from server.clock import today
+    from server.inquiries import services as inquiries, sheets
+
+    sales = await party_create(actor=None, name="阳光花园销售公司", kind="department")
+    seller = await user_create(actor=None, username="xiaoshougongsi", password=DEMO_PASSWORD, role=roles.SALES,
+                               display_name="孙销售（销售公司）", party_id=sales.id)
+    keeper = await user_create(actor=None, username="wuye", password=DEMO_PASSWORD, role=roles.PROPERTY,
+                               display_name="周经理（万家物业）", party_id=wanjia.id)
+    cs, boss = users["kefu"], users["admin"]
+    due = (today() + dt.timedelta(days=3)).isoformat()
+    stops = ["escalated", "drafted", "returned", "approved", "closed"]
+    for index, stop in enumerate(stops):
+        inquiry = await inquiries.inquiry_record(actor=cs, fields={
+            "asker_name": f"张先生{index + 1}", "asker_phone": f"1390000010{index}", "channel": "phone",
+            "category": "销售", "question": f"地下车位的销售时间和价格（{index + 1}）", "project_id": project_id})
+        made = await sheets.sheet_escalate(actor=cs, inquiry=inquiry, request="请答复车位销售时间与管理费。",
+                                           departments=[{"party_id": sales.id, "reply_by": due},
+                                                        {"party_id": wanjia.id, "reply_by": due}])
+        if stop == "escalated":
+            await sheets.sheet_reply(actor=seller, sheet=made[0], reply="车位预计明年三月开售。")
+            continue
+        await sheets.sheet_reply(actor=seller, sheet=made[0], reply="车位预计明年三月开售。")
+        await sheets.sheet_reply(actor=keeper, sheet=made[1], reply="地下车位管理费每月 150 元。")
+        await sheets.inquiry_draft(actor=cs, inquiry=inquiry, draft="车位预计明年三月开售，管理费按物业公司标准另计。")
+        if stop == "drafted":
+            continue
+        if stop == "returned":
+            await sheets.inquiry_send_back(actor=boss, inquiry=inquiry, reason="请写明管理费标准。")
+            continue
+        await sheets.inquiry_approve(actor=boss, inquiry=inquiry)
+        if stop == "closed":
+            await sheets.inquiry_callback(actor=cs, inquiry=inquiry, reached=True, satisfied=True)

@@ -18,6 +18,10 @@ async def test_the_demo_has_knowledge_and_inquiries(app):
     owner = await User.objects().get(User.username == "13800000000").run()
     assert [(r["status"], r["knowledge_entry"] is not None, r["owner"]) for r in rows[:2]] == [
         ("answered", True, owner.id), ("open", False, None)]
+    # every state of the inquiry's transition table (server/inquiries/states.py)
+    from server.inquiries.states import STATUSES
+
+    assert {r["status"] for r in rows} == set(STATUSES)
 
 
 async def test_the_demo_has_last_months_summary_and_published_answers(app):
