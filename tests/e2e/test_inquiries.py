@@ -60,3 +60,59 @@ async def test_the_knowledge_list_searches_as_you_type(personas, phone, screens)
     assert "q=" in page.url
     await screens.shot(page, "knowledge-search")
     await assert_accessible(page, "knowledge list")
+
+
+async def test_an_inquiry_goes_out_on_a_contact_sheet_and_is_called_back(personas, phone, screens, chromium,
+                                                                            live_server):
+    from tests.e2e.conftest import PHONE, _phone_context
+    from server.inquiries.tables import ContactSheet, InquiryCallback
+    from tests.inquiries.test_sheets import department
+
+    sales = await department(personas, "sally", "销售公司")
+    prop = await department(personas, "percy", "万家物业", kind="property_company", role="property")
+    page = await sign_in(phone, "carol", PASSWORD)
+    await page.goto("/inquiries/new")
+    await page.fill("#f-asker_name", "李女士")
+    await page.fill("#f-asker_phone", "13900000002")
+    await page.fill("#f-question", "地下车位什么时候开始销售")
+    async with page.expect_navigation():
+        await page.click("form[action='/inquiries/new'] button[type=submit]")
+    inquiry_id = (await Inquiry.objects().order_by(Inquiry.id, ascending=False).first().run()).id
+    await page.check(f"[data-party='{sales}'] input[type=checkbox]")
+    await page.check(f"[data-party='{prop}'] input[type=checkbox]")
+    await page.fill("#f-request", "请答复车位销售时间")
+    await assert_accessible(page, "inquiry with the contact sheet form")
+    async with page.expect_navigation():
+        await page.click(f"form[action='/inquiries/{inquiry_id}/escalate'] button[type=submit]")
+    assert await page.locator("[data-sheet]").count() == 2
+    sheets = await ContactSheet.objects().order_by(ContactSheet.id).run()
+    for name, sheet, reply in (("sally", sheets[0], "明年三月开售。"), ("percy", sheets[1], "管理费另计。")):
+        other = await _phone_context(chromium, live_server, PHONE)
+        dept = await sign_in(other, name, PASSWORD)
+        await dept.goto("/sheets")
+        await dept.click(f"[data-sheet-row='{sheet.id}']")
+        await dept.fill("#f-reply", reply)
+        await assert_accessible(dept, "contact sheet reply")
+        async with dept.expect_navigation():
+            await dept.click(f"form[action='/sheets/{sheet.id}/reply'] button[type=submit]")
+        await other.close()
+    await page.goto(f"/inquiries/{inquiry_id}")
+    await page.fill("#f-draft", "车位明年三月开售，管理费另计。")
+    async with page.expect_navigation():
+        await page.click(f"form[action='/inquiries/{inquiry_id}/draft'] button[type=submit]")
+    boss_context = await _phone_context(chromium, live_server, PHONE)
+    boss = await sign_in(boss_context, "alice", PASSWORD)
+    await boss.goto(f"/inquiries/{inquiry_id}")
+    async with boss.expect_navigation():
+        await boss.click(f"form[action='/inquiries/{inquiry_id}/approve'] button[type=submit]")
+    await boss_context.close()
+    await page.goto(f"/inquiries/{inquiry_id}")
+    await page.check("input[name=reached][value=yes]")
+    await page.check("input[name=satisfied][value=yes]")
+    async with page.expect_navigation():
+        await page.click(f"form[action='/inquiries/{inquiry_id}/callback'] button[type=submit]")
+    row = await Inquiry.objects().get(Inquiry.id == inquiry_id).run()
+    assert (row.status, row.answer) == ("closed", "车位明年三月开售，管理费另计。")
+    assert await InquiryCallback.count().run() == 1
+    await screens.shot(page, "inquiry-closed")
+    await assert_accessible(page, "closed inquiry")
