@@ -33,6 +33,7 @@ DEMO_USERS = [
     ("xiangmu", roles.PROJECT_STAFF, "赵工（项目部）", None),
     ("jianli", roles.SUPERVISOR, "周监理", None),
     ("shigong", roles.CONTRACTOR, "陈工（中建三局）", "builder"),
+    ("weixiu", roles.CONTRACTOR, "郑师傅（安居维修）", "repair"),
     ("zhijian", roles.QUALITY_CENTER, "孙质检", None),
     ("xiaoshou", roles.SALES, "钱销售", None),
     ("gongguan", roles.PR, "吴公关", None),
@@ -79,6 +80,7 @@ async def seed_demo() -> bool:
     await _tender(tender, users, parties["property"])
     await _delivery(project.id, users["kefu"])
     await _repairs(project.id, users["kefu"], users["13800000000"])
+    await _repair_jobs(project.id, users, parties["repair"].id)
     await _knowledge(users["kefu"], first_unit.id)
     await _inquiry_sheets(project.id, users, parties["property"])
     await _last_month(users["kefu"], project.id, first_unit.id)
@@ -206,6 +208,17 @@ async def _repairs(project_id: int, cs: User, owner: User) -> None:
                 await repairs.repair_triage(actor=cs, repair=repair, component=component, **details)
             else:
                 await repairs.repair_transition(actor=cs, repair=repair, action=action)
+
+
+async def _repair_jobs(project_id: int, users: dict, repair_party_id: int) -> None:
+    """The quality center's survey and plan, and a job at the demo repair unit (server/repairs/job_demo.py)."""
+    from server.org.tables import Building
+    from server.repairs.job_demo import demo_jobs
+
+    building = await Building.objects().where(
+        (Building.project == project_id) & (Building.name == "2号楼")).first().run()
+    unit = await Unit.objects().where(Unit.building == building.id).order_by(Unit.id).offset(3).first().run()
+    await demo_jobs(cs=users["kefu"], quality=users["zhijian"], repair_party_id=repair_party_id, unit_id=unit.id)
 
 
 async def _delivery(project_id: int, cs: User) -> None:

@@ -11,9 +11,18 @@ from server.accounts.tables import User
 from server.clock import CHINA
 from server.inspections.selectors import photos_by_subject
 from server.org.tables import Party
+from server.i18n import lazy_gettext as _l
 from server.repairs import dispatch, states
 from server.repairs.checks import ASPECTS, RESULTS
 from server.repairs.job_tables import RepairAssignment, RepairCheck, RepairPlan, RepairPlanDocument, RepairSurvey
+
+
+ACTION_LABELS = {
+    "survey_record": _l("Survey recorded"), "plan_issue": _l("Repair plan written"),
+    "plan_approved": _l("Plan approved"), "plan_returned": _l("Plan sent back"), "dispatch": _l("Job sent to the unit"),
+    "visit_time": _l("Visit time agreed"), "check": _l("Check during the repair"),
+}
+"""The history's words for the job's audit lines that do not change the status."""
 
 
 def _iso(value: Any) -> str | None:
@@ -87,7 +96,7 @@ async def job_context(repair: Any, *, link_token: str = "") -> dict[str, Any]:
                            "plan_waiting": bool(plans) and plans[-1]["decision"] is None,
                            "link_token": link_token, "job_form": {"client_id": str(uuid.uuid4())},
                            "job_errors": {}, "job_message": None, "job_which": "",
-                           "unit_choices": [], "suggested": None}
+                           "unit_choices": [], "suggested": None, "job_action_labels": ACTION_LABELS}
     if not link_token and repair.status in (states.TRIAGED, states.PLANNED):
         ctx["unit_choices"] = await dispatch.unit_choices()
         ctx["suggested"] = await dispatch.suggested_party(repair)
