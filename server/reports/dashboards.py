@@ -23,12 +23,8 @@ async def figures(filters: Filters, now: dt.datetime | None = None) -> dict:
         "pass_rate": await pass_rate(filters),
         "pass_rate_by_building": [{"key": r["building_id"], **pass_rate_out(r)}
                                   for r in await pass_rate_rows(filters, by_building=True)],
-        "open_by_category": await sd.open_by(filters, "category"),
-        "open_by_contractor": await sd.open_by(filters, "contractor"),
-        "ageing": await sd.ageing(filters, now.astimezone(CHINA).date()),
+        **await sd.defect_summary(filters, now.astimezone(CHINA).date(), now),
         "rectification_times": await sd.rectification_times(filters),
-        "reopen_rates": await sd.reopen_rates(filters),
-        "overdue_now": await sd.overdue_now(filters, now),
         "planned_done": await sd.planned_done(filters),
         "inquiries_by_category": await inquiries_by_category(filters),
     }

@@ -20,6 +20,7 @@ at least once (closed, or reopened), those that failed a recheck at least once.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from decimal import ROUND_HALF_UP, Decimal
 
 from server.clock import day_start, today
@@ -30,31 +31,66 @@ AGEING_BUCKETS = (("0-3", 0, 3), ("4-7", 4, 7), ("8-14", 8, 14), (">14", 15, Non
 """Age in days of an open defect: China days since the day it was recorded (that day is 0)."""
 
 
-async def open_by(filters: Filters, column: str) -> list[dict]:
-    """Open defects counted by `category` or `contractor` (construction unit), most first."""
-    key = {"category": "d.category", "contractor": "d.construction_unit"}[column]
-    where = defect_scope(filters).add("d.status <> 'closed'")
-    found = await rows(f"SELECT {key} AS key, COUNT(*) AS open_count {DEFECT_FROM} WHERE {where.sql} "
-                       f"GROUP BY {key} ORDER BY open_count DESC, key", where.args)
-    return [{"key": r["key"], "open": int(r["open_count"])} for r in found]
-
-
-async def ageing(filters: Filters, on: dt.date | None = None) -> list[dict]:
-    """Open defects in the buckets 0–3, 4–7, 8–14 and over 14 days old (every bucket, zeros too)."""
-    on = on or today()
-    where = defect_scope(filters).add("d.status <> 'closed'")
+def _ageing_cases(on: dt.date) -> tuple[list[str], list[Any]]:
+    """One CASE per bucket: open and recorded on a China day between on - high and on - low."""
     cases, args = [], []
     for name, low, high in AGEING_BUCKETS:
-        # Recorded on a China day between on - high and on - low, both included.
-        conditions = ["d.created_at < {}"]
+        conditions = ["d.status <> 'closed'", "d.created_at < {}"]
         args.append(utc(day_start(on - dt.timedelta(days=low - 1))))
         if high is not None:
             conditions.append("d.created_at >= {}")
             args.append(utc(day_start(on - dt.timedelta(days=high))))
-        cases.append(f"COALESCE(SUM(CASE WHEN {' AND '.join(conditions)} THEN 1 ELSE 0 END), 0) AS b{len(cases)}")
-    found = await rows(f"SELECT {', '.join(cases)} {DEFECT_FROM} WHERE {where.sql}", args + where.args)
-    row = found[0] if found else {}
-    return [{"bucket": name, "open": int(row.get(f"b{i}") or 0)} for i, (name, _l, _h) in enumerate(AGEING_BUCKETS)]
+        cases.append(f"CASE WHEN {' AND '.join(conditions)} THEN 1 ELSE 0 END AS b{len(cases)}")
+    return cases, args
+
+
+async def defect_summary(filters: Filters, on: dt.date | None = None, now: dt.datetime | None = None) -> dict:
+    """Open defects by category and by contractor, their ageing, overdue now and the
+    reopen rate per contractor: one statement, one pass over the defects. Each defect
+    is flagged once (open, its age bucket, overdue, rechecked, reopened) in a
+    materialized CTE, then summed three ways (UNION ALL): by category, by
+    contractor, and in total for the ageing buckets."""
+    on = on or today()
+    now = now or dt.datetime.now(dt.timezone.utc)
+    where = defect_scope(filters)
+    cases, args = _ageing_cases(on)
+    flags = ("CASE WHEN d.status <> 'closed' THEN 1 ELSE 0 END AS open_, " + ", ".join(cases) + ", "
+             "CASE WHEN d.status = 'open' AND d.deadline < {} THEN 1 ELSE 0 END AS overdue, "
+             "CASE WHEN d.status = 'closed' OR d.reopen_count > 0 THEN 1 ELSE 0 END AS rechecked, "
+             "CASE WHEN d.reopen_count > 0 THEN 1 ELSE 0 END AS reopened")
+    args.append(utc(now))
+    sums = ("SUM(open_) AS open_count, SUM(b0) AS b0, SUM(b1) AS b1, SUM(b2) AS b2, SUM(b3) AS b3, "
+            "SUM(overdue) AS overdue, SUM(rechecked) AS rechecked, SUM(reopened) AS reopened")
+    sql = (f"WITH f AS MATERIALIZED (SELECT d.category AS category, d.construction_unit AS party, {flags} "
+           f"{DEFECT_FROM} WHERE {where.sql}) "
+           f"SELECT 'category' AS dim, category AS key, {sums} FROM f GROUP BY category "
+           f"UNION ALL SELECT 'contractor' AS dim, CAST(party AS TEXT) AS key, {sums} FROM f GROUP BY party "
+           f"UNION ALL SELECT 'total' AS dim, CAST(NULL AS TEXT) AS key, {sums} FROM f")
+    found = await rows(sql, args + where.args)
+
+    def of(dim: str) -> list[dict]:
+        return [{k: (int(v or 0) if k not in ("dim", "key") else v) for k, v in r.items()}
+                for r in found if r["dim"] == dim]
+
+    # The keys of one column: category codes and contractor ids, as text (the ids made ints again).
+    categories = of("category")
+    parties = [{**r, "key": int(r["key"])} for r in of("contractor")]
+    total = (of("total") or [{}])[0]
+    return {
+        "open_by_category": [{"key": r["key"], "open": r["open_count"]}
+                             for r in sorted(categories, key=lambda r: (-r["open_count"], r["key"]))
+                             if r["open_count"]],
+        "open_by_contractor": [{"key": r["key"], "open": r["open_count"]}
+                               for r in sorted(parties, key=lambda r: (-r["open_count"], r["key"]))
+                               if r["open_count"]],
+        "ageing": [{"bucket": name, "open": int(total.get(f"b{i}") or 0)}
+                   for i, (name, _low, _high) in enumerate(AGEING_BUCKETS)],
+        "overdue_now": [{"key": r["key"], "overdue": r["overdue"]}
+                        for r in sorted(parties, key=lambda r: (-r["overdue"], r["key"])) if r["overdue"]],
+        "reopen_rates": [{"key": r["key"], "rechecked": r["rechecked"], "reopened": r["reopened"],
+                          "reopen_rate_percent": percent(r["reopened"], r["rechecked"])}
+                         for r in sorted(parties, key=lambda r: r["key"]) if r["rechecked"]],
+    }
 
 
 def _days(seconds: int | None) -> str | None:
@@ -83,27 +119,6 @@ async def rectification_times(filters: Filters) -> list[dict]:
     return [{"key": r["party"], "closed": int(r["closed"]), "median_seconds": int(r["median_secs"]),
              "p90_seconds": int(r["p90_secs"]), "median_days": _days(r["median_secs"]),
              "p90_days": _days(r["p90_secs"])} for r in found]
-
-
-async def reopen_rates(filters: Filters) -> list[dict]:
-    """Per contractor: defects rechecked at least once, those reopened, and the rate (two decimals)."""
-    where = defect_scope(filters).add("(d.status = 'closed' OR d.reopen_count > 0)")
-    found = await rows(
-        "SELECT d.construction_unit AS party, COUNT(*) AS rechecked,"
-        " COALESCE(SUM(CASE WHEN d.reopen_count > 0 THEN 1 ELSE 0 END), 0) AS reopened"
-        f" {DEFECT_FROM} WHERE {where.sql} GROUP BY d.construction_unit ORDER BY d.construction_unit", where.args)
-    return [{"key": r["party"], "rechecked": int(r["rechecked"]), "reopened": int(r["reopened"]),
-             "reopen_rate_percent": percent(int(r["reopened"]), int(r["rechecked"]))} for r in found]
-
-
-async def overdue_now(filters: Filters, now: dt.datetime | None = None) -> list[dict]:
-    """Per contractor: defects still to rectify whose deadline has passed."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    where = defect_scope(filters).add("d.status = 'open'").add("d.deadline < {}", utc(now))
-    found = await rows(
-        f"SELECT d.construction_unit AS party, COUNT(*) AS overdue {DEFECT_FROM} WHERE {where.sql}"
-        " GROUP BY d.construction_unit ORDER BY overdue DESC, d.construction_unit", where.args)
-    return [{"key": r["party"], "overdue": int(r["overdue"])} for r in found]
 
 
 async def planned_done(filters: Filters) -> list[dict]:
