@@ -73,13 +73,22 @@ async def unit_projects(unit_ids: Iterable[int]) -> dict[int, int]:
     return {row["id"]: row["project"] for row in rows}
 
 
-async def warranty_terms(unit_ids: Iterable[int]) -> dict[int, warranty.Terms]:
-    """unit id → its project's warranty terms (the statutory ones where the project set none)."""
+async def _settings_of_units(unit_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, dict]]:
+    """(unit id → project id, project id → its repair_settings row) in two queries."""
     projects = await unit_projects(unit_ids)
     rows = await RepairSettings.select().where(RepairSettings.project.is_in(sorted(set(projects.values())))).run() \
         if projects else []
-    by_project = {row["project"]: _terms(row) for row in rows}
+    return projects, {row["project"]: row for row in rows}
+
+
+def _terms_of(projects: dict[int, int], settings: dict[int, dict]) -> dict[int, warranty.Terms]:
+    by_project = {project: _terms(row) for project, row in settings.items()}
     return {unit: by_project.get(project, warranty.DEFAULT_TERMS) for unit, project in projects.items()}
+
+
+async def warranty_terms(unit_ids: Iterable[int]) -> dict[int, warranty.Terms]:
+    """unit id → its project's warranty terms (the statutory ones where the project set none)."""
+    return _terms_of(*await _settings_of_units(unit_ids))
 
 
 async def repairs_out(repairs: list[RepairRequest] | list[dict]) -> list[dict]:
@@ -87,11 +96,12 @@ async def repairs_out(repairs: list[RepairRequest] | list[dict]) -> list[dict]:
     rows = [r if isinstance(r, dict) else r.to_dict() for r in repairs]
     unit_ids = [row["unit"] for row in rows]
     days = await delivery_days(unit_ids)
-    terms = await warranty_terms(unit_ids)
+    projects, settings = await _settings_of_units(unit_ids)  # read once, for the warranty and the SLA clock
+    terms = _terms_of(projects, settings)
     photos = await photos_by_subject("repair", [row["id"] for row in rows])
     from server.repairs.sla import overdue_of
 
-    late = await overdue_of(rows)
+    late = await overdue_of(rows, projects=projects, settings=settings)
     return [{**_out(row, days.get(row["unit"]), terms.get(row["unit"], warranty.DEFAULT_TERMS),
                     photos.get(row["id"], [])), "overdue": (late.get(row["id"]) or {}).get("stage")} for row in rows]
 

@@ -77,18 +77,22 @@ async def _clock_starts(rows: list[dict]) -> dict[int, dt.datetime]:
     return starts
 
 
-async def overdue_of(rows: Iterable[dict], now: dt.datetime | None = None) -> dict[int, dict[str, Any]]:
+async def overdue_of(rows: Iterable[dict], now: dt.datetime | None = None, *,
+                     projects: dict[int, int] | None = None,
+                     settings: dict[int, dict] | None = None) -> dict[int, dict[str, Any]]:
     """repair id → {"stage", "label", "deadline"} for each late repair of `rows` (RepairRequest dicts with
-    id, unit, status, urgency, created_at), in three queries whatever their number."""
+    id, unit, status, urgency, created_at), in three queries whatever their number (one when the caller
+    has already read the units' `projects` (unit → project) and the projects' `settings` rows)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     racing = [row for row in rows if row["status"] in STAGE_OF_STATUS]
     if not racing:
         return {}
-    projects = {r["id"]: r["project"] for r in await Unit.select(
-        Unit.id, Unit.building.project.as_alias("project")).where(
-        Unit.id.is_in(sorted({row["unit"] for row in racing}))).run()}
-    settings = {row["project"]: row for row in await RepairSettings.select().where(
-        RepairSettings.project.is_in(sorted(set(projects.values())) or [-1])).run()}
+    if projects is None or settings is None:
+        projects = {r["id"]: r["project"] for r in await Unit.select(
+            Unit.id, Unit.building.project.as_alias("project")).where(
+            Unit.id.is_in(sorted({row["unit"] for row in racing}))).run()}
+        settings = {row["project"]: row for row in await RepairSettings.select().where(
+            RepairSettings.project.is_in(sorted(set(projects.values())) or [-1])).run()}
     starts = await _clock_starts(racing)
     late: dict[int, dict[str, Any]] = {}
     for row in racing:
