@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from typing import IO, Any
 
 import pillow_heif
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from server.clock import CHINA
 
@@ -114,12 +114,16 @@ class Rendered:
     captured_at: datetime | None
 
 
-def _bomb_warnings_are_errors() -> None:
+def _strict_decoding() -> None:
     # Pillow only *warns* between MAX_IMAGE_PIXELS and twice that. We make the
     # warning an exception. Not with `warnings.catch_warnings()`: it swaps the
     # process-wide filter list and is not thread-safe, and this runs in
     # threads. Adding the same filter again is idempotent (it moves to the front).
     warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+    # WeasyPrint (imported by this same process to render PDFs) sets Pillow's
+    # process-wide LOAD_TRUNCATED_IMAGES at import, after which a cut-off JPEG
+    # would decode "fine" with a grey bottom. Validation must refuse it.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 # ---------------------------------------------------------------- geometry
@@ -182,7 +186,7 @@ def inspect(path: str | os.PathLike, *, max_pixels: int) -> ImageFacts:
     the client sent are never trusted."""
     if os.path.getsize(path) == 0:
         raise ImageRejected(ImageRejected.EMPTY)
-    _bomb_warnings_are_errors()
+    _strict_decoding()
     try:
         with Image.open(path, formats=ACCEPTED_FORMATS) as im:
             width, height = im.size
@@ -209,7 +213,7 @@ def inspect(path: str | os.PathLike, *, max_pixels: int) -> ImageFacts:
 
 def render(source: str | os.PathLike | IO[bytes]) -> Rendered:
     """Decode an accepted original and make the display image and thumbnail."""
-    _bomb_warnings_are_errors()
+    _strict_decoding()
     with Image.open(source, formats=ACCEPTED_FORMATS) as im:
         exif = im.getexif()
         orientation = orientation_of(exif)

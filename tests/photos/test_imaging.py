@@ -39,6 +39,20 @@ def test_pillows_bomb_warning_is_a_rejection(tmp_path):
     assert caught.value.reason == imaging.ImageRejected.TOO_MANY_PIXELS
 
 
+def test_a_cut_off_jpeg_is_refused_even_after_the_pdf_renderer_loosened_pillow(tmp_path):
+    from PIL import ImageFile
+
+    import weasyprint  # noqa: F401 - its import sets LOAD_TRUNCATED_IMAGES for the whole process
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as weasyprint leaves it, whichever test imported it first
+    data = images.phone_jpeg((600, 800))
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(imaging.ImageRejected) as caught:
+        imaging.inspect(path, max_pixels=10**8)
+    assert caught.value.reason == imaging.ImageRejected.BROKEN
+
+
 def test_our_pixel_limit_applies_below_pillows(tmp_path):
     path = tmp_path / "big.jpg"
     path.write_bytes(images.plain_jpeg((2000, 1000)))
