@@ -82,6 +82,7 @@ IMMUTABLE_MIGRATIONS = (
     "server.repairs.piccolo_migrations.repairs_2026_12_04t15_56_00_000000",
     "server.repairs.piccolo_migrations.repairs_2026_12_04t18_21_00_000000",
     "server.procedures.piccolo_migrations.procedures_2026_12_04t18_40_00_000000",
+    "server.inquiries.piccolo_migrations.inquiries_2026_12_05t07_55_00_000000",
 )
 
 

@@ -55,7 +55,8 @@ class ContactSheet(Table, tablename="inquiry_sheet"):
 
 
 class InquiryCallback(Table, tablename="inquiry_callback"):
-    """A phone call to the customer with the approved answer (a record: never changed)."""
+    """A phone call to the customer with the approved answer: a record, never changed (database triggers refuse
+    UPDATE and DELETE); a correction is a new callback."""
     inquiry = ForeignKey(references=Inquiry, on_delete=OnDelete.restrict, index=True)
     reached = Boolean(default=False)
     satisfied = Boolean(null=True, default=None)

@@ -1,10 +1,13 @@
 """Work contact sheets (regulation 5, item 2): an inquiry goes to two departments, both reply, CS drafts, the CS
-manager sends it back then approves, staff call (not reached, then reached); who may do what (403/404), moves
-the table does not allow (409, nothing changed), bad input (400 in Chinese, nothing stored). SQLite and PostgreSQL."""
+manager sends it back then approves, staff call (not reached, then reached; each call a record the database keeps
+unchanged); who may do what (403/404), moves the table does not allow (409, nothing changed), bad input (400 in
+Chinese, nothing stored). SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+
+import pytest
 
 from server.audit.tables import AuditEntry
 from server.clock import today
@@ -91,6 +94,13 @@ async def test_an_inquiry_goes_to_two_departments_and_is_answered_approved_and_c
     assert r.status_code == 201 and r.json()["inquiry"]["status"] == "closed" and r.json()["satisfied"] is True
     assert [c["reached"] for c in await InquiryCallback.select(InquiryCallback.reached).order_by(
         InquiryCallback.id).run()] == [False, True]
+    # a callback is a record: the database refuses to change or remove it (a correction is a new callback)
+    for change in (InquiryCallback.update({InquiryCallback.satisfied: False}).where(InquiryCallback.id > 0),
+                   InquiryCallback.delete().where(InquiryCallback.id > 0)):
+        with pytest.raises(Exception, match="immutable"):
+            await change.run()
+    assert [c["satisfied"] for c in await InquiryCallback.select(InquiryCallback.satisfied).order_by(
+        InquiryCallback.id).run()] == [None, True]
     actions = [r["action"] for r in await AuditEntry.select(AuditEntry.action).where(
         (AuditEntry.object_type == "inquiry") & (AuditEntry.object_id == str(inquiry_id))).order_by(
         AuditEntry.id).run()]
