@@ -42,9 +42,10 @@ async def plan_add_units(*, actor: Any, plan: InspectionPlan, unit_ids: list[int
             raise Invalid(_("Please correct the marked fields."),
                           field_errors={"unit_ids": _("Choose units of this plan's project.")})
         await inspector_check(inspector_id)
-        inspected = await Inspection.select(Inspection.unit, Inspection.plan).where(
+        inspected = await Inspection.select(Inspection.unit, Inspection.plan, Inspection.kind, Inspection.status).where(
             Inspection.unit.is_in(list(set(unit_ids)))).run()
-        earlier = {r["unit"] for r in inspected}
+        # A cancelled plan or the owner's walkthrough does not make the next one a repeat (services.counts_as_earlier).
+        earlier = {r["unit"] for r in inspected if r["kind"] == "acceptance" and r["status"] != "cancelled"}
         already = {r["unit"] for r in inspected if r["plan"] == plan.id}
         new = sorted((u for u in units if u.id not in already), key=lambda u: u.id)
         templates = await templates_for_units(new) if new else {}

@@ -96,7 +96,7 @@ async def _inspection_create(*, actor: Any, unit_id: int, inspector_id: int | No
         if unit is None:
             raise Invalid(_("Please correct the marked fields."), field_errors={"unit_id": _("No such unit.")})
         await inspector_check(inspector_id)
-        earlier = await Inspection.exists().where(Inspection.unit == unit_id).run()
+        earlier = await Inspection.exists().where(counts_as_earlier(unit_id)).run()
         template = await template_for_unit(unit)
         inspection = Inspection(unit=unit_id, inspector=inspector_id, scheduled_for=scheduled_for, plan=plan_id,
                                 client_id=client_id, is_first=not earlier and kind == "acceptance", kind=kind,
@@ -118,9 +118,21 @@ async def inspector_check(inspector_id: int | None) -> None:
         raise Invalid(_("Please correct the marked fields."), field_errors={"inspector_id": _("Choose an inspector.")})
 
 
+def counts_as_earlier(unit_id: int) -> Any:
+    """Acceptance inspections of the unit that make a new one a repeat: any not cancelled
+    (a planned inspection called off never took place; the owner's walkthrough is no acceptance)."""
+    return ((Inspection.unit == unit_id) & (Inspection.kind == "acceptance")
+            & (Inspection.status != "cancelled"))
+
+
 async def inspection_start(*, actor: Any, inspection: Inspection) -> Inspection:
+    """Starts it; `is_first` is settled now, when it takes place: the first performed acceptance
+    inspection of the unit is the first, whatever was planned (and cancelled) before it."""
     async with write_transaction():
-        await _transition(actor, inspection, "start", started_at=now())
+        first = inspection.kind == "acceptance" and not await Inspection.exists().where(
+            (Inspection.unit == inspection.unit) & (Inspection.kind == "acceptance")
+            & (Inspection.id != inspection.id) & Inspection.started_at.is_not_null()).run()
+        await _transition(actor, inspection, "start", started_at=now(), is_first=first)
         if inspection.kind == "acceptance":
             await _set_unit_status(actor, inspection.unit, UnitStatus.INSPECTING)
     return inspection
