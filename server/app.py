@@ -79,6 +79,7 @@ def route_handlers() -> list:
     from server.reports.pdf_pages import PDF_PAGES
     from server.repairs.timeline_pages import TIMELINE_PAGES
     from server.web.pwa import PWA_ROUTES
+    from server.web.health import HEALTH_ROUTES
 
     return [
         AuthApi,
@@ -100,6 +101,7 @@ def route_handlers() -> list:
         AppointmentApi,
         *ACCOUNT_PAGES,
         *PWA_ROUTES,
+        *HEALTH_ROUTES,
         *ORG_PAGES,
         *ADMIN_PAGES,
         *INSPECTION_PAGES,

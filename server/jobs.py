@@ -81,6 +81,17 @@ async def enqueue(function: str, *args: Any, job_id: str | None = None, queue: s
     return True
 
 
+async def redis_answers(timeout: float) -> bool:
+    """Whether Redis answers a PING within `timeout` seconds (`/readyz`)."""
+    pool = _get_pool()
+    if pool is None:
+        return False
+    try:
+        return bool(await asyncio.wait_for(pool.ping(), timeout=timeout))
+    except (RedisError, OSError, asyncio.TimeoutError):
+        return False
+
+
 async def close_queue() -> None:
     global _pool, _timed_out_at
     if _pool is not None:

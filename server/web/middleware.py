@@ -11,6 +11,7 @@ from server.accounts.services import user_for_session, user_for_token
 from server.db import read_transaction
 from server.i18n import current_locale, pick_locale
 from server.settings import get_settings
+from server.web.health import PROBE_PATHS
 
 SESSION_COOKIE = "sid"
 LANGUAGE_COOKIE = "lang"
@@ -70,7 +71,8 @@ class ReadTransactionMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not scope["path"].startswith("/static/"):
+        if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not scope["path"].startswith("/static/")
+                and scope["path"] not in PROBE_PATHS):
             async with read_transaction():
                 await self.app(scope, receive, send)
         else:
@@ -95,6 +97,10 @@ class AuthMiddleware:
         headers = Headers.from_scope(scope)
         user = None
         method = None
+        if scope["path"] in PROBE_PATHS:  # a probe needs no user, and must not read sessions from the database
+            scope["user"], scope["auth"] = None, None
+            await self.app(scope, receive, send)
+            return
         authorization = headers.get("authorization", "")
         if authorization.lower().startswith("bearer "):
             method = "token"
