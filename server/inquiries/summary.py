@@ -8,8 +8,13 @@ percentile, nearest rank), the most asked questions and how many inquiries
 went overdue. CS then edit it (notes, the inquiries chosen as highlights),
 export it (summary_export.py) and publish chosen Q&A to the knowledge base.
 
-An inquiry belongs to a project through its unit (unit -> building ->
-project); an inquiry taken without a unit is in no project's summary.
+An inquiry belongs to the project recorded on it (`Inquiry.project`: its
+unit's, or the one chosen for an inquiry about no unit), so an inquiry taken
+without a unit counts too. "Closed" is an inquiry whose answer reached the
+customer (states.DONE: answered at once, or called back); every other state is
+still open. An inquiry is overdue when its answer came after the answer
+deadline of its project's SLA for its category (sla.py, the project settings),
+or had not come by the month's end (or now, if sooner) past that deadline.
 The counts are SQL aggregates (GROUP BY, the same on SQLite and PostgreSQL);
 the times are computed here from each answered inquiry's two timestamps, as
 neither a portable percentile nor a portable time difference exists in SQL.
@@ -29,13 +34,12 @@ from server.audit.services import audit_record
 from server.db import write_transaction
 from server.errors import Conflict, Invalid, NotFound
 from server.i18n import _
+from server.inquiries import sla, states
 from server.inquiries.summary_tables import InquirySummary
 from server.inquiries.tables import Inquiry
 from server.knowledge import search
 from server.org.tables import Project
 
-ANSWER_WITHIN = dt.timedelta(hours=48)
-"""An inquiry not answered within this is overdue (until per-category deadlines exist)."""
 TOP_QUESTIONS = 10
 MAX_NOTES = 5000
 
@@ -59,8 +63,7 @@ def _bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def _in_month(project_id: int, month: dt.date) -> Any:
     start, end = _bounds(month)
-    return ((Inquiry.unit.building.project == project_id) & (Inquiry.created_at >= start)
-            & (Inquiry.created_at < end))
+    return (Inquiry.project == project_id) & (Inquiry.created_at >= start) & (Inquiry.created_at < end)
 
 
 async def _counts(column: Any, where: Any) -> dict[str, int]:
@@ -79,12 +82,15 @@ async def figures(project_id: int, month: dt.date, now: dt.datetime | None = Non
     now = now or clock.now()
     where = _in_month(project_id, month)
     by_status = await _counts(Inquiry.status, where)
-    rows = await Inquiry.select(Inquiry.id, Inquiry.created_at, Inquiry.answered_at, Inquiry.question,
-                                Inquiry.knowledge_entry).where(where).order_by(Inquiry.id).run()
+    rows = await Inquiry.select(Inquiry.id, Inquiry.project, Inquiry.category, Inquiry.created_at,
+                                Inquiry.answered_at, Inquiry.question, Inquiry.knowledge_entry).where(where).order_by(
+        Inquiry.id).run()
     hours = sorted((r["answered_at"] - r["created_at"]).total_seconds() / 3600 for r in rows if r["answered_at"])
     _, end = _bounds(month)
     cutoff = min(now, end)
-    overdue = sum(1 for r in rows if (r["answered_at"] or cutoff) - r["created_at"] > ANSWER_WITHIN)
+    due = await sla.deadlines_of(rows)
+    overdue = sum(1 for r in rows if (r["answered_at"] or cutoff) > due[r["id"]]["answer"])
+    closed = sum(n for status, n in by_status.items() if status in states.DONE)
     groups: dict[Any, dict[str, Any]] = {}
     for r in rows:  # the same question: answered from the same entry, or the same words
         key = ("kb", r["knowledge_entry"]) if r["knowledge_entry"] else ("q", search.normalize(r["question"]))
@@ -95,8 +101,8 @@ async def figures(project_id: int, month: dt.date, now: dt.datetime | None = Non
     top = sorted(groups.values(), key=lambda g: (-g["count"], g["inquiry_ids"][0]))[:TOP_QUESTIONS]
     return {
         "total": len(rows),
-        "open": by_status.get("open", 0),
-        "closed": len(rows) - by_status.get("open", 0),
+        "open": len(rows) - closed,
+        "closed": closed,
         "by_status": by_status,
         "by_category": await _counts(Inquiry.category, where),
         "by_channel": await _counts(Inquiry.channel, where),
@@ -104,7 +110,6 @@ async def figures(project_id: int, month: dt.date, now: dt.datetime | None = Non
         "average_hours": round(sum(hours) / len(hours), 1) if hours else None,
         "p90_hours": round(_percentile(hours, 0.9), 1) if hours else None,
         "overdue": overdue,
-        "overdue_after_hours": int(ANSWER_WITHIN.total_seconds() // 3600),
         "top_questions": top,
     }
 

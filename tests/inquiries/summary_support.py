@@ -66,3 +66,79 @@ async def november(personas: Any) -> dict[str, Any]:
     await inquiry(carol, unit=other_unit, channel="phone", category="报修", question="别的项目", at=china(11, 3, 9))
     await inquiry(carol, unit=None, channel="phone", category="报修", question="没有房号", at=china(11, 3, 9))
     return {"project": project, "other": other, "entry": entry.id, "ids": ids}
+
+
+async def _set(inquiry_id: int, *, status: str, answered_after: float | None = None) -> None:
+    """Put a fixture inquiry in `status`, answered `answered_after` hours after it was asked (None: not yet)."""
+    from server.inquiries.tables import Inquiry
+
+    row = await Inquiry.select(Inquiry.created_at).where(Inquiry.id == inquiry_id).first().run()
+    answered = row["created_at"] + dt.timedelta(hours=answered_after) if answered_after is not None else None
+    await Inquiry.update({Inquiry.status: status, Inquiry.answered_at: answered}).where(
+        Inquiry.id == inquiry_id).run()
+
+
+async def hand_counted(personas: Any) -> dict[str, Any]:
+    """November of 阳光花园 in every state, with inquiries about no unit, under the project's own SLA
+    (报修: answer within 4 h; every other category: within 24 h); 星河湾 with a slower SLA. Counted by hand in
+    HAND_COUNTED below."""
+    from server.inquiries.services import inquiry_record
+    from server.inquiries.sla import rules_save
+    from server.inquiries.tables import Inquiry
+
+    carol = personas.user("carol")
+    project, unit = await _unit("阳光花园")
+    other, _ = await _unit("星河湾")
+    await rules_save(actor=carol, project_id=project, items=[
+        {"category": "报修", "response_hours": "1", "answer_hours": "4"},
+        {"category": "", "response_hours": "2", "answer_hours": "24"}])
+    await rules_save(actor=carol, project_id=other, items=[
+        {"category": "报修", "response_hours": "10", "answer_hours": "100"}])
+
+    async def asked(name: str, *, channel: str, category: str, at: dt.datetime, unit_id: int | None = unit,
+                    project_id: int | None = project) -> int:
+        row = await inquiry_record(actor=carol, fields={
+            "asker_name": "王先生", "asker_phone": "13900000001", "unit_id": unit_id or "",
+            "project_id": "" if unit_id else (project_id or ""), "channel": channel, "category": category,
+            "question": name})
+        await Inquiry.update({Inquiry.created_at: at}).where(Inquiry.id == row.id).run()
+        return row.id
+
+    ids = {
+        "A": await asked("A 报修 2 小时答复", channel="phone", category="报修", at=china(11, 2, 9)),
+        "B": await asked("B 报修 5 小时答复", channel="wechat", category="报修", at=china(11, 3, 9)),
+        "C": await asked("C 无房号 物业 30 小时答复", channel="online", category="物业", at=china(11, 4, 9),
+                         unit_id=None),
+        "D": await asked("D 无房号 已转部门", channel="walk_in", category="物业", at=china(11, 10, 9), unit_id=None),
+        "E": await asked("E 交付 已审批待回访", channel="phone", category="交付", at=china(11, 12, 9)),
+        "F": await asked("F 交付 已回访", channel="phone", category="交付", at=china(11, 14, 9)),
+        "G": await asked("G 报修 月底前 4.5 小时未答", channel="phone", category="报修", at=china(11, 30, 19, 30)),
+        "H": await asked("H 物业 待审批", channel="wechat", category="物业", at=china(11, 20, 9)),
+    }
+    for name, status, hours in (("A", "answered", 2), ("B", "answered", 5), ("C", "answered", 30),
+                                ("D", "escalated", None), ("E", "approved", 20), ("F", "closed", 10),
+                                ("G", "open", None), ("H", "drafted", None)):
+        await _set(ids[name], status=status, answered_after=hours)
+    # 星河湾: answered after 80 h, within its own 100 h
+    await _set(await asked("星河湾 报修", channel="phone", category="报修", at=china(11, 5, 9), unit_id=None,
+                           project_id=other), status="answered", answered_after=80)
+    # in no project; and 阳光花园's December
+    await asked("无项目", channel="phone", category="报修", at=china(11, 6, 9), unit_id=None, project_id=None)
+    await asked("十二月", channel="phone", category="报修", at=china(12, 1, 1))
+    return {"project": project, "other": other, "ids": ids}
+
+
+HAND_COUNTED = {
+    "total": 8,
+    # closed: the answer reached the customer (A, B, C answered at once; F called back); E is approved but not
+    # yet called back, so still open with D, G and H
+    "open": 4, "closed": 4,
+    "by_status": {"answered": 3, "escalated": 1, "approved": 1, "closed": 1, "open": 1, "drafted": 1},
+    "by_category": {"报修": 3, "物业": 3, "交付": 2},
+    "by_channel": {"phone": 4, "wechat": 2, "online": 1, "walk_in": 1},
+    # A 2 h, B 5 h, C 30 h, E 20 h, F 10 h: average 67 / 5, the 90th percentile is the 5th of 5
+    "answered": 5, "average_hours": 13.4, "p90_hours": 30.0,
+    # B (5 h > 4 h), C (30 h > 24 h), D and H (never answered), G (4.5 h at the month's end > 4 h);
+    # a constant 48 h would count only D and H
+    "overdue": 5,
+}

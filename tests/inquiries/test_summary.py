@@ -12,7 +12,7 @@ from server.inquiries import publishing, summary
 from server.inquiries.summary_tables import InquirySummary, KnowledgeSource
 from server.knowledge.tables import KnowledgeEntry
 from tests.frozen import move_clock
-from tests.inquiries.summary_support import FIRST_OF_DECEMBER, NOVEMBER, november
+from tests.inquiries.summary_support import FIRST_OF_DECEMBER, HAND_COUNTED, NOVEMBER, hand_counted, november
 from tests.support import csrf
 
 
@@ -26,8 +26,9 @@ async def test_the_figures_of_a_china_month(personas):
     assert f["by_status"] == {"answered": 2, "open": 2}
     # answered after 2 h and after 72 h: average 37, 90th percentile (nearest rank of two) 72
     assert (f["average_hours"], f["p90_hours"]) == (37.0, 72.0)
-    # overdue: the one answered after 72 h, and the one open since the 10th; not the one asked at 23:30 on the 30th
-    assert f["overdue"] == 2
+    # overdue (no SLA set: answer within 72 h): the one open since the 10th; not the one answered after exactly
+    # 72 h, nor the one asked at 23:30 on the 30th
+    assert f["overdue"] == 1
     top = f["top_questions"][0]
     assert (top["count"], top["inquiry_ids"], top["knowledge_entry_id"]) == (2, [ids["fast"], ids["slow"]],
                                                                               data["entry"])
@@ -35,6 +36,20 @@ async def test_the_figures_of_a_china_month(personas):
     assert (other["total"], other["by_channel"]) == (1, {"phone": 1})
     empty = await summary.figures(data["project"], dt.date(2026, 9, 1), now=FIRST_OF_DECEMBER)
     assert (empty["total"], empty["average_hours"], empty["p90_hours"], empty["top_questions"]) == (0, None, None, [])
+
+
+async def test_the_figures_match_a_hand_count(personas):
+    """Every state, inquiries about no unit (their project chosen), the project's SLA per category."""
+    data = await hand_counted(personas)
+    f = await summary.figures(data["project"], NOVEMBER, now=FIRST_OF_DECEMBER)
+    assert {key: f[key] for key in HAND_COUNTED} == HAND_COUNTED
+    other = await summary.figures(data["other"], NOVEMBER, now=FIRST_OF_DECEMBER)
+    assert (other["total"], other["closed"], other["answered"], other["overdue"]) == (1, 1, 1, 0)
+    # the page shows the same figures
+    made = await summary.summary_make(data["project"], NOVEMBER)
+    page = await (await personas.browser("carol")).get(f"/inquiries/summaries/{made.id}")
+    for name in ("total", "open", "closed", "overdue"):
+        assert f"data-{name}>{HAND_COUNTED[name]}<" in page.text, name
 
 
 async def test_the_cron_makes_every_projects_summary_on_the_first_china_time(personas, monkeypatch):
@@ -49,7 +64,7 @@ async def test_the_cron_makes_every_projects_summary_on_the_first_china_time(per
     rows = await InquirySummary.select().order_by(InquirySummary.project).run()
     assert [(r["project"], r["month"]) for r in rows] == [(data["project"], NOVEMBER), (data["other"], NOVEMBER)]
     out = summary.summary_out(rows[0])
-    assert (out["month"], out["figures"]["total"], out["figures"]["overdue"]) == ("2026-11", 4, 2)
+    assert (out["month"], out["figures"]["total"], out["figures"]["overdue"]) == ("2026-11", 4, 1)
     # notes survive a second run, which computes the figures again into the same summary
     await summary.summary_edit(actor=personas.user("carol"), summary=await summary.summary_for(rows[0]["id"]),
                                fields={"notes": "漏水集中", "highlights": [data["ids"]["fast"]]})
