@@ -27,9 +27,8 @@ class AuthApi(Controller):
 
     @delete("/token", guards=[signed_in], status_code=204)
     async def revoke_token(self, request: Request) -> None:
-        authorization = request.headers.get("authorization", "")
-        if authorization.lower().startswith("bearer "):
-            await services.token_delete(authorization[7:].strip())
+        """Signing out: every token and browser session of the account ends, not only this token."""
+        await services.sign_out_everywhere(request.scope["user"])
 
     @get("/me", guards=[signed_in])
     async def me(self, request: Request) -> s.UserOut:

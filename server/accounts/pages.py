@@ -61,12 +61,12 @@ async def login_submit(request: Request, data: Form) -> Response:
 
 @post("/logout", status_code=303)
 async def logout(request: Request) -> Response:
-    raw = request.cookies.get(SESSION_COOKIE)
-    if raw:
-        await services.session_delete(raw)
+    user = request.scope.get("user")
+    if user is not None:  # every session and token of the account, not only this browser's
+        await services.sign_out_everywhere(user)
     response = Redirect(path="/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
-    return flash(response, _("You have signed out."))
+    return flash(response, _("You have signed out on all your devices."))
 
 
 @post("/language", status_code=303)

@@ -197,6 +197,18 @@ async def session_delete(raw: str) -> None:
         await Session.delete().where(Session.key_hash == _digest(raw)).run()
 
 
+async def sign_out_everywhere(user: Any) -> None:
+    """End every sign-in of this account: all its browser sessions and API tokens.
+
+    Signing out on one device signs out on all of them, so a phone left
+    signed in (lost, or shared) stops working the moment its owner signs out
+    anywhere."""
+    async with write_transaction():
+        await Session.delete().where(Session.user == user.id).run()
+        await ApiToken.delete().where(ApiToken.user == user.id).run()
+        await audit_record(actor=user, object_type="user", object_id=user.id, action="sign_out")
+
+
 async def token_create(user: User) -> str:
     raw = secrets.token_urlsafe(32)
     async with write_transaction():
@@ -205,11 +217,6 @@ async def token_create(user: User) -> str:
             expires_at=now() + timedelta(days=get_settings().token_days),
         )).run()
     return raw
-
-
-async def token_delete(raw: str) -> None:
-    async with write_transaction():
-        await ApiToken.delete().where(ApiToken.key_hash == _digest(raw)).run()
 
 
 async def _user_by_credential(table: Any, raw: str) -> User | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Headers
+from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import Receive, Scope, Send
 
@@ -38,9 +39,22 @@ def _needs_no_token(scope: Scope) -> bool:
     return scope["path"].startswith("/api/") and SESSION_COOKIE not in cookies_of(headers)
 
 
+def _sent_by_another_site(scope: Scope) -> bool:
+    """A browser's own word that another site made this request (Fetch Metadata).
+
+    The token already stops a forged form; this is the second lock, for a
+    token that leaked or a cookie planted by a sibling subdomain. Only
+    `cross-site` is refused: `same-origin` is us, `none` is the address bar."""
+    if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return Headers.from_scope(scope).get("sec-fetch-site", "").lower() == "cross-site"
+
+
 class CSRFUnlessBearerMiddleware(CSRFMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _needs_no_token(scope):
             await self.app(scope, receive, send)
             return
+        if scope["type"] == "http" and _sent_by_another_site(scope):
+            raise PermissionDeniedException("cross-site request refused")
         await super().__call__(scope, receive, send)
