@@ -1,8 +1,6 @@
 """The application factory: wiring only. Domain code lives in the context packages."""
 from __future__ import annotations
 
-import logging
-
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
@@ -15,11 +13,13 @@ from server.accounts.api import AuthApi, UsersApi
 from server.accounts.pages import PAGES as ACCOUNT_PAGES
 from server.handover.selectors import handovers_of_unit
 from server.org.api import OrgApi, use_unit_handovers
+from server.logs import configure_logging
 from server.settings import Settings, get_settings
 from server.web.csrf import CSRFUnlessBearerMiddleware, csrf_config
 from server.web.errors import EXCEPTION_HANDLERS
 from server.web.middleware import AuthMiddleware, LocaleMiddleware, ReadTransactionMiddleware, SecureCookiesMiddleware
 from server.web.nav import load_nav_counts
+from server.web.request_id import RequestIdMiddleware
 from server.web.templating import STATIC_DIR
 
 
@@ -143,11 +143,12 @@ def route_handlers() -> list:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    logging.basicConfig(level=logging.INFO)
+    configure_logging(settings.log_format)
     use_unit_handovers(handovers_of_unit)
     return Litestar(
         route_handlers=route_handlers(),
         middleware=[
+            RequestIdMiddleware,
             SecureCookiesMiddleware,
             LocaleMiddleware,
             ReadTransactionMiddleware,

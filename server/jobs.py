@@ -16,6 +16,7 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from server.logs import request_id
 from server.settings import get_settings
 
 log = logging.getLogger("server.jobs")
@@ -70,7 +71,9 @@ async def enqueue(function: str, *args: Any, job_id: str | None = None, queue: s
         log.warning("Redis did not answer just now; %s(%s) left for the sweep", function, args)
         return False
     try:
-        await asyncio.wait_for(pool.enqueue_job(function, *args, _job_id=job_id, _queue_name=queue),
+        # The request's id goes with the job, so the worker's lines for it carry the same id.
+        traced = {"request_id": request_id.get()} if request_id.get() else {}
+        await asyncio.wait_for(pool.enqueue_job(function, *args, _job_id=job_id, _queue_name=queue, **traced),
                                timeout=ENQUEUE_TIMEOUT)
     except (RedisError, OSError, asyncio.TimeoutError) as exc:
         if isinstance(exc, (asyncio.TimeoutError, RedisTimeoutError)):

@@ -152,6 +152,8 @@ class Settings:
     """DEMO: 1 loads the demo project into an empty database at `make run`, 0 never; unset: only on a loopback HOST."""
     photo_sweep_seconds: int = 60
     """How often the worker re-queues photos left `pending` (their job was lost, or Redis was down)."""
+    log_format: str = "plain"
+    """LOG_FORMAT: `plain` lines for a terminal, or `json` (one object per line) for a log collector."""
     mail: MailSettings = field(default_factory=MailSettings)
 
     @property
@@ -176,7 +178,11 @@ def load_settings() -> Settings:
     language = _env("DEFAULT_LANGUAGE", "zh_CN")
     if language not in ("zh_CN", "en"):
         raise SettingsError(f"DEFAULT_LANGUAGE must be zh_CN or en, got {language!r}")
+    log_format = _env("LOG_FORMAT", "plain")
+    if log_format not in ("plain", "json"):
+        raise SettingsError(f"LOG_FORMAT must be plain or json, got {log_format!r}")
     return Settings(
+        log_format=log_format,
         database=DatabaseSettings.parse(_env("DATABASE_URL", "sqlite:///var/app.db")),
         redis_url=redis_url,
         media_root=media if media.is_absolute() else PROJECT_ROOT / media,

@@ -21,6 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server import db, jobs
 from server.clock import CHINA
+from server.logs import configure_logging
 from server.inquiries.sla import sla_job as inquiry_sla_job
 from server.inquiries.summary import monthly_summary_job
 from server.inspections.overdue import overdue_job
@@ -30,10 +31,11 @@ from server.settings import SettingsError, get_settings
 from workers.notices import channel_flush, notice_dispatch, refresh_statistics, sweep_channels, sweep_deliveries
 from workers.documents import render_document
 from workers.photos import process_photo, sweep_photos
+from workers.tracing import traced
 
 # keep_result=0: arq refuses a job id while its result is stored, and the
 # sweep must be able to queue "photo:<id>" again after a failed attempt.
-PROCESS_PHOTO = func(process_photo, name="process_photo", keep_result=0, timeout=300, max_tries=1)
+PROCESS_PHOTO = traced(func(process_photo, name="process_photo", keep_result=0, timeout=300, max_tries=1))
 
 
 def worker_redis_settings() -> RedisSettings:
@@ -46,6 +48,7 @@ def worker_redis_settings() -> RedisSettings:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    configure_logging(get_settings().log_format, take_over=("arq",))
     ctx["executor"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pillow")
     await db.check_connection()
     # A worker run inside another process (the tests) shares that process's
@@ -64,10 +67,10 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 class WorkerSettings:
     queue_name = jobs.DEFAULT_QUEUE
-    functions = [PROCESS_PHOTO, func(notice_dispatch, name="notice_dispatch", keep_result=0, timeout=120),
-                 func(channel_flush, name="channel_flush", keep_result=0, timeout=120, max_tries=1),
+    functions = [PROCESS_PHOTO, traced(func(notice_dispatch, name="notice_dispatch", keep_result=0, timeout=120)),
+                 traced(func(channel_flush, name="channel_flush", keep_result=0, timeout=120, max_tries=1)),
                  # The PDF documents (server/reports/): one try; a failure is shown, the person asks again.
-                 func(render_document, name="render_document", keep_result=0, timeout=300, max_tries=1)]
+                 traced(func(render_document, name="render_document", keep_result=0, timeout=300, max_tries=1))]
     cron_jobs = [
         cron(sweep_photos, name="sweep_photos", second=set(range(0, 60, get_settings().photo_sweep_seconds)),
              run_at_startup=True, unique=True, timeout=120),

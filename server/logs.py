@@ -1,0 +1,113 @@
+"""Logging for every process (web, workers, commands): one format, and the
+request id on every line.
+
+- LOG_FORMAT=plain (the default, for a developer's terminal):
+  `2026-12-05 08:00:00,123 INFO server.access [3f2a…] GET /login 200 4 ms`
+- LOG_FORMAT=json (production): one JSON object per line, for journald, Loki,
+  Elasticsearch…: `{"time", "level", "logger", "message", "request_id", "process", "exc_info"?}`.
+
+The request id comes from the caller's `X-Request-ID` (a proxy's, so one id
+follows a request through nginx and here) or is made by the web app
+(server/web/request_id.py). It lives in a context variable, so every line
+logged while the request runs carries it, and `server.jobs.enqueue` hands it
+to the arq job it queues, whose lines carry it too (workers/tracing.py).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import uuid
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+_ACCEPTED_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+"""What an incoming X-Request-ID may look like: anything else (a newline, a
+megabyte) is replaced, so a caller cannot forge or flood log lines."""
+
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accepted_request_id(raw: str | None) -> str:
+    """The caller's id when it is a sane token, else a new one."""
+    return raw if raw and _ACCEPTED_ID.fullmatch(raw) else new_request_id()
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request id (or "-") on every record, whichever logger made it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id.get() or "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or request_id.get() or "-",
+            "process": record.process,
+        }
+        for key in ("method", "path", "status", "duration_ms", "job", "job_id"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+_record_factory_installed = False
+
+
+def _install_record_factory() -> None:
+    """Every record gets the request id when it is made, so handlers that are not
+    ours (pytest's, a library's) see it too."""
+    global _record_factory_installed
+    if _record_factory_installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.request_id = request_id.get() or "-"
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _record_factory_installed = True
+
+
+def make_handler(log_format: str, stream=None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(PLAIN_FORMAT))
+    handler.addFilter(RequestIdFilter())
+    return handler
+
+
+def configure_logging(log_format: str, take_over: tuple[str, ...] = ()) -> None:
+    """The root logger writes `log_format` lines to stderr at INFO. `take_over`
+    names loggers that libraries gave their own handlers (arq's "arq"): they
+    are routed through ours instead, so a worker's output is one format."""
+    _install_record_factory()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_cs_center", False):
+            root.removeHandler(handler)
+    handler = make_handler(log_format)
+    handler._cs_center = True  # type: ignore[attr-defined] - ours to replace on a second call
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for name in take_over:
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.propagate = True
