@@ -76,6 +76,7 @@ def route_handlers() -> list:
     from server.repairs.closing_api import RepairClosingApi
     from server.repairs.closing_pages import CLOSING_ROUTES
     from server.repairs.pages import REPAIR_PAGES
+    from server.reports.list_export_pages import LIST_EXPORT_PAGES
     from server.reports.pdf_pages import PDF_PAGES
     from server.repairs.timeline_pages import TIMELINE_PAGES
     from server.web.pwa import PWA_ROUTES
@@ -136,6 +137,7 @@ def route_handlers() -> list:
         *TENDER_API,
         *TENDER_PAGES,
         *PDF_PAGES,
+        *LIST_EXPORT_PAGES,
         create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False,
                                    cache_control=None),
     ]

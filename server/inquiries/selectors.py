@@ -32,10 +32,16 @@ async def inquiry_one(inquiry: Inquiry) -> dict[str, Any]:
     return inquiry_out(row, (await sla.overdue_of([row])).get(inquiry.id))
 
 
-async def list_inquiries(page: Page, *, status: str | None = None, where: Any = None) -> dict[str, Any]:
+def list_where(*, status: str | None = None, where: Any = None) -> Any:
+    """The inquiry list's where-clause (also its Excel download's, server/reports/): an unknown status is all."""
     condition = Inquiry.status == status if status in STATUSES else Inquiry.id.is_not_null()
     if where is not None:
         condition &= where
+    return condition
+
+
+async def list_inquiries(page: Page, *, status: str | None = None, where: Any = None) -> dict[str, Any]:
+    condition = list_where(status=status, where=where)
     rows = await Inquiry.select().where(condition).order_by(Inquiry.id, ascending=False).limit(page.limit).offset(
         page.offset).run()
     total = await Inquiry.count().where(condition).run()

@@ -26,7 +26,14 @@ from server.i18n import _
 from server.inspections import access, defects
 from server.inspections.default_checklist import CATEGORIES
 from server.inspections.notices import notice_from_token
-from server.inspections.rectification_reads import defect_view, grouped_defects, notice_view, round_photos, units_of
+from server.inspections.rectification_reads import (
+    defect_view,
+    grouped_defects,
+    notice_view,
+    round_photos,
+    task_filters,
+    units_of,
+)
 from server.inspections.selectors import defect_filters
 from server.inspections.states import DEFECT_STATUS_LABELS, SEVERITY_LABELS
 from server.inspections.tables import Defect, DefectCheck, RectificationNotice
@@ -40,7 +47,6 @@ from server.web.guards import allow, current_user
 from server.web.templating import is_htmx, render
 
 UNITS_PER_PAGE = 10
-TASK_STATUSES = ("open", "rectified", "closed", "all")
 # Where a defect page's back arrow leads, by role: the list the person came from.
 BACK_TO = (("/tasks", access.RECTIFIERS), ("/checks", access.CHECKERS), ("/rechecks", access.RECHECKERS))
 LABELS = {"status": DEFECT_STATUS_LABELS, "severity": SEVERITY_LABELS, "category": CATEGORIES}
@@ -115,15 +121,9 @@ class ContractorPages(Controller):
                         building: str | None = None, overdue: str | None = None, limit: str | None = None,
                         offset: str | None = None) -> Response:
         user = current_user(request)
-        status = status if status in TASK_STATUSES else "open"
         project_id, building_id = opt_int(project), opt_int(building)
-        where = defect_filters(user, status=None if status == "all" else status, overdue=bool(overdue)) \
-            & Defect.notice.is_not_null()
-        if building_id:
-            where &= Defect.unit.is_in(Unit.select(Unit.id).where(Unit.building == building_id))
-        elif project_id:
-            where &= Defect.unit.is_in(Unit.select(Unit.id).where(Unit.building.is_in(
-                Building.select(Building.id).where(Building.project == project_id))))
+        where, filters = task_filters(user, status=status, project_id=project_id, building_id=building_id,
+                                      overdue=bool(overdue))
         mine = Unit.select(Unit.building).where(Unit.id.is_in(Defect.select(Defect.unit).where(
             access.visible_defects(user) & Defect.notice.is_not_null())))
         projects = await Project.select(Project.id, Project.name).where(
@@ -131,8 +131,6 @@ class ContractorPages(Controller):
         buildings = await Building.select(Building.id, Building.name).where(
             Building.id.is_in(mine) & (Building.project == project_id)).order_by(Building.name).run() \
             if project_id else []
-        filters = {k: v for k, v in (("status", status), ("project", project_id), ("building", building_id),
-                                     ("overdue", "1" if overdue else None)) if v}
         tasks = await grouped_defects(where, page_of(limit, offset, UNITS_PER_PAGE))
         return render(request, "rectification/tasks.html", block="list", tasks=tasks, filters=filters,
                       projects=projects, buildings=buildings, **_base())

@@ -9,10 +9,31 @@ from typing import Any
 
 from piccolo.querystring import QueryString
 
-from server.inspections.selectors import as_rows, photos_by_subject
+from server.inspections.selectors import as_rows, defect_filters, photos_by_subject
 from server.inspections.tables import Defect, DefectCheck, Inspection, NoticeDelivery, Recheck, RectificationNotice
-from server.org.tables import Party, Unit, UnitType
+from server.org.tables import Building, Party, Unit, UnitType
 from server.photos.tables import Photo
+
+
+TASK_STATUSES = ("open", "rectified", "closed", "all")
+
+
+def task_filters(user: Any, *, status: str | None, project_id: int | None, building_id: int | None,
+                 overdue: bool) -> tuple[Any, dict]:
+    """The contractor's task list (/tasks) as its query asks: (where-clause, the filters in force for links).
+    Defects with a notice (work handed over), seen by this user; an unknown status is "open". Its Excel
+    download (server/reports/) reads the same, so the file holds exactly what the list shows."""
+    status = status if status in TASK_STATUSES else "open"
+    where = defect_filters(user, status=None if status == "all" else status, overdue=overdue) \
+        & Defect.notice.is_not_null()
+    if building_id:
+        where &= Defect.unit.is_in(Unit.select(Unit.id).where(Unit.building == building_id))
+    elif project_id:
+        where &= Defect.unit.is_in(Unit.select(Unit.id).where(Unit.building.is_in(
+            Building.select(Building.id).where(Building.project == project_id))))
+    filters = {k: v for k, v in (("status", status), ("project", project_id), ("building", building_id),
+                                 ("overdue", "1" if overdue else None)) if v}
+    return where, filters
 
 
 async def units_of(ids: list[int]) -> dict[int, dict]:

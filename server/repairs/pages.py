@@ -139,8 +139,7 @@ class StaffRepairPages(Controller):
     @get("/", guards=[allow(*CS_ROLES, roles.QUALITY_CENTER)])
     async def list_page(self, request: Request, status: str | None = None, project_id: str | None = None,
                         limit: Any = None, offset: Any = None) -> Response:
-        project = int(project_id) if (project_id or "").isdigit() else None
-        chosen = status if status in states.STATUSES else None
+        chosen, project = selectors.list_params(status, project_id)
         rows, count = selectors.list_query(access.visible_repairs(current_user(request)), status=chosen,
                                            project_id=project)
         page = page_of(limit, offset)

@@ -127,8 +127,15 @@ async def repair_out(repair: RepairRequest) -> dict[str, Any]:
     return (await repairs_out([repair]))[0]
 
 
-def list_query(where: Any, *, status: str | None = None, project_id: int | None = None) -> tuple[Any, Any]:
-    """(rows, count) queries for a list of repairs, newest first."""
+def list_params(status: str | None, project_id: str | None) -> tuple[str | None, int | None]:
+    """The repair list's query string read (also by its Excel download, server/reports/): an unknown
+    status or a project that is not a number means all."""
+    return (status if status in states.STATUSES else None,
+            int(project_id) if (project_id or "").isdigit() else None)
+
+
+def list_where(where: Any, *, status: str | None = None, project_id: int | None = None) -> Any:
+    """`where` (what the caller may see) narrowed to a status and a project."""
     condition = where
     if status:
         condition = condition & (RepairRequest.status == status)
@@ -136,5 +143,11 @@ def list_query(where: Any, *, status: str | None = None, project_id: int | None 
         condition = condition & RepairRequest.unit.is_in(
             Unit.select(Unit.id).where(Unit.building.is_in(Building.select(Building.id).where(
                 Building.project == project_id))))
+    return condition
+
+
+def list_query(where: Any, *, status: str | None = None, project_id: int | None = None) -> tuple[Any, Any]:
+    """(rows, count) queries for a list of repairs, newest first."""
+    condition = list_where(where, status=status, project_id=project_id)
     rows = RepairRequest.select().where(condition).order_by(RepairRequest.id, ascending=False)
     return rows, RepairRequest.count().where(condition)
