@@ -3,6 +3,8 @@
   migrate                 apply every migration (both databases)
   createsuperuser         make an admin (no prompts when --username and --password are given)
   seed                    load the demo project and demo logins if the database is empty
+  verify-records          check every signed legal record's hash, signature images and audit entry;
+                          exits 1 naming each record that was altered
   run                     everything `make run` needs (see server/launcher.py): Redis if not configured,
                           migrate, the demo on a loopback HOST or DEMO=1, then web and workers, supervised
 
@@ -15,7 +17,7 @@ import asyncio
 import getpass
 import sys
 
-from server.operations import create_superuser, migrate, seed
+from server.operations import create_superuser, migrate, seed, verify_records
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     su.add_argument("--username")
     su.add_argument("--password")
     commands.add_parser("seed", help="load demo data into an empty database")
+    commands.add_parser("verify-records", help="check every signed legal record; exit 1 naming the altered ones")
     commands.add_parser("run", help="start Redis (if needed), migrate, the demo (loopback HOST or DEMO=1), "
                                     "web server and workers, restarting any that stops")
     args = parser.parse_args(argv)
@@ -44,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(create_superuser(username, password))
         elif args.command == "seed":
             asyncio.run(seed())
+        elif args.command == "verify-records":
+            sys.exit(asyncio.run(verify_records()))
         elif args.command == "run":
             from server.launcher import run
 

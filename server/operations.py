@@ -68,3 +68,24 @@ async def first_run() -> None:
         reason = "DEMO=0" if settings.demo_setting is False else f"HOST={settings.host} is not a loopback address"
         print(f"No users yet and no demo data ({reason}; DEMO=1 loads the demo).\n"
               f"Create the first admin: {CREATE_ADMIN_HINT}", flush=True)
+
+
+async def verify_records() -> int:
+    """Check every signed legal record (server/integrity.py); print each altered one. 0 when all hold, 1 otherwise."""
+    from server import db
+    from server.integrity import verify_records as verify
+
+    await db.check_connection()
+    await db.start_pool()
+    try:
+        report = await verify()
+    finally:
+        await db.close_pool()
+    for finding in report.findings:
+        print(finding, flush=True)
+    checked = ", ".join(f"{count} {table}" for table, count in report.checked.items())
+    if report.findings:
+        print(f"Checked {checked}: {len(report.findings)} problem(s) found.", flush=True)
+        return 1
+    print(f"Checked {checked}: every record matches its hashes and signatures.", flush=True)
+    return 0
