@@ -35,6 +35,9 @@ bench: $(STAMP) ## Run the benchmarks and write tables under bench/results/
 	$(BIN)/python -m bench.repairs
 	$(BIN)/python -m bench.pdf_report
 
+restore-check: $(STAMP) ## PostgreSQL: back up, restore into a fresh database and media folder, compare counts and hashes
+	$(BIN)/python -m server restore-check $(if $(FROM),--from $(FROM))
+
 migrate: $(STAMP) ## Apply database migrations
 	$(BIN)/python -m server migrate
 
@@ -45,4 +48,4 @@ messages: $(STAMP) ## Re-extract translatable strings and update the catalogs
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
 
-.PHONY: help install run test bench migrate messages clean
+.PHONY: help install run test bench migrate messages clean restore-check

@@ -5,6 +5,9 @@
   seed                    load the demo project and demo logins if the database is empty
   verify-records          check every signed legal record's hash, signature images and audit entry;
                           exits 1 naming each record that was altered
+  backup --to DIR         PostgreSQL: pg_dump, the media folder and a manifest of row counts and file hashes
+  restore-check [--from DIR]  restore a backup (a new one if no DIR) into a fresh database and media folder,
+                          compare counts and hashes with its manifest; exits 1 naming each difference
   run                     everything `make run` needs (see server/launcher.py): Redis if not configured,
                           migrate, the demo on a loopback HOST or DEMO=1, then web and workers, supervised
 
@@ -17,7 +20,7 @@ import asyncio
 import getpass
 import sys
 
-from server.operations import create_superuser, migrate, seed, verify_records
+from server.operations import backup, create_superuser, migrate, restore_check, seed, verify_records
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,10 +32,15 @@ def main(argv: list[str] | None = None) -> None:
     su.add_argument("--password")
     commands.add_parser("seed", help="load demo data into an empty database")
     commands.add_parser("verify-records", help="check every signed legal record; exit 1 naming the altered ones")
+    backup_parser = commands.add_parser("backup", help="PostgreSQL dump + media folder + manifest into a folder")
+    backup_parser.add_argument("--to", required=True)
+    check_parser = commands.add_parser("restore-check", help="restore a backup into a fresh database and compare")
+    check_parser.add_argument("--from", dest="source")
     commands.add_parser("run", help="start Redis (if needed), migrate, the demo (loopback HOST or DEMO=1), "
                                     "web server and workers, restarting any that stops")
     args = parser.parse_args(argv)
 
+    from server.backup import BackupError
     from server.db import DatabaseUnavailable
     from server.errors import Invalid
     from server.settings import SettingsError, get_settings
@@ -49,12 +57,18 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(seed())
         elif args.command == "verify-records":
             sys.exit(asyncio.run(verify_records()))
+        elif args.command == "backup":
+            asyncio.run(backup(args.to))
+        elif args.command == "restore-check":
+            sys.exit(asyncio.run(restore_check(args.source)))
         elif args.command == "run":
             from server.launcher import run
 
             run()
     except SettingsError as exc:
         sys.exit(f"Configuration error: {exc}")
+    except BackupError as exc:
+        sys.exit(f"Backup failed: {exc}")
     except DatabaseUnavailable as exc:
         sys.exit(str(exc))
     except Invalid as exc:

@@ -89,3 +89,31 @@ async def verify_records() -> int:
         return 1
     print(f"Checked {checked}: every record matches its hashes and signatures.", flush=True)
     return 0
+
+
+async def backup(target: str) -> None:
+    from pathlib import Path
+
+    from server.backup import backup as make_backup
+
+    manifest = await make_backup(Path(target))
+    print(f"Backed up {len(manifest['tables'])} tables ({sum(manifest['tables'].values())} rows) and "
+          f"{len(manifest['files'])} files to {target}", flush=True)
+
+
+async def restore_check(source: str | None) -> int:
+    """Restore a backup (or one made now) into a fresh database and media folder and compare. 0 when identical."""
+    from pathlib import Path
+
+    from server.backup import restore_check as check
+
+    manifest, differences = await check(Path(source) if source else None)
+    for difference in differences:
+        print(f"DIFFERENT {difference}", flush=True)
+    summary = (f"{len(manifest['tables'])} tables ({sum(manifest['tables'].values())} rows) and "
+               f"{len(manifest['files'])} files")
+    if differences:
+        print(f"Restore check FAILED: {len(differences)} difference(s) in {summary}.", flush=True)
+        return 1
+    print(f"Restore check passed: {summary} restored identical.", flush=True)
+    return 0
