@@ -14,9 +14,11 @@ log = logging.getLogger("workers.documents")
 
 
 async def render_document(ctx: dict[str, Any], kind: str, object_id: int, digest: str, html: str,
-                          images: dict[str, list]) -> bool:
-    """True when it rendered, False when the PDF was there already."""
+                          images: dict[str, list], language: str = "") -> bool:
+    """True when it rendered, False when the PDF was there already. `language`: the HTML's
+    (the document's older PDF in that language is deleted once the new one is kept)."""
     loop = asyncio.get_running_loop()
-    rendered = await loop.run_in_executor(ctx["executor"], pdf.store, kind, object_id, digest, html, images)
+    rendered = await loop.run_in_executor(ctx["executor"], pdf.store, kind, object_id, digest, html, images,
+                                          language)
     log.info("%s %s: %s (%s)", kind, object_id, "rendered" if rendered else "cached", digest[:12])
     return rendered

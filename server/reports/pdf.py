@@ -14,7 +14,10 @@ this module only turns it into a PDF, and keeps the PDFs:
   (Pillow), so a report with 200 photos stays small.
 - **Cache.** A PDF is stored under MEDIA_ROOT as reports/<kind>/<object>/<hash>.pdf, the
   hash over the HTML, the images and the renderer's version: an unchanged document is
-  not rendered twice.
+  not rendered twice. When a document's content changes, its new PDF supersedes the
+  old one, which is deleted: reports/<kind>/<object>/current-<language> names the
+  newest hash per language (the same record in Chinese and in English is two
+  documents, both kept), so the cache holds one PDF per document and language.
 """
 from __future__ import annotations
 
@@ -62,6 +65,12 @@ def pdf_key(kind: str, object_id: int, digest: str) -> str:
 
 def failed_key(kind: str, object_id: int, digest: str) -> str:
     return f"reports/{kind}/{int(object_id)}/{digest}.failed"
+
+
+def current_key(kind: str, object_id: int, language: str) -> str:
+    """Names the newest hash of a document in one language (its text is the hash)."""
+    safe = "".join(c for c in language if c.isalnum() or c in "_-") or "any"
+    return f"reports/{kind}/{int(object_id)}/current-{safe}"
 
 
 def is_digest(value: str) -> bool:
@@ -135,8 +144,9 @@ def render_pdf(html: str, images: dict[str, list]) -> bytes:
     return pdf
 
 
-def store(kind: str, object_id: int, digest: str, html: str, images: dict[str, list]) -> bool:
-    """Render and keep the PDF unless it is kept already; True when it rendered."""
+def store(kind: str, object_id: int, digest: str, html: str, images: dict[str, list], language: str = "") -> bool:
+    """Render and keep the PDF unless it is kept already; True when it rendered. The
+    document's PDF of an older hash in the same language is deleted (superseded)."""
     storage = get_storage()
     key = pdf_key(kind, object_id, digest)
     if storage.exists(key):
@@ -147,4 +157,20 @@ def store(kind: str, object_id: int, digest: str, html: str, images: dict[str, l
         storage.put_bytes(failed_key(kind, object_id, digest), b"")
         raise
     storage.delete(failed_key(kind, object_id, digest))
+    supersede(kind, object_id, digest, language)
     return True
+
+
+def supersede(kind: str, object_id: int, digest: str, language: str) -> None:
+    """Make `digest` the document's newest PDF in `language`; the one it replaces is deleted.
+    A page still offering the old download then answers 404, and asking again gives the new one."""
+    storage = get_storage()
+    pointer = current_key(kind, object_id, language)
+    previous = ""
+    if storage.exists(pointer):
+        with storage.open(pointer) as f:
+            previous = f.read(64).decode("ascii", "replace")
+    storage.put_bytes(pointer, digest.encode())
+    if previous != digest and is_digest(previous):
+        storage.delete(pdf_key(kind, object_id, previous))
+        storage.delete(failed_key(kind, object_id, previous))

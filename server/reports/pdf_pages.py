@@ -23,7 +23,7 @@ from litestar.response import Redirect, Stream
 
 from server import jobs
 from server.errors import NotFound
-from server.i18n import _
+from server.i18n import _, current_locale
 from server.photos.storage import get_storage
 from server.reports import pdf
 from server.reports.documents_pages import KINDS, Document, Kind
@@ -85,7 +85,7 @@ def _handlers(slug: str, kind: Kind) -> list:
         if state != "ready":
             get_storage().delete(pdf.failed_key(slug, object_id, digest))  # a retry starts clean
             queued = await jobs.enqueue("render_document", slug, object_id, digest, html, document.images,
-                                        job_id=f"pdf:{digest}")
+                                        current_locale.get(), job_id=f"pdf:{digest}")
             # Redis down: nothing will make it, so say so now ("try again") rather than poll in vain.
             state = "making" if queued else "failed"
         if not is_htmx(request):

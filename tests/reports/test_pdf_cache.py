@@ -105,3 +105,43 @@ async def test_a_pdf_that_is_not_coming_offers_try_again(personas, redis_server,
     finally:
         redis_server.start()
     assert r.status_code == 200 and "PDF 生成失败，请重试。" in r.text and not PROGRESS_RE.search(r.text)
+
+
+async def test_a_changed_document_deletes_its_superseded_pdf(personas):
+    """The old PDF of a document whose content changed is deleted once the new one is kept;
+    the same document in the other language, and other documents, keep theirs."""
+    import shutil
+
+    from server.delivery.tables import ConfirmedArea
+    from server.reports import pdf
+    from server.settings import get_settings
+
+    root = get_settings().media_root
+    shutil.rmtree(root / "reports", ignore_errors=True)
+    setup = await ready_batch(personas, slots=False)
+    unit_id, other_unit = setup["units"][0], setup["units"][1]
+    url = f"/documents/settlement-statement/{unit_id}"
+    carol, alice = await personas.browser("carol"), await personas.browser("alice")
+    alice.cookies.set("lang", "en")
+
+    def kept(digest: str, unit: int = unit_id) -> bool:
+        return (root / pdf.pdf_key("settlement-statement", unit, digest)).is_file()
+
+    _zh, old_zh = await fetch_pdf(carol, url)
+    english, old_en = await fetch_pdf(alice, url)
+    _other, other = await fetch_pdf(carol, f"/documents/settlement-statement/{other_unit}")
+    assert old_en != old_zh and "Area settlement statement" in pdf_text(english)
+    assert kept(old_zh) and kept(old_en) and kept(other, other_unit)
+
+    await ConfirmedArea(unit=unit_id, registered_area=Decimal("89.00"), source="确权面积.xlsx").save().run()
+    _new, new_zh = await fetch_pdf(carol, url)
+    assert new_zh != old_zh
+    assert kept(new_zh) and not kept(old_zh)  # superseded: deleted
+    assert kept(old_en) and kept(other, other_unit)  # another language, another document: kept
+    assert sorted(p.name for p in (root / "reports" / "settlement-statement" / str(unit_id)).iterdir()) == sorted(
+        [f"{new_zh}.pdf", f"{old_en}.pdf", "current-en", "current-zh_CN"])
+    # The old download link answers 404 now; asking again offers the new PDF.
+    assert (await carol.get(f"{url}/file/{old_zh}")).status_code == 404
+
+    _new_en, new_en = await fetch_pdf(alice, url)
+    assert new_en != old_en and kept(new_en) and not kept(old_en) and kept(new_zh)
