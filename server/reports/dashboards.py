@@ -11,7 +11,7 @@ from server.inspections.default_checklist import CATEGORIES
 from server.org.tables import Building, Party
 from server.reports import stats_defects as sd
 from server.reports.stats import Filters, pass_rate, pass_rate_out, pass_rate_rows, percent
-from server.reports.stats_service import inquiries_by_category
+from server.reports.stats_service import inquiries_by_category, satisfaction_trend, sla_attainment
 
 
 async def figures(filters: Filters, now: dt.datetime | None = None) -> dict:
@@ -27,6 +27,8 @@ async def figures(filters: Filters, now: dt.datetime | None = None) -> dict:
         "rectification_times": await sd.rectification_times(filters),
         "planned_done": await sd.planned_done(filters),
         "inquiries_by_category": await inquiries_by_category(filters),
+        "sla_attainment": await sla_attainment(filters, now),
+        "satisfaction_trend": await satisfaction_trend(filters),
     }
 
 
@@ -115,11 +117,31 @@ def tables(figures_: dict, known: dict[str, dict]) -> list[dict]:
          "columns": [(_("Category"), "label", False), (_("Inquiries"), "inquiries", True),
                      (_("Answered"), "answered", True)],
          "chart": [("inquiries", _("Inquiries")), ("answered", _("Answered"))]},
+        {"key": "sla_attainment", "title": _("SLA attainment"), "drill": None,
+         "rows": [{**r, "label": _sla_label(r["key"])} for r in figures_["sla_attainment"]],
+         "columns": [(_("Kind"), "label", False), (_("Due or done"), "due", True), (_("Done in time"), "met", True),
+                     (_("Attainment (%)"), "attainment_percent", True)],
+         "chart": [("attainment_percent", _("Attainment (%)"))], "percent": True},
+        {"key": "satisfaction_trend", "title": _("Return-visit satisfaction by month"), "drill": "month",
+         "rows": [{**r, "label": r["key"]} for r in figures_["satisfaction_trend"]],
+         "columns": [(_("Month"), "label", False), (_("Calls with a score"), "calls", True),
+                     (_("Average satisfaction (1-5)"), "average", True),
+                     (_("Satisfied (4-5)"), "satisfied", True), (_("Satisfied (%)"), "satisfied_percent", True)],
+         "chart": [("average", _("Average satisfaction (1-5)"))], "scale": 5},
     ]
 
 
+def _sla_label(key: str) -> str:
+    from server.repairs.states import URGENCIES
+
+    if key == "inquiries":
+        return _("Inquiries (answer)")
+    return _("Repairs: %(urgency)s", urgency=str(URGENCIES[key]))
+
+
 TABLE_KEYS = ("pass_rate", "open_by_category", "open_by_contractor", "ageing", "rectification_times",
-              "reopen_rates", "overdue_now", "planned_done", "inquiries_by_category")
+              "reopen_rates", "overdue_now", "planned_done", "inquiries_by_category", "sla_attainment",
+              "satisfaction_trend")
 
 
 async def filters_of(project_id: int, params: dict[str, Any]) -> Filters:

@@ -3,6 +3,7 @@ drilled down to a building, a contractor or a category. Every chart is an SVG
 drawn on the server with its numbers in a table beside it and an Excel download."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,6 +62,18 @@ def _chips(filters: Filters, choices: dict, base: str) -> list[dict]:
     return chips
 
 
+def _drill(base: str, filters: Filters, drill: str | None, key: Any) -> str:
+    """A row's link: its building, contractor or category added to the filters; a month
+    (YYYY-MM) becomes the date range of that month."""
+    if not drill or key is None:
+        return ""
+    if drill == "month":
+        first = dt.date.fromisoformat(f"{key}-01")
+        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        return link(base, filters, date_from=first.isoformat(), date_to=last.isoformat())
+    return link(base, filters, **{drill: key})
+
+
 class DashboardPages(Controller):
     path = "/dashboards"
 
@@ -84,11 +97,11 @@ class DashboardPages(Controller):
         tables = board["tables"]
         for table in tables:
             table["svg"] = bar_chart(table["title"], [r for r in table["rows"] if r["key"] is not None] or
-                                     table["rows"], table["chart"], percent=table.get("percent", False))
+                                     table["rows"], table["chart"], percent=table.get("percent", False),
+                                     scale=table.get("scale"))
             table["xlsx"] = link(f"{base}/dashboard.xlsx", filters, table=table["key"])
             for row in table["rows"]:
-                drill = table["drill"]
-                row["href"] = link(base, filters, **{drill: row["key"]}) if drill and row["key"] is not None else ""
+                row["href"] = _drill(base, filters, table["drill"], row["key"])
         return render(request, "reports/dashboard.html", project=project, form=params, errors={}, message=None,
                       choices=choices, filters=filters, chips=_chips(filters, choices, base),
                       headline=board["figures"]["pass_rate"], tables=tables,

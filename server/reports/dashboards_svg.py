@@ -32,11 +32,13 @@ def _number(value: Any) -> Decimal | None:
 
 
 def bar_chart(title: str, rows: list[dict], series: list[tuple[str, str]], *, percent: bool = False,
-              empty: str = "—") -> Markup:
+              scale: Any = None, empty: str = "—") -> Markup:
     """An SVG of `rows` (each with "label" and the fields of `series`: [(field, name)]).
-    Bars of a percentage run on a 0–100 scale; others on 0 to the largest value."""
+    Bars of a percentage run on a 0–100 scale, those of a `scale` (a score out of 5) on
+    0 to it; others on 0 to the largest value."""
     values = [_number(r.get(field)) for r in rows for field, _name in series]
-    top = Decimal(100) if percent else max([v for v in values if v is not None] or [Decimal(0)])
+    top = Decimal(100) if percent else Decimal(scale) if scale else max(
+        [v for v in values if v is not None] or [Decimal(0)])
     top = top or Decimal(1)
     span = WIDTH - VALUE_ROOM
     parts: list[str] = []

@@ -47,7 +47,9 @@ class StatsApi(Controller):
              "for the same filters: pass rate by building, open defects by category and contractor, ageing "
              "(0-3, 4-7, 8-14, >14 days), median and p90 rectification time per contractor (nearest rank, in "
              "seconds and days), reopen rate, overdue now, inspections planned against done, customer inquiries "
-             "by category (about the project's homes). Staff only "
+             "by category (about the project's homes), SLA attainment (repairs per urgency: first completion "
+             "within the project's done hours; inquiries: answered within the answer hours; `due` counts those "
+             "done and those past their deadline), the return-visit satisfaction (1-5) per China month. Staff only "
              "(403 for other roles); an unknown project is 404; a bad filter is 400 naming it."))
     async def stats(self, request: Request, project_id: int, date_from: Optional[str] = DateFrom,
                     date_to: Optional[str] = DateTo, building_id: Optional[str] = BuildingId,
@@ -72,4 +74,6 @@ class StatsApi(Controller):
             "overdue_now": _rows(found["overdue_now"], parties, "contractor_id"),
             "inspections_planned_done": _rows(found["planned_done"], buildings, "building_id"),
             "inquiries_by_category": _rows(found["inquiries_by_category"], None, "category"),
+            "sla_attainment": _rows(found["sla_attainment"], None, "kind"),
+            "satisfaction_trend": _rows(found["satisfaction_trend"], None, "month"),
         }

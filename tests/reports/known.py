@@ -15,7 +15,9 @@ contractors 甲公司 and 乙公司.
 - 202: inspection under way                                  -> not inspected
 - 203: first inspection found defects (B)                    -> inspected, not passed
 - 204: first inspection clean; the owner's delivery walkthrough found a defect -> passed
-Inquiries: two about 物业费 (one answered), one with no category, one about no home.
+Inquiries: three about 物业费 (one answered), one with no category, one closed after a
+contact sheet, one about no home; P's inquiry SLA rows. Repairs R1-R7 of P's homes
+(one of another project), with first completions, assignments and return-visit calls.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
+from decimal import Decimal
 from typing import Any
 
 CN = dt.timezone(dt.timedelta(hours=8))
@@ -121,13 +124,75 @@ async def build() -> dict[str, Any]:
 
     from server.inquiries.tables import Inquiry
 
+    from server.inquiries.tables import InquirySla
+
+    # P's answer hours: 8 for 物业费, 48 for every other category.
+    await InquirySla.insert(InquirySla(project=project.id, category="物业费", response_hours=Decimal("2"),
+                                       answer_hours=Decimal("8")),
+                            InquirySla(project=project.id, category="", response_hours=Decimal("4"),
+                                       answer_hours=Decimal("48"))).run()
     await Inquiry.insert(*[
-        Inquiry(unit=units[number] if number else None, channel="phone", category=category, question="？",
-                status=status, created_at=made)
-        for number, category, status, made in (
-            ("101", "物业费", "answered", at(3, 2)), ("203", "物业费", "open", at(3, 12)),
-            ("102", "", "open", at(3, 3)), (None, "物业费", "open", at(3, 4)))]).run()
+        Inquiry(unit=units[number] if number else None, project=project.id if number else None, channel="phone",
+                category=category, question="？", status=status, created_at=made, answered_at=answered)
+        for number, category, status, made, answered in (
+            ("101", "物业费", "answered", at(3, 2), at(3, 2, 16)),  # 6 h of 8: met
+            ("203", "物业费", "open", at(3, 12), None),  # due 3-12 18:00: missed
+            ("102", "", "open", at(3, 3), None),  # due 3-5: missed
+            ("201", "维修", "closed", at(3, 8), at(3, 10, 9)),  # the sheet's answer approved after 47 h of 48: met
+            ("202", "物业费", "open", at(3, 20, 9), None),  # due 3-20 17:00, after NOW: not counted yet
+            (None, "物业费", "open", at(3, 4), None))]).run()
+    await _repairs(ids, units)
     return ids
+
+
+async def _repairs(ids: dict[str, Any], units: dict[str, int]) -> None:
+    """Repairs of P's homes, their first completions, assignments and return-visit calls (see EXPECTED)."""
+    from server.repairs.closing_tables import RepairCompletion, RepairVisit
+    from server.repairs.job_tables import RepairAssignment
+    from server.org.tables import Unit
+    from server.repairs.tables import RepairRequest, RepairSettings
+
+    await RepairSettings(project=ids["project"], normal_done_hours=Decimal("48")).save().run()
+    other_unit = Unit(building=(await _other_building(ids)), number="901", floor=9)
+    await other_unit.save().run()
+    made = {}
+    for key, number, urgency, asked, done in (
+            ("R1", "101", "emergency", at(3, 1), [at(3, 1, 13)]),       # 3 h of 4: met
+            ("R2", "102", "emergency", at(3, 2), [at(3, 2, 15)]),       # 5 h: missed
+            ("R3", "103", "normal", at(3, 3), [at(3, 5, 9), at(3, 10)]),  # first completion 47 h of 48: met
+            ("R4", "203", "normal", at(3, 4), [at(3, 6, 11)]),          # 49 h: missed
+            ("R5", "204", "normal", at(3, 19), []),                     # due 3-21: not counted yet
+            ("R6", "201", "scheduled", at(3, 1), []),                   # 336 h, due 3-15: missed
+            ("R7", "202", "", at(3, 10), []),                           # not triaged: normal hours, due 3-12: missed
+            ("R8", None, "emergency", at(3, 1), [at(3, 1, 11)])):       # another project's home
+        repair = RepairRequest(unit=units[number] if number else other_unit.id, component="decoration",
+                               description="墙面开裂", reported_on=asked.date(), channel="phone", urgency=urgency,
+                               status="completed" if done else "triaged", created_at=asked)
+        await repair.save().run()
+        made[key] = repair.id
+        for moment in done:
+            await RepairCompletion(repair=repair.id, note="已修复", created_at=moment).save().run()
+    await RepairAssignment.insert(
+        RepairAssignment(repair=made["R1"], party=ids["甲公司"]),
+        RepairAssignment(repair=made["R3"], party=ids["乙公司"]),
+        RepairAssignment(repair=made["R4"], party=ids["甲公司"], superseded=True),
+        RepairAssignment(repair=made["R4"], party=ids["乙公司"])).run()
+    await RepairVisit.insert(*[
+        RepairVisit(repair=made[key], reached=score is not None, satisfaction=score, created_at=moment)
+        for key, score, moment in (
+            ("R1", 5, at(2, 20)), ("R2", 2, at(2, 25)),
+            ("R3", 4, at(3, 1, 7)),  # 2-28 23:00 UTC: March in China
+            ("R4", 5, at(3, 10)), ("R4", None, at(3, 12)),  # not reached: no score
+            ("R8", 1, at(3, 2)))]).run()
+    ids.update(made)
+
+
+async def _other_building(ids: dict[str, Any]) -> int:
+    from server.org.tables import Building
+
+    building = Building(project=ids["other_project"], name="9号楼")
+    await building.save().run()
+    return building.id
 
 
 EXPECTED = {
@@ -142,8 +207,13 @@ EXPECTED = {
     "reopen_rates": {"甲公司": (3, 1, "33.33"), "乙公司": (5, 2, "40.00")},
     "overdue_now": {"甲公司": 1, "乙公司": 1},
     "planned_done": {"1号楼": (3, 3, "100.00"), "2号楼": (4, 2, "50.00")},
-    # The inquiry about no home is in no project's figures.
-    "inquiries_by_category": [("物业费", 2, 1), ("", 1, 0)],
+    # The inquiry about no home is in no project's figures; closed counts as answered.
+    "inquiries_by_category": [("物业费", 3, 1), ("", 1, 0), ("维修", 1, 1)],
+    # (key, due, met, attainment): repairs per urgency (P's normal is 48 h), then inquiries.
+    "sla_attainment": [("emergency", 2, 1, "50.00"), ("normal", 3, 1, "33.33"), ("scheduled", 1, 0, "0.00"),
+                       ("inquiries", 4, 2, "50.00")],
+    # (month, calls with a score, average, satisfied, satisfied %)
+    "satisfaction_trend": [("2026-02", 2, "3.50", 1, "50.00"), ("2026-03", 2, "4.50", 2, "100.00")],
 }
 
 
@@ -161,7 +231,8 @@ async def named_figures(ids: dict[str, Any], **filters: Any) -> dict:
         out[key] = [{**r, "key": known[kind][r["key"]]} for r in found[key]]
     out["open_by_category"] = found["open_by_category"]
     out["ageing"] = found["ageing"]
-    out["inquiries_by_category"] = found["inquiries_by_category"]
+    for key in ("inquiries_by_category", "sla_attainment", "satisfaction_trend"):
+        out[key] = found[key]
     return out
 
 

@@ -18,7 +18,8 @@ async def test_dashboard_shows_every_figure_with_its_table(personas):
     html = r.text
     assert "60.00%" in html
     for key in ("pass_rate", "open_by_category", "open_by_contractor", "ageing", "rectification_times",
-                "reopen_rates", "overdue_now", "planned_done", "inquiries_by_category"):
+                "reopen_rates", "overdue_now", "planned_done", "inquiries_by_category", "sla_attainment",
+                "satisfaction_trend"):
         section = html.split(f'id="fig-{key}"')[1].split("</section>")[0]
         assert "<svg" in section and "<table>" in section, key
         assert f"dashboard.xlsx?table={key}" in section, key
@@ -28,6 +29,27 @@ async def test_dashboard_shows_every_figure_with_its_table(personas):
     r = await carol.get(f"/dashboards/projects/{ids['project']}", params={"contractor_id": ids["甲公司"]},
                         headers={"accept": "text/html"})
     assert "80.00%" in r.text and "甲公司 ×" in r.text
+
+
+async def test_sla_and_satisfaction_on_the_page_and_a_month_drills_to_its_dates(personas):
+    ids = await build()
+    carol = await personas.browser("carol")
+    base = f"/dashboards/projects/{ids['project']}"
+    html = (await carol.get(base, headers={"accept": "text/html"})).text
+    sla = html.split('id="fig-sla_attainment"')[1].split("</section>")[0]
+    rows = re.findall(r'<th scope="row">([^<]+)</th>((?:\s*<td class="num">[^<]*</td>)+)', sla)
+    cells = {label: re.findall(r'<td class="num">([^<]*)</td>', tds) for label, tds in rows}
+    assert cells["报修：紧急"] == ["2", "1", "50.00"]  # the dataset's NOW is past: asked now, more are due
+    assert cells["客户咨询（答复）"][2] == "40.00"
+    trend = html.split('id="fig-satisfaction_trend"')[1].split("</section>")[0]
+    assert "回访满意度（按月）" in trend and "3.50" in trend and "4.50" in trend
+    assert 'viewBox="0 0 320' in trend  # the averages drawn on a 0-5 scale
+    month = f'href="{base}?date_from=2026-02-01&amp;date_to=2026-02-28"'
+    assert month in trend
+    r = await carol.get(base, params={"date_from": "2026-02-01", "date_to": "2026-02-28"},
+                        headers={"accept": "text/html"})
+    trend = r.text.split('id="fig-satisfaction_trend"')[1].split("</section>")[0]
+    assert ">2026-02</a>" in trend and "2026-03" not in trend
 
 
 async def test_bad_filter_keeps_what_was_typed(personas):
@@ -47,7 +69,7 @@ async def test_excel_download_opens_with_the_same_numbers(personas):
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(r.content), read_only=True)
-    assert len(book.sheetnames) == 9
+    assert len(book.sheetnames) == 11
     first = list(book[book.sheetnames[0]].iter_rows(values_only=True))
     assert first[0][0] == "P"
     totals = {row[0]: row[1:] for row in first[2:]}
@@ -60,6 +82,11 @@ async def test_excel_download_opens_with_the_same_numbers(personas):
     rows = list(book[book.sheetnames[0]].iter_rows(values_only=True))
     assert f"building_id={ids['2号楼']}" in rows[0][0]
     assert [(row[0], row[1], float(row[2]), float(row[3])) for row in rows[2:]] == [("乙公司", 4, 3.0, 10.0)]
+    r = await carol.get(f"/dashboards/projects/{ids['project']}/dashboard.xlsx",
+                        params={"table": "satisfaction_trend"})
+    rows = list(load_workbook(io.BytesIO(r.content), read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert [(row[0], row[1], float(row[2]), row[3], float(row[4])) for row in rows[2:]] == [
+        ("2026-02", 2, 3.5, 1, 50.0), ("2026-03", 2, 4.5, 2, 100.0)]
     bad = await carol.get(f"/dashboards/projects/{ids['project']}/dashboard.xlsx", params={"table": "nope"})
     assert bad.status_code == 400
 
