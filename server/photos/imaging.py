@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import IO, Any
@@ -56,6 +57,10 @@ THUMB_REDUCING_GAP = 2.0
 # Decoding for validation only needs to prove the data is complete:
 # 1/8-scale JPEG decoding still reads every byte of the entropy-coded data.
 VALIDATION_DRAFT_SCALE = 8
+# The EXIF standard keeps EXIF in one JPEG APP1 segment, so no camera writes
+# more than 64 KB of it (thumbnail included); more, in a PNG/WebP/HEIF chunk
+# or spread over several segments, is a file made to hurt the EXIF reader.
+MAX_EXIF_BYTES = 64 * 1024
 
 # Phones in China write local time without an offset; when
 # OffsetTimeOriginal is missing we assume China Standard Time (UTC+8),
@@ -86,6 +91,7 @@ class ImageRejected(Exception):
     UNSUPPORTED = "unsupported"
     BROKEN = "broken"
     TOO_MANY_PIXELS = "too_many_pixels"
+    TOO_MUCH_METADATA = "too_much_metadata"
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -196,6 +202,7 @@ def inspect(path: str | os.PathLike, *, max_pixels: int) -> ImageFacts:
             if image_format == "JPEG":
                 im.draft(None, (max(1, width // VALIDATION_DRAFT_SCALE), max(1, height // VALIDATION_DRAFT_SCALE)))
             im.load()
+            exif_bytes = _exif_size(im)
     except ImageRejected:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
@@ -206,7 +213,22 @@ def inspect(path: str | os.PathLike, *, max_pixels: int) -> ImageFacts:
         raise ImageRejected(ImageRejected.BROKEN, f"{type(exc).__name__}: {exc}") from None
     if image_format not in ACCEPTED_FORMATS:
         raise ImageRejected(ImageRejected.UNSUPPORTED, str(image_format))
+    if exif_bytes > MAX_EXIF_BYTES:
+        raise ImageRejected(ImageRejected.TOO_MUCH_METADATA, f"{exif_bytes} bytes of EXIF")
+    if zipfile.is_zipfile(path):
+        # An image that is also an archive (a ZIP, JAR, DOCX... appended after
+        # the picture): whoever downloads the "photo" could be handed the archive.
+        raise ImageRejected(ImageRejected.UNSUPPORTED, "also a ZIP archive")
     return ImageFacts(format=image_format, width=width, height=height)
+
+
+def _exif_size(im: Image.Image) -> int:
+    """Bytes of EXIF the file carries: every JPEG APP1 EXIF segment, else the format's EXIF chunk or box."""
+    segments = [data for marker, data in getattr(im, "applist", []) if marker == "APP1" and data[:6] == b"Exif\0\0"]
+    if segments:
+        return sum(len(data) for data in segments)
+    exif = im.info.get("exif")
+    return len(exif) if isinstance(exif, (bytes, bytearray)) else 0
 
 
 # ---------------------------------------------------------------- rendering

@@ -148,6 +148,9 @@ def _rejection(exc: imaging.ImageRejected, max_pixels: int) -> DomainError:
         return Invalid(_("The file is empty. Please choose the photo again."))
     if exc.reason == imaging.ImageRejected.TOO_MANY_PIXELS:
         return TooLarge(_("The photo has too many pixels (at most %(n)s megapixels).", n=max_pixels // 1_000_000))
+    if exc.reason == imaging.ImageRejected.TOO_MUCH_METADATA:
+        return TooLarge(_("The photo carries too much EXIF metadata (at most %(n)s KB).",
+                          n=imaging.MAX_EXIF_BYTES // 1024))
     if exc.reason == imaging.ImageRejected.BROKEN:
         return Invalid(_("The photo is damaged or incomplete. Please take or choose it again."))
     return UnsupportedMedia(_("This file is not a photo we accept. Please use JPEG, PNG, WebP or HEIC."))
