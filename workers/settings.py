@@ -27,6 +27,7 @@ from server.inquiries.summary import monthly_summary_job
 from server.inspections.overdue import overdue_job
 from server.repairs.sla import sla_job
 from server.repairs.visits import visits_job
+from server.reports.weekly_digest import weekly_digest_job
 from server.settings import SettingsError, get_settings
 from workers.notices import channel_flush, notice_dispatch, refresh_statistics, sweep_channels, sweep_deliveries
 from workers.documents import render_document
@@ -84,6 +85,9 @@ class WorkerSettings:
         cron(sla_job, name="repair_sla", minute=set(range(2, 60, 5)), unique=True, timeout=300),
         cron(inquiry_sla_job, name="inquiry_sla", minute=set(range(4, 60, 5)), unique=True, timeout=300),
         cron(visits_job, name="repair_visits", minute={7}, unique=True, timeout=300),
+        # 08:00 on Monday in China: last week's figures to the managers, open work to each contractor.
+        cron(weekly_digest_job, name="weekly_digest", weekday="mon", hour={8}, minute={0}, second={0}, unique=True,
+             timeout=900),
     ]
     timezone = CHINA
     """arq reads cron fields in the worker's timezone (the server's local zone unless set): China time, so
