@@ -32,17 +32,18 @@ import io, json, os, random, resource, sys, time, tracemalloc
 from types import SimpleNamespace
 from PIL import Image, ImageDraw, ImageFilter
 from server.clock import local_time
-from server.photos.storage import get_storage
+from server.settings import get_settings
 from server.reports import pdf
 from server.reports.documents_pages import PLAN_MM, REPORT_PHOTO_MM
 from server.web.templating import render_for_paper
 
 defects_n, per, trace = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "trace"
-storage, images, defects = get_storage(), {}, []
+media, images, defects = get_settings().media_root, {}, []
+read = lambda key: (media / key).read_bytes()  # what the worker's storage answers, here from MEDIA_ROOT
 rng = random.Random(7)
 for i in range(defects_n * per):
     key = f"bench/photo-{i}.jpg"
-    if not storage.exists(key):
+    if not (media / key).is_file():
         img = Image.new("RGB", (1600, 1200), (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
         draw = ImageDraw.Draw(img)
         for _ in range(40):
@@ -52,7 +53,7 @@ for i in range(defects_n * per):
         img = img.filter(ImageFilter.GaussianBlur(2))
         noise = Image.effect_noise((1600, 1200), 18).convert("RGB")
         img = Image.blend(img, noise, 0.12)
-        out = io.BytesIO(); img.save(out, "JPEG", quality=82); storage.put_bytes(key, out.getvalue())
+        (media / key).parent.mkdir(parents=True, exist_ok=True); img.save(media / key, "JPEG", quality=82)
     images[f"/photos/{i}/display"] = [key, REPORT_PHOTO_MM]
 for n in range(defects_n):
     defects.append({"number": n + 1, "room": ["客厅", "主卧", "厨房", "卫生间"][n % 4], "category": "墙面",
@@ -66,12 +67,12 @@ html = render_for_paper("reports/inspection_report.html", inspection=inspection,
                        place={"project_name": "阳光花园", "building_name": "1号楼", "number": "1201", "unit_type": 1},
                        defects=defects, attendees=[], inspector="王验房", status_label="整改中",
                        plan_url="/photos/plan/display", when=local_time, back="/")
-pdf.render_pdf("<p>预热</p>", {})  # imports and the font load once, as a running worker has them
+pdf.render_pdf("<p>预热</p>", {}, read)  # imports and the font load once, as a running worker has them
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if trace:
     tracemalloc.start()
 cpu0, wall0 = time.process_time(), time.perf_counter()
-data = pdf.render_pdf(html, images)
+data = pdf.render_pdf(html, images, read)
 cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
 peak_py = tracemalloc.get_traced_memory()[1] if trace else None
 rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

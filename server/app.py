@@ -31,8 +31,10 @@ async def _on_startup() -> None:
 
 async def _on_shutdown() -> None:
     from server.jobs import close_queue
+    from server.photos.storage import close_storage
 
     await close_queue()
+    await close_storage()
     await db.close_pool()
 
 

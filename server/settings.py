@@ -126,7 +126,7 @@ class Settings:
     redis_url: str
     """Redis for the arq job queue. Empty means "not configured" (the Makefile starts one)."""
     media_root: Path
-    """Where photo originals, display images and thumbnails are stored."""
+    """Where photo originals, display images and thumbnails are stored (and, with a bucket, scratch space)."""
     secret_key: str
     """Signs CSRF tokens and contractor links. Set it in production; a random one is made otherwise."""
     base_url: str = ""
@@ -155,6 +155,9 @@ class Settings:
     log_format: str = "plain"
     """LOG_FORMAT: `plain` lines for a terminal, or `json` (one object per line) for a log collector."""
     mail: MailSettings = field(default_factory=MailSettings)
+    storage_url: str = ""
+    """STORAGE_URL: empty for files under media_root, s3://bucket?endpoint=... for a bucket
+    (server/photos/storage_url.py)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -181,8 +184,17 @@ def load_settings() -> Settings:
     log_format = _env("LOG_FORMAT", "plain")
     if log_format not in ("plain", "json"):
         raise SettingsError(f"LOG_FORMAT must be plain or json, got {log_format!r}")
+    storage_url = _env("STORAGE_URL", "")
+    if storage_url:
+        from server.photos.storage_url import parse_storage_url
+
+        try:
+            parse_storage_url(storage_url)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
     return Settings(
         log_format=log_format,
+        storage_url=storage_url,
         database=DatabaseSettings.parse(_env("DATABASE_URL", "sqlite:///var/app.db")),
         redis_url=redis_url,
         media_root=media if media.is_absolute() else PROJECT_ROOT / media,

@@ -184,7 +184,7 @@ async def build(personas: Any) -> dict[str, Any]:
     for kind, object_id in (("inspection-report", found["inspection"]), ("rectification-notice", notice.id),
                             ("key-handover-receipt", handover["id"]), ("delivery-confirmation", day["confirmation"]),
                             ("settlement-statement", units[0]), ("inquiry-summary", summary.id)):
-        get_storage().put_bytes(pdf_key(kind, object_id, PDF_DIGEST), b"%PDF-1.7\n%%EOF\n")
+        await get_storage().put_bytes(pdf_key(kind, object_id, PDF_DIGEST), b"%PDF-1.7\n%%EOF\n")
     return {
         "project_id": setup["project_id"], "building_id": await _building_of(units[0]), "unit_id": units[0],
         "user_id": personas.user("carol").id, "party_id": personas.parties["builder_a"].id,

@@ -60,23 +60,21 @@ async def fire(send, gate: LookupGate) -> list:
     return [a.json() for a in answers]
 
 
-def _new_files(before: set) -> set:
-    """Files stored since `before`, scratch files of the uploads included (they must be gone)."""
-    return media_files() - before
+async def _new_files(before: dict) -> set:
+    """Keys stored since `before`, scratch files of the uploads included (they must be gone)."""
+    return set(await media_files()) - set(before)
 
 
 async def _originals(photo_ids) -> set:
-    from server.settings import get_settings
-
     rows = await Photo.select(Photo.original_key).where(Photo.id.is_in(list(photo_ids))).run()
-    return {get_settings().media_root / r["original_key"] for r in rows}
+    return {r["original_key"] for r in rows}
 
 
 async def test_a_defect_sent_three_times_at_once_is_recorded_once(personas, monkeypatch):
     _, inspection = await unit_under_inspection(personas)
     ian = await personas.api("ian")
     form = defect_form(personas.parties["builder_a"].id)
-    before = media_files()
+    before = await media_files()
     gate = LookupGate(monkeypatch, Defect)
     answers = await fire(lambda: ian.post(f"/api/v1/inspections/{inspection['id']}/defects", data=form,
                                           files=photo_files(2)), gate)
@@ -86,7 +84,7 @@ async def test_a_defect_sent_three_times_at_once_is_recorded_once(personas, monk
                                                 & (Photo.subject_id == answers[0]["id"])).run()
     assert len(photos) == 2
     # The losing tries' originals were removed; only the winner's two are stored.
-    assert _new_files(before) == await _originals(p["id"] for p in photos)
+    assert await _new_files(before) == await _originals(p["id"] for p in photos)
 
 
 async def test_photos_sent_three_times_at_once_are_stored_once(personas, monkeypatch):
@@ -95,7 +93,7 @@ async def test_photos_sent_three_times_at_once_are_stored_once(personas, monkeyp
     defect = (await ian.post(f"/api/v1/inspections/{inspection['id']}/defects",
                              data=defect_form(personas.parties["builder_a"].id), files=photo_files(1))).json()
     client_id = new_id()
-    before = media_files()
+    before = await media_files()
     gate = LookupGate(monkeypatch, Photo)
     answers = await fire(lambda: ian.post(f"/api/v1/defects/{defect['id']}/photos",
                                           data={"client_id": client_id, "stage": "found"},
@@ -103,7 +101,7 @@ async def test_photos_sent_three_times_at_once_are_stored_once(personas, monkeyp
     ids = [[p["id"] for p in a["photos"]] for a in answers]
     assert len(ids[0]) == 2 and ids == [ids[0]] * TRIES
     assert await Photo.count().where((Photo.subject_id == defect["id"]) & (Photo.stage == "found")).run() == 3
-    assert _new_files(before) == await _originals(ids[0])
+    assert await _new_files(before) == await _originals(ids[0])
 
 
 async def test_a_check_sent_three_times_at_once_is_recorded_once(personas, monkeypatch):
@@ -134,14 +132,14 @@ async def test_a_key_handover_sent_three_times_at_once_is_recorded_once(personas
     ian, carol = await personas.api("ian"), await personas.api("carol")
     assert (await complete(ian, inspection["id"])).status_code == 200
     payload = handover_body(personas.parties["builder_a"].id)
-    before = media_files()
+    before = await media_files()
     gate = LookupGate(monkeypatch, KeyHandover)
     answers = await fire(lambda: carol.post(f"/api/v1/units/{unit['id']}/key-handovers", json=payload), gate)
     assert {a["id"] for a in answers} == {answers[0]["id"]}
     record = await KeyHandover.objects().get(KeyHandover.id == answers[0]["id"]).run()
     assert await KeyHandover.count().run() == 1
     # Only the winner's two signature images are stored.
-    assert {p.name for p in _new_files(before)} == {record.giver_signature_key.rsplit("/", 1)[-1],
+    assert {key.rsplit("/", 1)[-1] for key in await _new_files(before)} == {record.giver_signature_key.rsplit("/", 1)[-1],
                                                     record.receiver_signature_key.rsplit("/", 1)[-1]}
 
 
@@ -150,7 +148,7 @@ async def test_a_meter_photo_sent_three_times_at_once_is_stored_once(personas, m
     ian, carol = await personas.api("ian"), await personas.api("carol")
     assert (await complete(ian, inspection["id"])).status_code == 200
     client_id = new_id()
-    before = media_files()
+    before = await media_files()
     gate = LookupGate(monkeypatch, Photo)
     answers = await fire(lambda: carol.post(f"/api/v1/units/{unit['id']}/photos",
                                             data={"stage": "meter_water", "client_id": client_id},
@@ -158,7 +156,7 @@ async def test_a_meter_photo_sent_three_times_at_once_is_stored_once(personas, m
     ids = [[p["id"] for p in a["photos"]] for a in answers]
     assert len(ids[0]) == 1 and ids == [ids[0]] * TRIES
     assert await Photo.count().where(Photo.subject_type == "unit").run() == 1
-    assert _new_files(before) == await _originals(ids[0])
+    assert await _new_files(before) == await _originals(ids[0])
 
 
 async def test_a_booking_sent_three_times_at_once_books_once(personas, monkeypatch):
@@ -183,14 +181,14 @@ async def test_a_confirmation_sent_three_times_at_once_is_signed_once(personas, 
     assert walk.status_code == 200, walk.text
     payload = {"owner_name": "业主1", "manual_handed_over": True, "guarantee_handed_over": True,
                "signature": signature(), "client_id": new_id()}
-    before = media_files()
+    before = await media_files()
     gate = LookupGate(monkeypatch, DeliveryConfirmation)
     answers = await fire(lambda: carol.post(f"/api/v1/appointments/{appointment['id']}/confirmation",
                                             json=payload), gate)
     assert {a["id"] for a in answers} == {answers[0]["id"]}
     record = await DeliveryConfirmation.objects().get(DeliveryConfirmation.id == answers[0]["id"]).run()
     assert await DeliveryConfirmation.count().run() == 1
-    assert {p.name for p in _new_files(before)} == {record.signature_key.rsplit("/", 1)[-1]}
+    assert {key.rsplit("/", 1)[-1] for key in await _new_files(before)} == {record.signature_key.rsplit("/", 1)[-1]}
     walkthrough = await Inspection.objects().get(Inspection.id == walk.json()["walkthrough_inspection_id"]).run()
     assert walkthrough.status == "passed"
 
@@ -202,14 +200,14 @@ async def test_a_floor_plan_sent_three_times_at_once_is_stored_once(personas, mo
     unit_type = await unit_type_create(actor=None, project_id=project.id, name="A2")
     alice = await personas.api("alice")
     client_id, data = new_id(), plain_jpeg()
-    before = media_files()
+    before = await media_files()
     gate = LookupGate(monkeypatch, Photo)
     answers = await fire(lambda: alice.post(f"/api/v1/unit-types/{unit_type.id}/floor-plan",
                                             files={"photo": ("plan.jpg", data, "image/jpeg")},
                                             data={"client_id": client_id}), gate)
     assert len({a["photo"]["id"] for a in answers}) == 1
     assert await Photo.count().run() == 1
-    assert _new_files(before) == await _originals([answers[0]["photo"]["id"]])
+    assert await _new_files(before) == await _originals([answers[0]["photo"]["id"]])
 
 
 async def test_a_race_lost_inside_a_callers_transaction_leaves_that_transaction_usable(personas):

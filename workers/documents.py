@@ -4,7 +4,6 @@ Pillow run in the worker's executor thread, off the event loop; a PDF kept
 already (same content hash) is not rendered again."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -17,8 +16,6 @@ async def render_document(ctx: dict[str, Any], kind: str, object_id: int, digest
                           images: dict[str, list], language: str = "") -> bool:
     """True when it rendered, False when the PDF was there already. `language`: the HTML's
     (the document's older PDF in that language is deleted once the new one is kept)."""
-    loop = asyncio.get_running_loop()
-    rendered = await loop.run_in_executor(ctx["executor"], pdf.store, kind, object_id, digest, html, images,
-                                          language)
+    rendered = await pdf.store(kind, object_id, digest, html, images, ctx["executor"], language)
     log.info("%s %s: %s (%s)", kind, object_id, "rendered" if rendered else "cached", digest[:12])
     return rendered

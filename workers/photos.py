@@ -16,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from server.audit.services import audit_record
 from server.db import write_transaction
 from server.photos import imaging
 from server.photos.services import FAILURE_GAVE_UP, FAILURE_UNREADABLE, PROCESS_JOB, job_id, queue_for, variant_key
-from server.photos.storage import Storage, get_storage
+from server.photos.storage import get_storage
 from server.photos.tables import Photo, PhotoStatus
 from server.settings import get_settings
 
@@ -46,15 +47,23 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def render_and_store(storage: Storage, original_key: str) -> imaging.Rendered:
-    """Executor-thread work: read the original, render, write both variants."""
-    with storage.open(original_key) as original:
+def render_file(path: Path) -> imaging.Rendered:
+    """Executor-thread work: decode the original and render both variants (in memory: they are small)."""
+    with open(path, "rb") as original:
         try:
-            rendered = imaging.render(original)
+            return imaging.render(original)
         except Exception as exc:  # noqa: BLE001 - every decoder failure means the same
             raise Unreadable(f"{type(exc).__name__}: {exc}") from exc
-    storage.put_bytes(variant_key(original_key, "display"), rendered.display)
-    storage.put_bytes(variant_key(original_key, "thumb"), rendered.thumb)
+
+
+async def render_and_store(executor: Any, original_key: str) -> imaging.Rendered:
+    """Read the original (the stored file itself, or a local copy of a bucket's), render it
+    in the executor, and store both variants."""
+    storage = get_storage()
+    async with storage.local_copy(original_key) as path:
+        rendered = await asyncio.get_running_loop().run_in_executor(executor, render_file, path)
+    await storage.put_bytes(variant_key(original_key, "display"), rendered.display)
+    await storage.put_bytes(variant_key(original_key, "thumb"), rendered.thumb)
     return rendered
 
 
@@ -67,9 +76,8 @@ async def process_photo(ctx: dict[str, Any], photo_id: int) -> str:
     if not claimed:
         return "not pending"  # done, failed, being processed, or gone: nothing to do
     attempt, original_key = claimed[0]["attempts"], claimed[0]["original_key"]
-    loop = asyncio.get_running_loop()
     try:
-        rendered = await loop.run_in_executor(ctx["executor"], render_and_store, get_storage(), original_key)
+        rendered = await render_and_store(ctx["executor"], original_key)
     except Unreadable as exc:
         log.warning("Photo %s cannot be decoded: %s", photo_id, exc)
         await _finish(photo_id, attempt, {Photo.status: PhotoStatus.FAILED, Photo.failure_reason: FAILURE_UNREADABLE})

@@ -29,6 +29,7 @@ from server.repairs.sla import sla_job
 from server.repairs.visits import visits_job
 from server.reports.weekly_digest import weekly_digest_job
 from server.settings import SettingsError, get_settings
+from server.photos.storage import close_storage
 from workers.notices import channel_flush, notice_dispatch, refresh_statistics, sweep_channels, sweep_deliveries
 from workers.documents import render_document
 from workers.photos import process_photo, sweep_photos
@@ -62,6 +63,7 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     ctx["executor"].shutdown(wait=True)
+    await close_storage()
     if ctx.get("owns_db_pool"):
         await db.close_pool()
 

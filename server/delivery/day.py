@@ -324,7 +324,7 @@ async def _confirm(*, actor: Any, appointment: Appointment, owner_name: str, man
     defect_ids = [d["id"] for d in await walkthrough_defects(appointment.walkthrough)]
     storage = get_storage()
     key = f"signatures/{uuid.uuid4().hex}.png"
-    await asyncio.to_thread(storage.put_bytes, key, signed.png)
+    await storage.put_bytes(key, signed.png)
     created_at = now()
     fields = {
         "unit": appointment.unit, "appointment": appointment.id, "client_id": str(uuid_) if uuid_ else None,
@@ -348,7 +348,7 @@ async def _confirm(*, actor: Any, appointment: Appointment, owner_name: str, man
                                                                          "sha256": record.content_sha256,
                                                                          "corrects": corrects_id})
     except BaseException:
-        await asyncio.to_thread(storage.delete, key)
+        await storage.delete(key)
         raise
     return record, True
 

@@ -167,7 +167,7 @@ async def _handover_create(*, actor: Any, unit_id: int, to: str, keys: Any, sign
     storage = get_storage()
     stored_keys = {side: f"signatures/{uuid.uuid4().hex}.png" for side in signed}
     for side, sig in signed.items():
-        await asyncio.to_thread(storage.put_bytes, stored_keys[side], sig.png)
+        await storage.put_bytes(stored_keys[side], sig.png)
     created_at = dt.datetime.now(dt.timezone.utc)
     fields = {
         "unit": unit_id, "to": to, "from_party": from_party_id if to == "cs_center" else None,
@@ -192,7 +192,7 @@ async def _handover_create(*, actor: Any, unit_id: int, to: str, keys: Any, sign
                                                      "corrects": corrects_id})
     except BaseException:
         for key in stored_keys.values():
-            await asyncio.to_thread(storage.delete, key)
+            await storage.delete(key)
         raise
     return record, True
 

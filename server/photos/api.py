@@ -11,12 +11,9 @@ to find `_csrf_token`, defeating the streaming upload.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from typing import AsyncIterator
 
 from litestar import Controller, Request, Response, get, post
-from litestar.response import Stream
 
 from server.accounts import roles
 from server.errors import NotFound
@@ -24,11 +21,10 @@ from server.i18n import _
 from server.photos import access, services
 from server.photos.floor_plans import floor_plan_set, unit_type_get
 from server.photos.schemas import FloorPlanOut, PhotoOut, floor_plan_out, photo_out
-from server.photos.storage import Storage, get_storage
 from server.photos.upload import receive_upload
 from server.web.guards import allow, current_user, signed_in
+from server.web.stored_files import stored_file_response
 
-CHUNK_BYTES = 256 * 1024
 # Private: a shared cache must not serve one user's photo to another.
 # A day is safe because the bytes behind a URL only change from "absent" to
 # "present" (display/thumb URLs are only handed out once ready).
@@ -75,23 +71,6 @@ class PhotoFiles(Controller):
         headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag, "X-Content-Type-Options": "nosniff"}
         if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
             return Response(content=b"", status_code=304, headers=headers)
-        storage = get_storage()
-        try:
-            size = await asyncio.to_thread(storage.size, key)
-        except FileNotFoundError:
-            raise NotFound(_("The page or record was not found.")) from None
-        headers["Content-Length"] = str(size)
         extension = "jpg" if variant != "original" else services.EXTENSIONS.get(photo.image_format, "bin")
         headers["Content-Disposition"] = f'inline; filename="photo-{photo.id}-{variant}.{extension}"'
-        return Stream(_chunks(storage, key), media_type=media_type, headers=headers)
-
-
-async def _chunks(storage: Storage, key: str) -> AsyncIterator[bytes]:
-    """Read in a thread, chunk by chunk: the same code serves a local file or
-    (later) an object-store stream, without blocking the event loop."""
-    f = await asyncio.to_thread(storage.open, key)
-    try:
-        while chunk := await asyncio.to_thread(f.read, CHUNK_BYTES):
-            yield chunk
-    finally:
-        f.close()
+        return await stored_file_response(key, media_type=media_type, headers=headers)

@@ -202,7 +202,7 @@ class PhotoIntake:
         if exc_type is not None:
             storage = get_storage()
             for key in self._stored_keys:
-                await asyncio.to_thread(storage.delete, key)
+                await storage.delete(key)
             return
         for photo in self._created:
             await photo_enqueue(photo.id, photo.image_format)
@@ -234,7 +234,7 @@ class PhotoIntake:
                 results.append(RecordedPhoto(existing, created=False))
                 continue
             key = new_original_key(item.facts.format)
-            await asyncio.to_thread(storage.put_file, key, item.staged.path)
+            await storage.put_file(key, item.staged.path)
             self._stored_keys.append(key)
             photo = Photo(client_id=client_id, subject_type=subject_type, subject_id=subject_id, stage=stage,
                           status=PhotoStatus.PENDING, image_format=item.facts.format, byte_size=item.staged.size,

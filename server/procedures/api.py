@@ -7,16 +7,14 @@ documents are missing).
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, AsyncIterator, Optional
+from typing import Any, Optional
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.response import Stream
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
@@ -24,7 +22,7 @@ from server.errors import Invalid
 from server.i18n import _
 from server.pagination import Page
 from server.photos.errors import TooLarge
-from server.photos.storage import Storage, get_storage, scratch_dir
+from server.photos.storage import scratch_dir
 from server.photos.upload import receive_upload
 from server.procedures import access, documents, selectors, services
 from server.procedures.schemas import (
@@ -33,6 +31,7 @@ from server.procedures.schemas import (
     document_out, procedure_out, summary_out, template_out,
 )
 from server.web.guards import allow, current_user
+from server.web.stored_files import stored_file_response
 
 CHUNK_BYTES = 256 * 1024
 VIEW = allow(*access.VIEW_ROLES)
@@ -94,9 +93,9 @@ async def receive_document(request: Request, user, step_id: int):
                                                 path=staged.path, size=staged.size, filename=staged.filename)
 
 
-def download(document) -> Response:
-    """Stream a stored document with a safe name and type (found by sniffing when it was uploaded)."""
-    storage = get_storage()
+async def download(document) -> Response:
+    """A stored document with a safe name and type (found by sniffing when it was uploaded): streamed,
+    or a redirect to the bucket (server/web/stored_files.py)."""
     disposition = "inline" if document.media_type in documents.INLINE_TYPES else "attachment"
     extension = document.filename.rsplit(".", 1)[-1]
     headers = {
@@ -105,18 +104,9 @@ def download(document) -> Response:
         "Content-Security-Policy": "sandbox",
         "Content-Disposition": f"{disposition}; filename=\"document-{document.id}.{extension}\"; "
                                f"filename*=UTF-8''{quote(document.filename)}",
-        "Content-Length": str(document.byte_size),
     }
-    return Stream(_chunks(storage, document.storage_key), media_type=document.media_type, headers=headers)
-
-
-async def _chunks(storage: Storage, key: str) -> AsyncIterator[bytes]:
-    f = await asyncio.to_thread(storage.open, key)
-    try:
-        while chunk := await asyncio.to_thread(f.read, CHUNK_BYTES):
-            yield chunk
-    finally:
-        f.close()
+    return await stored_file_response(document.storage_key, media_type=document.media_type, headers=headers,
+                                      size=document.byte_size)
 
 
 class ProceduresApi(Controller):
@@ -170,7 +160,7 @@ class ProceduresApi(Controller):
     @get("/procedure-documents/{document_id:int}/file")
     async def document_file(self, request: Request, document_id: int) -> Response:
         """The stored file, to whoever may see its procedure."""
-        return download(await access.document_for_user(current_user(request), document_id))
+        return await download(await access.document_for_user(current_user(request), document_id))
 
     @post("/procedure-steps/{step_id:int}/complete", status_code=200)
     async def complete(self, request: Request, step_id: int, data: NoteIn) -> StepOut:

@@ -120,5 +120,5 @@ async def store(path: Path, size: int, filename: str) -> Stored:
     sha256 = await asyncio.to_thread(_sha256, path)
     today = clock.today()
     key = f"documents/{today:%Y/%m}/{secrets.token_hex(16)}.{kind.extension}"
-    await asyncio.to_thread(get_storage().put_file, key, path)
+    await get_storage().put_file(key, path)
     return Stored(key=key, kind=kind, filename=clean_filename(filename, kind), size=size, sha256=sha256)

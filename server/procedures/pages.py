@@ -184,7 +184,7 @@ class ProcedurePages(Controller):
 
     @get("/documents/{document_id:int}")
     async def document(self, request: Request, document_id: int) -> Response:
-        return download(await access.document_for_user(current_user(request), document_id))
+        return await download(await access.document_for_user(current_user(request), document_id))
 
 
 PROCEDURE_PAGES = [ProcedurePages]

@@ -267,7 +267,7 @@ async def step_document_add(*, actor: Any, step_id: int, name: Any, path: Any, s
     except BaseException:
         from server.photos.storage import get_storage
 
-        get_storage().delete(stored.key)  # not recorded: do not keep the file either
+        await get_storage().delete(stored.key)  # not recorded: do not keep the file either
         raise
     return document
 

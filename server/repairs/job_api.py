@@ -138,7 +138,7 @@ class RepairJobsApi(Controller):
         from server.procedures.api import download
 
         document = await plan_document_for(current_user(request), document_id)
-        return download(document)
+        return await download(document)
 
 
 async def plan_document_for(user: Any, document_id: int) -> RepairPlanDocument:

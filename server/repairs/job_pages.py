@@ -267,7 +267,7 @@ class JobLinkPages(Controller):
         ).first().run()
         if document is None:
             raise NotFound(_("The page or record was not found."))
-        return download(document)
+        return await download(document)
 
 
 JOB_PAGES = [RepairUnitPages, JobStaffPages, JobLinkPages]

@@ -101,7 +101,7 @@ async def signoff_record(*, actor: Any, repair: RepairRequest, outcome: str, sig
     storage = get_storage()
     key = f"signatures/{uuid.uuid4().hex}.png" if signed else ""
     if signed:
-        await asyncio.to_thread(storage.put_bytes, key, signed.png)
+        await storage.put_bytes(key, signed.png)
     created_at = dt.datetime.now(dt.timezone.utc)
     fields = {"repair": repair.id, "completion": completion.id, "outcome": outcome, "reason": reason, "via": via,
               "signer_name": name, "signature_sha256": signed.sha256 if signed else "",
@@ -120,7 +120,7 @@ async def signoff_record(*, actor: Any, repair: RepairRequest, outcome: str, sig
                                details={"signoff_id": record.id, "sha256": record.content_sha256, "via": via})
     except BaseException as exc:
         if key:
-            await asyncio.to_thread(storage.delete, key)
+            await storage.delete(key)
         if is_unique_violation(exc):
             raise Conflict(_("This repair was changed by someone else. Please reload.")) from None
         raise

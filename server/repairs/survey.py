@@ -185,7 +185,7 @@ async def _plan(actor: Any, repair: RepairRequest, fields: dict[str, Any], files
                                lambda place: _("Repair plan to approve: %(place)s", place=place))
     except BaseException:
         for s in stored:  # not recorded: do not keep the files either
-            get_storage().delete(s.key)
+            await get_storage().delete(s.key)
         raise
     from server.notifications.services import send_soon
 

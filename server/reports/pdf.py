@@ -12,7 +12,7 @@ this module only turns it into a PDF, and keeps the PDFs:
   never make the renderer fetch something.
 - **Photos for print.** Each image is downscaled to ~150 dpi at its printed width
   (Pillow), so a report with 200 photos stays small.
-- **Cache.** A PDF is stored under MEDIA_ROOT as reports/<kind>/<object>/<hash>.pdf, the
+- **Cache.** A PDF is stored (MEDIA_ROOT or the bucket) as reports/<kind>/<object>/<hash>.pdf, the
   hash over the HTML, the images and the renderer's version: an unchanged document is
   not rendered twice. When a document's content changes, its new PDF supersedes the
   old one, which is deleted: reports/<kind>/<object>/current-<language> names the
@@ -21,12 +21,15 @@ this module only turns it into a PDF, and keeps the PDFs:
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
 import mimetypes
 import threading
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from PIL import Image, ImageOps
@@ -99,7 +102,7 @@ def print_image(data: bytes, width_mm: float) -> bytes:
         return out.getvalue()
 
 
-def _fetcher(images: dict[str, list]):
+def _fetcher(images: dict[str, list], read: Callable[[str], bytes] | None):
     """A WeasyPrint fetcher that answers files under static/ and the document's images, nothing else."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -112,10 +115,9 @@ def _fetcher(images: dict[str, list]):
                 raise ValueError(f"not part of the document: {url}")
             path = unquote(parts.path)
             image = images.get(path)
-            if image is not None:
-                with get_storage().open(image[0]) as f:
-                    data = f.read()
-                return URLFetcherResponse(url, print_image(data, float(image[1])), {"Content-Type": "image/jpeg"})
+            if image is not None and read is not None:
+                return URLFetcherResponse(url, print_image(read(image[0]), float(image[1])),
+                                          {"Content-Type": "image/jpeg"})
             local = (static / path[len("/static/"):] if path.startswith("/static/") else Path(path)).resolve()
             if not local.is_relative_to(static) or not local.is_file():
                 raise ValueError(f"not part of the document: {url}")
@@ -125,14 +127,15 @@ def _fetcher(images: dict[str, list]):
     return DocumentFetcher()
 
 
-def render_pdf(html: str, images: dict[str, list]) -> bytes:
-    """The PDF of a document's HTML (synchronous and CPU-bound: the worker runs it in its executor)."""
+def render_pdf(html: str, images: dict[str, list], read: Callable[[str], bytes] | None = None) -> bytes:
+    """The PDF of a document's HTML (synchronous and CPU-bound: the worker runs it in its executor).
+    `read(key)` answers a stored image's bytes, one at a time, as WeasyPrint asks for them."""
     global renders
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    fetch = _fetcher(images)
+    fetch = _fetcher(images, read)
     # Relative to the project: "/static/a.css" is file:///static/a.css, "/photos/1/thumb" is
     # file:///photos/1/thumb (an image the document named); the fetcher maps them.
     base = "file:///"
@@ -144,33 +147,41 @@ def render_pdf(html: str, images: dict[str, list]) -> bytes:
     return pdf
 
 
-def store(kind: str, object_id: int, digest: str, html: str, images: dict[str, list], language: str = "") -> bool:
-    """Render and keep the PDF unless it is kept already; True when it rendered. The
+async def store(kind: str, object_id: int, digest: str, html: str, images: dict[str, list],
+                executor: Executor | None, language: str = "") -> bool:
+    """Render (in `executor`) and keep the PDF unless it is kept already; True when it rendered. The
     document's PDF of an older hash in the same language is deleted (superseded)."""
     storage = get_storage()
     key = pdf_key(kind, object_id, digest)
-    if storage.exists(key):
+    if await storage.exists(key):
         return False
+    loop = asyncio.get_running_loop()
+
+    def read(image_key: str) -> bytes:
+        # Called by WeasyPrint in the executor thread: the storage is async and lives on the loop.
+        return asyncio.run_coroutine_threadsafe(storage.read_bytes(image_key), loop).result(timeout=120)
+
     try:
-        storage.put_bytes(key, render_pdf(html, images))
+        await storage.put_bytes(key, await loop.run_in_executor(executor, render_pdf, html, images, read))
     except Exception:
-        storage.put_bytes(failed_key(kind, object_id, digest), b"")
+        await storage.put_bytes(failed_key(kind, object_id, digest), b"")
         raise
-    storage.delete(failed_key(kind, object_id, digest))
-    supersede(kind, object_id, digest, language)
+    await storage.delete(failed_key(kind, object_id, digest))
+    await supersede(kind, object_id, digest, language)
     return True
 
 
-def supersede(kind: str, object_id: int, digest: str, language: str) -> None:
+async def supersede(kind: str, object_id: int, digest: str, language: str) -> None:
     """Make `digest` the document's newest PDF in `language`; the one it replaces is deleted.
     A page still offering the old download then answers 404, and asking again gives the new one."""
     storage = get_storage()
     pointer = current_key(kind, object_id, language)
     previous = ""
-    if storage.exists(pointer):
-        with storage.open(pointer) as f:
-            previous = f.read(64).decode("ascii", "replace")
-    storage.put_bytes(pointer, digest.encode())
+    try:
+        previous = (await storage.read_bytes(pointer))[:64].decode("ascii", "replace")
+    except FileNotFoundError:
+        pass
+    await storage.put_bytes(pointer, digest.encode())
     if previous != digest and is_digest(previous):
-        storage.delete(pdf_key(kind, object_id, previous))
-        storage.delete(failed_key(kind, object_id, previous))
+        await storage.delete(pdf_key(kind, object_id, previous))
+        await storage.delete(failed_key(kind, object_id, previous))

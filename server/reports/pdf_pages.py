@@ -6,7 +6,7 @@
   two clicks make one job) and the progress answers;
 - GET /documents/<kind>/<id>/progress/<hash>: "being made" (htmx polls it every
   second), "ready" with the download, or "failed" with "try again";
-- GET /documents/<kind>/<id>/file/<hash>: the PDF, streamed from MEDIA_ROOT;
+- GET /documents/<kind>/<id>/file/<hash>: the PDF, streamed from storage (or a redirect to the bucket);
 - GET /documents/inspection-report/<id>: the unit inspection report as a page.
 
 Every route checks what the document's page checks (role guard, then the object: a
@@ -14,12 +14,11 @@ foreign object is 404), every time, the download included.
 """
 from __future__ import annotations
 
-import asyncio
-from typing import Any, AsyncIterator
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, Router, get, post
-from litestar.response import Redirect, Stream
+from litestar.response import Redirect
 
 from server import jobs
 from server.errors import NotFound
@@ -28,9 +27,9 @@ from server.photos.storage import get_storage
 from server.reports import pdf
 from server.reports.documents_pages import KINDS, Document, Kind
 from server.web.guards import allow, current_user, signed_in
+from server.web.stored_files import stored_file_response
 from server.web.templating import is_htmx, render, render_for_paper
 
-CHUNK = 64 * 1024
 MAX_POLLS = 360
 """The page polls once a second: past 6 minutes (the job's timeout is 5) the PDF is not coming."""
 
@@ -49,11 +48,11 @@ def _html(document: Document) -> str:
     return render_for_paper(document.template, **document.context)
 
 
-def _state(slug: str, object_id: int, digest: str) -> str:
+async def _state(slug: str, object_id: int, digest: str) -> str:
     storage = get_storage()
-    if storage.exists(pdf.pdf_key(slug, object_id, digest)):
+    if await storage.exists(pdf.pdf_key(slug, object_id, digest)):
         return "ready"
-    return "failed" if storage.exists(pdf.failed_key(slug, object_id, digest)) else "making"
+    return "failed" if await storage.exists(pdf.failed_key(slug, object_id, digest)) else "making"
 
 
 def _progress(request: Request, slug: str, object_id: int, digest: str, document: Document, state: str,
@@ -64,15 +63,6 @@ def _progress(request: Request, slug: str, object_id: int, digest: str, document
                   file_url=f"{base}/file/{digest}", back=document.back)
 
 
-async def _chunks(key: str) -> AsyncIterator[bytes]:
-    f = await asyncio.to_thread(get_storage().open, key)
-    try:
-        while chunk := await asyncio.to_thread(f.read, CHUNK):
-            yield chunk
-    finally:
-        f.close()
-
-
 def _handlers(slug: str, kind: Kind) -> list:
     base = f"/documents/{slug}/{{{kind.param}:int}}"
     guard = _guard(kind)
@@ -81,9 +71,9 @@ def _handlers(slug: str, kind: Kind) -> list:
         document, object_id = await _document(request, slug)
         html = _html(document)
         digest = pdf.content_hash(html, document.images)
-        state = _state(slug, object_id, digest)
+        state = await _state(slug, object_id, digest)
         if state != "ready":
-            get_storage().delete(pdf.failed_key(slug, object_id, digest))  # a retry starts clean
+            await get_storage().delete(pdf.failed_key(slug, object_id, digest))  # a retry starts clean
             queued = await jobs.enqueue("render_document", slug, object_id, digest, html, document.images,
                                         current_locale.get(), job_id=f"pdf:{digest}")
             # Redis down: nothing will make it, so say so now ("try again") rather than poll in vain.
@@ -98,7 +88,7 @@ def _handlers(slug: str, kind: Kind) -> list:
         document, object_id = await _document(request, slug)
         if not pdf.is_digest(digest):
             raise NotFound(_("The page or record was not found."))
-        state = _state(slug, object_id, digest)
+        state = await _state(slug, object_id, digest)
         if state == "making" and polls >= MAX_POLLS:
             state = "failed"
         return _progress(request, slug, object_id, digest, document, state, polls=polls)
@@ -106,15 +96,13 @@ def _handlers(slug: str, kind: Kind) -> list:
     async def download(request: Request, digest: str) -> Response:
         document, object_id = await _document(request, slug)
         key = pdf.pdf_key(slug, object_id, digest)
-        storage = get_storage()
-        if not pdf.is_digest(digest) or not storage.exists(key):
+        if not pdf.is_digest(digest):
             raise NotFound(_("The page or record was not found."))
         name = f"{document.filename}.pdf"
         headers = {"Content-Disposition": f"attachment; filename=\"{slug}-{object_id}.pdf\"; "
                                           f"filename*=UTF-8''{quote(name)}",
-                   "Content-Length": str(storage.size(key)), "Cache-Control": "private, max-age=86400",
-                   "X-Content-Type-Options": "nosniff"}
-        return Stream(_chunks(key), media_type="application/pdf", headers=headers)
+                   "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+        return await stored_file_response(key, media_type="application/pdf", headers=headers)
 
     handlers = [
         post(base, guards=[guard], name=f"pdf-start-{slug}", signature_namespace={"Request": Request})(start),

@@ -350,11 +350,10 @@ async def test_the_capture_form_is_prefilled_from_the_item_and_says_when_there_i
 
 # ---------------------------------------------------------------- photos: polling, markup
 
-def _digest(key: str) -> str:
+async def _digest(key: str) -> str:
     from server.photos.storage import get_storage
 
-    with get_storage().open(key) as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    return hashlib.sha256(await get_storage().read_bytes(key)).hexdigest()
 
 
 async def test_thumbnails_poll_until_the_photos_are_ready_then_stop_with_286(personas):
@@ -386,7 +385,7 @@ async def test_a_markup_becomes_a_new_photo_and_leaves_the_original_alone(person
     await run_worker(WorkerSettings)
     defect = await Defect.objects().first().run()
     original = await Photo.objects().first().run()
-    before = _digest(original.original_key)
+    before = await _digest(original.original_key)
 
     page = await ian.get(f"/inspections/defects/{defect.id}/photos/{original.id}/markup")
     assert page.status_code == 200 and f"/photos/{original.id}/display" in page.text
@@ -405,7 +404,7 @@ async def test_a_markup_becomes_a_new_photo_and_leaves_the_original_alone(person
     unchanged = photos[0]
     assert (unchanged.original_key, unchanged.status, unchanged.byte_size) == (
         original.original_key, original.status, original.byte_size)
-    assert _digest(unchanged.original_key) == before
+    assert await _digest(unchanged.original_key) == before
     sam = await browser(personas, "sam")
     assert (await sam.post(f"/inspections/defects/{defect.id}/markup", files=photo_files(1))).status_code == 403
 

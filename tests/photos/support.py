@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 
@@ -19,12 +18,24 @@ def new_client_id() -> str:
     return str(uuid.uuid4())
 
 
-def media_files() -> set[Path]:
-    """Every file under media_root (originals, variants and scratch)."""
-    from server.settings import get_settings
+async def media_files() -> dict[str, Any]:
+    """Every stored file (originals, variants) and every scratch file, each with a stamp
+    that changes when it is written again: the local file's mtime, or the object's ETag
+    and time in a bucket."""
+    from server.photos.storage import LocalStorage, get_storage, scratch_dir
 
-    root = get_settings().media_root
-    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    storage = get_storage()
+    found: dict[str, Any] = {f"scratch:{p.name}": p.stat().st_mtime_ns for p in scratch_dir().iterdir()}
+    if isinstance(storage, LocalStorage):
+        async for key in storage.keys():
+            found[key] = storage.path_of(key).stat().st_mtime_ns
+    else:
+        client = await storage._client()
+        paginator = client.get_paginator("list_objects_v2")
+        async for page in paginator.paginate(Bucket=storage.bucket, Prefix=storage.location.prefix):
+            for item in page.get("Contents", []):
+                found[item["Key"]] = (item["ETag"], item["LastModified"])
+    return found
 
 
 async def run_worker(settings_cls: Any) -> Any:

@@ -39,12 +39,12 @@ async def test_a_repeated_client_id_answers_the_same_photo_and_stores_nothing(al
     client_id = new_client_id()
     first = await post_floor_plan(alice, unit_type.id, images.plain_jpeg(), client_id=client_id)
     assert first.status_code == 201
-    files_after_first = media_files()
+    files_after_first = await media_files()
     again = await post_floor_plan(alice, unit_type.id, images.plain_jpeg(), client_id=client_id)
     assert again.status_code == 200
     assert again.json()["photo"]["id"] == first.json()["photo"]["id"]
     assert await photo_count() == 1
-    assert media_files() == files_after_first
+    assert await media_files() == files_after_first
 
 
 async def test_a_client_id_used_for_another_unit_type_is_a_conflict(alice, unit_type):
@@ -75,12 +75,12 @@ BAD_UPLOADS = [
 
 @pytest.mark.parametrize(("data", "filename", "status", "words"), BAD_UPLOADS)
 async def test_a_bad_file_is_refused_clearly_and_leaves_nothing(alice, unit_type, data, filename, status, words):
-    before = media_files()
+    before = await media_files()
     r = await post_floor_plan(alice, unit_type.id, data, filename=filename)
     assert r.status_code == status, r.text
     assert words in r.json()["detail"]
     assert await photo_count() == 0
-    assert media_files() == before
+    assert await media_files() == before
     assert (await photo_row_of(unit_type)).floor_plan is None
 
 
@@ -95,12 +95,12 @@ async def test_a_file_over_the_byte_limit_is_refused_while_streaming(alice, unit
 
     small = dataclasses.replace(settings_module.get_settings(), upload_max_bytes=100_000)
     monkeypatch.setattr(settings_module, "_settings", small)
-    before = media_files()
+    before = await media_files()
     r = await post_floor_plan(alice, unit_type.id, images.phone_jpeg((3000, 4000)) + b"\0" * 200_000)
     assert r.status_code == 413
     assert "larger than" in r.json()["detail"]
     assert await photo_count() == 0
-    assert media_files() == before
+    assert await media_files() == before
 
 
 async def test_messages_are_in_the_callers_language(alice, unit_type):
@@ -112,12 +112,12 @@ async def test_messages_are_in_the_callers_language(alice, unit_type):
 
 
 async def test_a_request_without_the_photo_is_refused(alice, unit_type):
-    before = media_files()
+    before = await media_files()
     r = await alice.post(f"/api/v1/unit-types/{unit_type.id}/floor-plan", data={"client_id": new_client_id()},
                          files={"attachment": ("a.jpg", images.plain_jpeg(), "image/jpeg")})
     assert r.status_code == 400
     assert "photo" in r.json()["errors"]
-    assert media_files() == before
+    assert await media_files() == before
 
 
 async def test_a_json_body_is_not_an_upload(alice, unit_type):

@@ -37,7 +37,7 @@ async def test_a_request_sent_three_times_at_once_is_taken_once(personas, monkey
     h = await homes(personas)
     olga = await personas.api("olga")
     fields = form()
-    before = media_files()
+    before = await media_files()
     gate = LookupGate(monkeypatch, RepairRequest)
     answers = await fire(lambda: olga.post(f"/api/v1/units/{h['mine']}/repairs",
                                            files=multipart(fields, photo_files(2))), gate)
@@ -45,7 +45,7 @@ async def test_a_request_sent_three_times_at_once_is_taken_once(personas, monkey
     assert await RepairRequest.count().run() == 1
     photos = await Photo.select(Photo.id).where(Photo.subject_type == "repair").run()
     assert len(photos) == 2
-    assert _new_files(before) == await _originals(p["id"] for p in photos)
+    assert await _new_files(before) == await _originals(p["id"] for p in photos)
 
 
 async def test_a_home_delivered_through_the_app_counts_from_its_signed_confirmation(personas):
