@@ -10,6 +10,8 @@
                           compare counts and hashes with its manifest; exits 1 naming each difference
   run                     everything `make run` needs (see server/launcher.py): Redis if not configured,
                           migrate, the demo on a loopback HOST or DEMO=1, then web and workers, supervised
+  storage-migrate         copy MEDIA_ROOT's files into the STORAGE_URL bucket (resumable, SHA-256 verified;
+                          server/photos/storage_migrate.py); exits 1 when a file failed
 
 The commands themselves live in `server.operations`, which the launcher calls too.
 """
@@ -38,6 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     check_parser.add_argument("--from", dest="source")
     commands.add_parser("run", help="start Redis (if needed), migrate, the demo (loopback HOST or DEMO=1), "
                                     "web server and workers, restarting any that stops")
+    commands.add_parser("storage-migrate", help="copy the files under MEDIA_ROOT into the STORAGE_URL bucket "
+                                                "(resumable, verified by SHA-256)")
     args = parser.parse_args(argv)
 
     from server.backup import BackupError
@@ -61,6 +65,11 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(backup(args.to))
         elif args.command == "restore-check":
             sys.exit(asyncio.run(restore_check(args.source)))
+        elif args.command == "storage-migrate":
+            from server.photos.storage_migrate import storage_migrate
+
+            if asyncio.run(storage_migrate()).failed:
+                sys.exit(1)
         elif args.command == "run":
             from server.launcher import run
 

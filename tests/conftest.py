@@ -89,3 +89,37 @@ async def personas(app):
     await p.setup()
     yield p
     await p.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (SeaweedFS) with the bucket `cs-media`: started once, only
+    for the tests that ask for it (tests/s3server.py)."""
+    from tests.s3server import SeaweedS3
+
+    server = SeaweedS3(_TMP / "s3")
+    server.start()
+    yield server
+    server.stop()
+
+
+def use_storage_url(monkeypatch, url: str) -> None:
+    """Run this test with STORAGE_URL=url (the settings are read once per process)."""
+    import dataclasses
+
+    from server import settings as settings_module
+
+    monkeypatch.setattr(settings_module, "_settings", dataclasses.replace(settings_module.get_settings(),
+                                                                         storage_url=url))
+
+
+@pytest.fixture(params=["local", "s3"])
+async def each_storage(request, monkeypatch):
+    """Run the test twice: files on the local disk (the default), and in a bucket (downloads
+    answered by a redirect to a presigned URL, as in production)."""
+    from server.photos.storage import close_storage
+
+    if request.param == "s3":
+        use_storage_url(monkeypatch, request.getfixturevalue("s3_server").storage_url())
+    yield request.param
+    await close_storage()

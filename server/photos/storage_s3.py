@@ -103,13 +103,23 @@ class S3Storage:
             raise
 
     async def put_file(self, key: str, source: Path) -> None:
+        await self.upload(key, source)
+        await asyncio.to_thread(Path(source).unlink, True)
+
+    async def upload(self, key: str, source: Path) -> str:
+        """Copy a local file to `key`, streamed; answers its SHA-256 (kept in the object's metadata)."""
         sha256, md5 = await asyncio.to_thread(_hashes, source)
         size = (await asyncio.to_thread(os.stat, source)).st_size
         client = await self._client()
         with open(source, "rb") as body:
             await client.put_object(Bucket=self.bucket, Key=self._key(key), Body=body, ContentLength=size,
                                     ContentMD5=md5, Metadata={"sha256": sha256})
-        await asyncio.to_thread(Path(source).unlink, True)
+        return sha256
+
+    async def head(self, key: str) -> tuple[int, str | None] | None:
+        """(size, recorded SHA-256) of an object, None when there is none."""
+        head = await self._head(key)
+        return None if head is None else (int(head["ContentLength"]), head.get("Metadata", {}).get("sha256"))
 
     async def put_bytes(self, key: str, data: bytes) -> None:
         client = await self._client()

@@ -60,3 +60,17 @@ async def photo_count() -> int:
     from server.photos.tables import Photo
 
     return await Photo.count().run()
+
+
+async def served(client: Any, path: str, headers: dict | None = None) -> Any:
+    """GET a file route as a browser would: the app's answer, or, when the app redirects to
+    a presigned URL on the bucket, the bucket's answer (the same headers sent to both)."""
+    import httpx
+
+    r = await client.get(path, headers=headers or {})
+    location = r.headers.get("location", "")
+    if r.status_code != 302 or not location.startswith("http"):
+        return r
+    assert r.headers["cache-control"] == "private, max-age=60"
+    async with httpx.AsyncClient() as bucket:
+        return await bucket.get(location, headers=headers or {})

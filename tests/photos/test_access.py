@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from tests.photos import images
-from tests.photos.support import post_floor_plan, run_worker
+from tests.photos.support import post_floor_plan, run_worker, served
+
+pytestmark = pytest.mark.usefixtures("each_storage")  # on the local disk and in a bucket
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ async def test_staff_see_a_floor_plan_and_its_files(personas, floor_plan_photo):
     inspector = await personas.api("ian")
     assert (await inspector.get(f"/api/v1/photos/{floor_plan_photo}")).json()["status"] == "ready"
     for variant in ("original", "display", "thumb"):
-        r = await inspector.get(f"/photos/{floor_plan_photo}/{variant}", headers={"Accept-Encoding": "gzip"})
+        r = await served(inspector, f"/photos/{floor_plan_photo}/{variant}", headers={"Accept-Encoding": "gzip"})
         assert r.status_code == 200
         assert "content-encoding" not in r.headers  # JPEGs do not shrink under gzip: skip_compression
         assert r.headers["content-type"] == "image/jpeg"
@@ -51,8 +53,8 @@ async def test_a_signed_out_caller_is_asked_to_sign_in(client, floor_plan_photo)
 
 
 async def test_an_unchanged_file_answers_304(alice, floor_plan_photo):
-    first = await alice.get(f"/photos/{floor_plan_photo}/display")
-    again = await alice.get(f"/photos/{floor_plan_photo}/display", headers={"If-None-Match": first.headers["etag"]})
+    first = await served(alice, f"/photos/{floor_plan_photo}/display")
+    again = await served(alice, f"/photos/{floor_plan_photo}/display", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert again.content == b""
 
@@ -60,7 +62,7 @@ async def test_an_unchanged_file_answers_304(alice, floor_plan_photo):
 async def test_variants_are_404_until_ready_and_unknown_variants_always(alice, unit_type):
     r = await post_floor_plan(alice, unit_type.id, images.plain_jpeg())
     photo_id = r.json()["photo"]["id"]
-    assert (await alice.get(f"/photos/{photo_id}/original")).status_code == 200
+    assert (await served(alice, f"/photos/{photo_id}/original")).status_code == 200
     assert (await alice.get(f"/photos/{photo_id}/display", headers={"Accept": "application/json"})).status_code == 404
     assert (await alice.get(f"/photos/{photo_id}/big", headers={"Accept": "application/json"})).status_code == 404
 

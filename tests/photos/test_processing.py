@@ -10,7 +10,9 @@ import pytest
 from PIL import Image
 
 from tests.photos import images
-from tests.photos.support import media_files, photo_row, post_floor_plan, run_worker
+from tests.photos.support import media_files, photo_row, post_floor_plan, run_worker, served
+
+pytestmark = pytest.mark.usefixtures("each_storage")  # on the local disk and in a bucket
 
 
 async def _upload(alice, unit_type, data: bytes, filename: str = "photo.jpg") -> int:
@@ -20,7 +22,7 @@ async def _upload(alice, unit_type, data: bytes, filename: str = "photo.jpg") ->
 
 
 async def _file(client, photo_id: int, variant: str) -> bytes:
-    r = await client.get(f"/photos/{photo_id}/{variant}")
+    r = await served(client, f"/photos/{photo_id}/{variant}")
     assert r.status_code == 200, r.text
     return r.content
 

@@ -9,6 +9,8 @@ import pytest
 from tests.photos import images
 from tests.photos.support import media_files, new_client_id, photo_count, photo_row, post_floor_plan
 
+pytestmark = pytest.mark.usefixtures("each_storage")  # on the local disk and in a bucket
+
 
 async def test_a_photo_upload_is_recorded_pending_and_set_as_the_floor_plan(alice, unit_type):
     r = await post_floor_plan(alice, unit_type.id, images.plain_jpeg())
