@@ -90,7 +90,7 @@ async def test_untouched_records_pass_and_each_alteration_is_named(personas):
     # 3. The owner's signature image on a repair sign-off replaced in storage.
     signoff = await RepairSignoff.objects().get(RepairSignoff.id == data["signoff_id"]).run()
     assert signoff.signature_key
-    get_storage().put_bytes(signoff.signature_key, b"\x89PNG\r\n\x1a\n another drawing")
+    await get_storage().put_bytes(signoff.signature_key, b"\x89PNG\r\n\x1a\n another drawing")
     result = verify_records()
     assert result.returncode == 1
     assert altered_lines(result)[2:] == [
