@@ -170,4 +170,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                              exclude_opt_key="skip_compression"),
         request_max_body_size=settings.upload_max_bytes + 1024 * 1024,
         debug=settings.debug,
+        logging_config=None,  # ours (server/logs.py, LOG_FORMAT); Litestar's would replace the root handler
     )

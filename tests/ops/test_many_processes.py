@@ -1,0 +1,110 @@
+"""Many processes (issue 14, "Many processes"): 2 granian web processes and 2 arq worker
+processes on one PostgreSQL, one Redis and one media folder. Defects with photos are sent
+by concurrent clients, alternately through both web processes; some are sent again with
+the same client_id, a part of them at the same moment through the other process. Result:
+0 lost, 0 duplicated, every photo `ready`. PostgreSQL only: SQLite is one machine's file."""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+
+import httpx
+import pytest
+
+from server.inspections.tables import Defect
+from server.photos.tables import Photo
+from tests.inspections.support import defect_form, photo_files, unit_under_inspection
+from tests.launching import wait_until
+from tests.ops.processes import Fleet
+
+pytestmark = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("sqlite"),
+                                reason="several machines' processes share PostgreSQL, not a SQLite file")
+
+DEFECTS = 60
+CLIENTS = 10
+PHOTOS_EACH = 2
+RESENT_LATER = 6  # sent again after their first answer, through the other web process
+RESENT_AT_ONCE = 6  # sent twice at the same moment, once through each web process
+
+
+async def test_two_web_and_two_worker_processes_lose_and_double_nothing(personas, tmp_path):
+    _, inspection = await unit_under_inspection(personas)
+    token = (await personas.api("ian")).headers["Authorization"]
+    party = personas.parties["builder_a"].id
+    fleet = Fleet(tmp_path, web=2, workers=2, PHOTO_SWEEP_SECONDS="5")
+    try:
+        fleet.wait_until_ready()
+        started = time.monotonic()
+        forms = [defect_form(party, description=f"多进程 {n}") for n in range(DEFECTS)]
+        files = photo_files(PHOTOS_EACH)
+        clients = [httpx.AsyncClient(base_url=url, headers={"Authorization": token}, timeout=60)
+                   for url in fleet.urls]
+        path = f"/api/v1/inspections/{inspection['id']}/defects"
+        answers: dict[int, list[tuple[int, int, str]]] = {n: [] for n in range(DEFECTS)}
+        limit = asyncio.Semaphore(CLIENTS)
+
+        async def send(n: int, through: int) -> None:
+            async with limit:
+                request_id = f"many-{n}-{uuid.uuid4().hex[:6]}"
+                r = await clients[through].post(path, data=forms[n], files=files,
+                                                headers={"X-Request-ID": request_id})
+            answers[n].append((r.status_code, r.json().get("id"), r.headers.get("x-request-id")))
+
+        async def one(n: int) -> None:
+            if n < RESENT_AT_ONCE:
+                await asyncio.gather(send(n, 0), send(n, 1))
+            else:
+                await send(n, n % 2)
+                if n < RESENT_AT_ONCE + RESENT_LATER:
+                    await send(n, (n + 1) % 2)
+
+        await asyncio.gather(*(one(n) for n in range(DEFECTS)))
+        sent = sum(len(a) for a in answers.values())
+        for client in clients:
+            await client.aclose()
+
+        # Every defect answered once 201 and otherwise 200, all with the same record.
+        for n, got in answers.items():
+            assert sorted(status for status, _, _ in got) == [200] * (len(got) - 1) + [201], (n, got)
+            assert len({defect_id for _, defect_id, _ in got}) == 1, (n, got)
+        assert sent == DEFECTS + RESENT_AT_ONCE + RESENT_LATER
+
+        # 0 lost, 0 duplicated: one row per client_id, each with its photos once.
+        rows = await Defect.select(Defect.id, Defect.client_id).where(Defect.inspection == inspection["id"]).run()
+        assert sorted(str(row["client_id"]) for row in rows) == sorted(form["client_id"] for form in forms)
+        assert {row["id"] for row in rows} == {got[0][1] for got in answers.values()}
+        photos = Photo.select(Photo.subject_id, Photo.status).where(Photo.subject_type == "defect")
+
+        async def statuses() -> list[dict]:
+            return await photos.run()
+
+        per_defect: dict[int, int] = {}
+        for photo in await statuses():
+            per_defect[photo["subject_id"]] = per_defect.get(photo["subject_id"], 0) + 1
+        assert per_defect == {row["id"]: PHOTOS_EACH for row in rows}
+
+        # Every photo processed by one of the two workers.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 40
+        while {p["status"] for p in await statuses()} != {"ready"}:
+            assert loop.time() < deadline, sorted({p["status"] for p in await statuses()})
+            await asyncio.sleep(0.5)
+        took = time.monotonic() - started
+
+        # Both web processes served, both workers worked, and each job's line carries
+        # the id of the request that queued it.
+        served = [{line["request_id"] for line in fleet.json_lines(name) if line.get("logger") == "server.access"
+                   and line.get("path") == path} for name in ("web1", "web2")]
+        assert all(len(ids) >= DEFECTS // 2 for ids in served), [len(ids) for ids in served]
+        sent_ids = {request_id for got in answers.values() for _, _, request_id in got}
+        assert served[0] | served[1] == sent_ids
+        done = [[line for line in fleet.json_lines(name) if line.get("job") == "process_photo"]
+                for name in ("worker1", "worker2")]
+        assert all(done), "a worker processed nothing"
+        assert {line["request_id"] for lines in done for line in lines} <= sent_ids
+        print(f"\n{sent} uploads ({DEFECTS} defects, {DEFECTS * PHOTOS_EACH} photos) through 2 web "
+              f"processes, processed by 2 workers, in {took:.1f} s")
+    finally:
+        fleet.stop()
