@@ -162,8 +162,9 @@ async def build(personas: Any) -> dict[str, Any]:
     _ok(await sam.get(f"/api/v1/defects/{found['fixed_defect']}"))
     knowledge = _ok(await carol.post("/api/v1/knowledge", json={
         "question": "卫生间漏水怎么办", "answer": "先关闭总阀，再联系客服报修。", "category": "报修"}), 201)
+    # asked by the owner's phone: linked to their account, so /owner/inquiries/{id} opens too
     inquiry = _ok(await carol.post("/api/v1/inquiries", json={
-        "asker_name": "王先生", "asker_phone": "13900000001", "channel": "phone", "question": "卫生间漏水怎么办",
+        "asker_name": "王先生", "asker_phone": OWNER, "channel": "phone", "question": "卫生间漏水怎么办",
         "unit_id": units[0]}), 201)
     from server.clock import today
     from server.inquiries.summary import month_of, summary_make

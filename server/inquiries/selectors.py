@@ -27,6 +27,17 @@ def inquiry_out(row: dict | Inquiry, overdue: dict | None = None) -> dict[str, A
             "closed_at": _iso(d.get("closed_at")), "overdue": (overdue or {}).get("stage")}
 
 
+INTERNAL = ("draft", "return_reason")
+"""CS's own work on an answer (the draft, why the CS manager sent it back): not shown to the owner asking."""
+
+
+def for_owner(out: dict[str, Any]) -> dict[str, Any]:
+    """An inquiry as the owner who asked reads it: without CS's internal work, the states inside the CS center
+    as one."""
+    label = states.OWNER_LABELS.get(out["status"])
+    return {**out, **{name: "" for name in INTERNAL}, "status_label": str(label) if label else out["status_label"]}
+
+
 async def inquiry_one(inquiry: Inquiry) -> dict[str, Any]:
     row = inquiry.to_dict()
     return inquiry_out(row, (await sla.overdue_of([row])).get(inquiry.id))

@@ -34,6 +34,13 @@ class InquiryOut(msgspec.Struct):
     """response | answer when the project's SLA hours for its category have passed, else null."""
 
 
+class InquiryPage(msgspec.Struct):
+    items: list[InquiryOut]
+    total: int
+    limit: int
+    offset: int
+
+
 class SheetOut(msgspec.Struct):
     id: int
     inquiry_id: int

@@ -40,6 +40,9 @@ STATUS_LABELS = {
     APPROVED: _l("Approved, to call back"),
     CLOSED: _l("Called back and closed"),
 }
+OWNER_LABELS = {ESCALATED: _l("Customer service is looking into it"), DRAFTED: _l("Customer service is looking into it"),
+                RETURNED: _l("Customer service is looking into it")}
+"""How the owner asking reads a state: the steps inside the CS center are one to them."""
 STATUSES = tuple(STATUS_LABELS)
 DONE = (ANSWERED, CLOSED)
 """Statuses whose answer reached the customer."""
