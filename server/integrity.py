@@ -36,7 +36,8 @@ from server.repairs.closing_tables import RepairSignoff
 from server.repairs.signoff import signoff_fields
 
 IMMUTABLE_TABLES = ("key_handover", "delivery_confirmation", "recorded_delivery", "repair_completion",
-                    "repair_signoff", "repair_quote", "repair_quote_decision", "repair_visit", "tender_record")
+                    "repair_signoff", "repair_quote", "repair_quote_decision", "repair_visit", "tender_record",
+                    "inquiry_callback")
 """Every table whose triggers refuse UPDATE and DELETE (see tests/support.py IMMUTABLE_MIGRATIONS)."""
 
 
