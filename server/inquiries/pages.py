@@ -127,6 +127,7 @@ async def _form(request: Request, *, form: dict, errors: dict, message: str | No
 
 async def _detail(request: Request, inquiry: Any, *, form: dict, errors: dict, message: str | None,
                   status_code: int = 200) -> Response:
+    from server.inquiries.publishing import inquiry_entries
     from server.inquiries.sheets import sheet_parties
 
     out = await selectors.inquiry_one(inquiry)
@@ -141,6 +142,7 @@ async def _detail(request: Request, inquiry: Any, *, form: dict, errors: dict, m
                   used=await _used_entry(form.get("knowledge_entry_id") or out["knowledge_entry_id"]),
                   back="/inquiries", sheets=await selectors.sheets_of_inquiry(inquiry.id),
                   callbacks=await selectors.callbacks_of(inquiry.id), parties=await sheet_parties(),
+                  published_as=await inquiry_entries(inquiry.id),
                   manager=current_user(request).role == roles.ADMIN, default_reply_by=today() + dt.timedelta(days=2),
                   sla_stages=STAGES)
 

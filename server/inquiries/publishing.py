@@ -12,6 +12,7 @@ from server.audit.services import audit_record
 from server.db import write_transaction
 from server.errors import Invalid
 from server.i18n import _
+from server.inquiries import states
 from server.inquiries.summary import month_inquiry_ids
 from server.inquiries.summary_tables import InquirySummary, KnowledgeSource
 from server.inquiries.tables import Inquiry
@@ -29,7 +30,8 @@ def _chosen(value: Any) -> list[int]:
 
 
 async def summary_publish(*, actor: Any, summary: InquirySummary, inquiry_ids: Any) -> list[KnowledgeEntry]:
-    """Publish the Q&A of the chosen answered inquiries of this summary: each becomes a knowledge-base entry
+    """Publish the Q&A of the chosen answered inquiries of this summary (answered at once, or approved and
+    called back: states.DONE): each becomes a knowledge-base entry
     (or, answered from one already, that entry) published on the project's public page and linked to the
     inquiry. 400 and nothing stored when none is chosen or one is not an answered inquiry of the summary."""
     chosen = _chosen(inquiry_ids)
@@ -39,7 +41,7 @@ async def summary_publish(*, actor: Any, summary: InquirySummary, inquiry_ids: A
                       field_errors={"inquiry_ids": _("Choose at least one answered inquiry to publish.")})
     rows = {r.id: r for r in await Inquiry.objects().where(Inquiry.id.is_in(chosen)).run()}
     allowed = await month_inquiry_ids(summary)
-    if any(i not in allowed or rows[i].status != "answered" or not rows[i].answer for i in chosen):
+    if any(i not in allowed or rows[i].status not in states.DONE or not rows[i].answer for i in chosen):
         raise Invalid(_("Only answered inquiries of this summary can be published."),
                       field_errors={"inquiry_ids": _("Only answered inquiries of this summary can be published.")})
     linked = {r["inquiry"]: r["entry"] for r in await KnowledgeSource.select(
@@ -85,5 +87,6 @@ async def inquiry_entries(inquiry_id: int) -> list[dict[str, Any]]:
     """The knowledge-base entries made from an inquiry."""
     ids = [r["entry"] for r in await KnowledgeSource.select(KnowledgeSource.entry).where(
         KnowledgeSource.inquiry == inquiry_id).run()]
-    return await KnowledgeEntry.select(KnowledgeEntry.id, KnowledgeEntry.question, KnowledgeEntry.published).where(
+    return await KnowledgeEntry.select(KnowledgeEntry.id, KnowledgeEntry.question, KnowledgeEntry.published,
+                                       KnowledgeEntry.retired).where(
         KnowledgeEntry.id.is_in(ids or [-1])).order_by(KnowledgeEntry.id).run()

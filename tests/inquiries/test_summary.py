@@ -172,3 +172,34 @@ async def test_the_pages_who_may_and_bad_input(personas, app):
     assert (await carol.post("/inquiries/summaries/999999/publish", data={})).status_code == 404
     olga = await personas.browser("olga")
     assert (await olga.get(f"/inquiries/summaries/{made.id}")).status_code == 403
+
+
+async def test_an_inquiry_page_links_the_entry_its_answer_was_published_as(personas):
+    from server.inquiries.tables import Inquiry
+    from tests.inquiries.summary_support import china, inquiry
+
+    data = await november(personas)
+    ids = data["ids"]
+    carol = personas.user("carol")
+    unit = (await Inquiry.select(Inquiry.unit).where(Inquiry.id == ids["fast"]).first().run())["unit"]
+    # answered through a contact sheet and called back: closed, its answer reached the customer
+    called = await inquiry(carol, unit=unit, channel="phone", category="销售", question="车位什么时候卖",
+                           at=china(11, 15, 9))
+    await Inquiry.update({Inquiry.status: "closed", Inquiry.answer: "明年三月开售。",
+                          Inquiry.answered_at: china(11, 16, 9)}).where(Inquiry.id == called).run()
+    made = await summary.summary_make(data["project"], NOVEMBER)
+    browser = await personas.browser("carol")
+    page = await browser.get(f"/inquiries/summaries/{made.id}")
+    assert f'data-publish-row="{called}"' in page.text and f'data-publish-row="{ids["waiting"]}"' not in page.text
+    before = await browser.get(f"/inquiries/{ids['fast']}")
+    assert "data-published-as" not in before.text
+    entries = await publishing.summary_publish(actor=carol, summary=made, inquiry_ids=[ids["fast"], called])
+    new_entry = entries[1].id
+    assert (entries[0].id, entries[1].question) == (data["entry"], "车位什么时候卖")
+    zh = {"Accept-Language": "zh-CN"}
+    for inquiry_id, entry_id in ((ids["fast"], data["entry"]), (called, new_entry)):
+        page = await browser.get(f"/inquiries/{inquiry_id}", headers=zh)
+        assert page.status_code == 200
+        assert f'data-published-as="{entry_id}"' in page.text and f'<a href="/knowledge/{entry_id}">' in page.text
+        assert "已发布到知识库" in page.text and "已在公开页展示" in page.text
+    assert "data-published-as" not in (await browser.get(f"/inquiries/{ids['slow']}")).text
