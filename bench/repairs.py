@@ -44,7 +44,7 @@ TARGETS: list[tuple[str, str, str]] = [
     ("owner's repairs (page)", "/owner/repairs", "owner"),
     ("owner's home page", "/owner", "owner"),
     ("unit record: timeline (page)", "/units/{unit_id}", "cs"),
-    # ("repair unit's job list (page)", "/repair-jobs", "repairer"),  # once `repwork` lands: one line
+    ("repair unit's job list (page)", "/repairs/jobs", "repairer"),
 ]
 """(label, path, who): who is one of the users GENERATE makes (cs, owner, repairer)."""
 
@@ -59,9 +59,11 @@ from server.org.services import building_create, party_create, project_create, u
 from server.org.tables import Unit
 from server.photos.tables import Photo
 from server.repairs import states, warranty
+from server.repairs.job_tables import RepairAssignment
 from server.repairs.tables import RecordedDelivery, RepairRequest
 
 PROJECTS, BUILDINGS, FLOORS, PER_FLOOR, RPU = map(int, sys.argv[1:6])
+JOB_STATUSES = ("assigned", "in_repair", "completed", "signed_off", "visited", "closed", "reopened")
 
 async def main():
     await db.start_pool()
@@ -69,6 +71,7 @@ async def main():
     await user_create(actor=None, username="cs", password="%(pw)s", role="cs_staff")
     owner = await user_create(actor=None, username="owner", password="%(pw)s", role="owner")
     party = await party_create(actor=None, name="Bench repairs", kind="repair_unit")
+    other = await party_create(actor=None, name="Other repairs", kind="repair_unit")
     await user_create(actor=None, username="repairer", password="%(pw)s", role="contractor", party_id=party.id)
     first_project = None
     for p in range(PROJECTS):
@@ -111,6 +114,19 @@ async def main():
             await AuditEntry.insert(*[AuditEntry(object_type="repair", object_id=str(r["id"]), action="report",
                                                  to_state="reported", at=r["created_at"], actor_name="cs")
                                       for r in chunk]).run()
+        # Every request past dispatch has a standing assignment: one in three with the bench unit (its job
+        # list), the rest with another unit; one in five went to the other unit first (superseded).
+        dispatched = [r for r in rows if r["status"] in JOB_STATUSES]
+        assignments = []
+        for n, r in enumerate(dispatched):
+            if n %% 5 == 0:
+                assignments.append(RepairAssignment(repair=r["id"], party=other.id, superseded=True,
+                                                    created_at=r["created_at"]))
+            assignments.append(RepairAssignment(repair=r["id"], party=party.id if n %% 3 == 0 else other.id,
+                                                visit_at=r["created_at"] + dt.timedelta(days=1),
+                                                created_at=r["created_at"]))
+        for start in range(0, len(assignments), 1000):
+            await RepairAssignment.insert(*assignments[start:start + 1000]).run()
     print(first_project, mine[0])
 
 asyncio.run(main())

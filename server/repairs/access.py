@@ -35,9 +35,14 @@ def visible_repairs(user: Any) -> Any:
     if user is not None and user.role == roles.OWNER:
         return RepairRequest.unit.is_in(UnitOwner.select(UnitOwner.unit).where(UnitOwner.user == user.id))
     if user is not None and user.role == roles.CONTRACTOR and user.party:
-        return RepairRequest.id.is_in(RepairAssignment.select(RepairAssignment.repair).where(
-            (RepairAssignment.party == user.party) & (RepairAssignment.superseded == False)))  # noqa: E712
+        return RepairRequest.id.is_in(RepairAssignment.select(RepairAssignment.repair).where(standing_jobs(user.party)))
     return RepairRequest.id.is_null()
+
+
+def standing_jobs(party_id: int) -> Any:
+    """A where-clause on RepairAssignment: the jobs a repair unit holds now (one per repair, a unique index
+    says so, so counting these counts the unit's repairs)."""
+    return (RepairAssignment.party == party_id) & (RepairAssignment.superseded == False)  # noqa: E712
 
 
 async def repair_for(user: Any, repair_id: int) -> RepairRequest:

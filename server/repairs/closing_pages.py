@@ -18,7 +18,7 @@ from server.org.pages import Form, done, typed
 from server.photos.upload import receive_upload
 from server.repairs import access, closing, quotes, selectors, services, signoff, states, visits
 from server.repairs.closing_selectors import closing_of
-from server.repairs.pages import _detail_context, _places, _unit_place
+from server.repairs.pages import _detail_context
 from server.repairs.tables import RepairRequest
 from server.settings import get_settings
 from server.web.guards import allow, current_user
@@ -40,7 +40,7 @@ async def _detail(request: Request, repair: RepairRequest, *, staff: bool = True
 async def _sign_page(request: Request, repair: RepairRequest, *, action: str, back: str, status_code: int = 200,
                      form: dict | None = None, errors: dict | None = None, message: str | None = None) -> Response:
     return render(request, "repairs/sign.html", status_code=status_code, repair=await selectors.repair_out(repair),
-                  place=await _unit_place(repair.unit), closing=await closing_of(repair), action=action, back=back,
+                  place=await selectors.unit_place(repair.unit), closing=await closing_of(repair), action=action, back=back,
                   form=form or {}, errors=errors or {}, message=message)
 
 
@@ -119,9 +119,9 @@ class ClosingPages(Controller):
         """回访: the signed-off repairs to call, oldest first."""
         rows = await visits.call_list()
         repairs = await RepairRequest.select().where(RepairRequest.id.is_in([r["repair"] for r in rows] or [-1])).run()
-        items = {i["id"]: i for i in await selectors.repairs_out(repairs)}
-        return render(request, "repairs/visits.html", rows=rows, items=items, back="/repairs",
-                      places=await _places([i["unit_id"] for i in items.values()]))
+        listed, places = await selectors.repairs_listed(repairs)
+        return render(request, "repairs/visits.html", rows=rows, items={i["id"]: i for i in listed}, back="/repairs",
+                      places=places)
 
     @post("/{repair_id:int}/visit", guards=[allow(*visits.CALLERS)])
     async def visit(self, request: Request, repair_id: int, data: Form) -> Response:

@@ -21,19 +21,16 @@ from server.accounts import roles
 from server.clock import local_time
 from server.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from server.i18n import _
-from server.org.pages import Form, done, page_of, typed
+from server.org.pages import Form, done, typed
 from server.photos.tables import Photo
 from server.photos.upload import receive_upload
 from server.procedures import documents
 from server.repairs import access, checks, dispatch, job_reads, selectors, states, survey
-from server.repairs.pages import _detail_context, _places
+from server.repairs.pages import _detail_context, repair_page
 from server.repairs.job_tables import RepairCheck, RepairPlan, RepairPlanDocument
 from server.repairs.tables import RepairRequest
 from server.web.guards import allow, current_user
 from server.web.templating import render
-
-JOBS_PER_PAGE = 20
-
 
 async def _page(request: Request, repair: RepairRequest, *, status_code: int = 200, back: str = "/repairs",
                 staff: bool = True, **job: Any) -> Response:
@@ -169,12 +166,9 @@ class RepairUnitPages(Controller):
 
     @get("/")
     async def job_list(self, request: Request, limit: Any = None, offset: Any = None) -> Response:
-        rows, count = selectors.list_query(access.visible_repairs(current_user(request)))
-        page = page_of(limit, offset, JOBS_PER_PAGE)
-        items = await selectors.repairs_out(await rows.limit(page.limit).offset(page.offset).run())
-        return render(request, "repairs/jobs.html", items=items, places=await _places([i["unit_id"] for i in items]),
-                      visits=await job_reads.visits_of([i["id"] for i in items]), labels=states.STATUS_LABELS, when=local_time,
-                      page={"limit": page.limit, "offset": page.offset, "total": await count.run()})
+        listed = await repair_page(selectors.jobs_query(current_user(request).party), limit, offset)
+        return render(request, "repairs/jobs.html", visits=await job_reads.visits_of([i["id"] for i in listed["items"]]),
+                      labels=states.STATUS_LABELS, when=local_time, **listed)
 
     @get("/{repair_id:int}")
     async def job_page(self, request: Request, repair_id: int) -> Response:

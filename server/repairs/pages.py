@@ -50,31 +50,28 @@ def _form_fields(upload: Any) -> dict[str, Any]:
     return fields
 
 
-async def _unit_place(unit_id: int) -> dict:
-    row = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building"),
-                            Unit.building.project.name.as_alias("project")).where(Unit.id == unit_id).first().run()
-    return row or {}
-
-
 def _errors(exc: Invalid) -> dict[str, str]:
     """The messages beside their fields; a refused photo (no field of its own) beside the photos."""
     return exc.field_errors or {"photos": exc.message}
 
 
-async def _places(unit_ids: list[int]) -> dict[int, dict]:
-    """unit id → number, building and project names, in one query."""
-    rows = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building"),
-                             Unit.building.project.name.as_alias("project")).where(
-        Unit.id.is_in(sorted(set(unit_ids)) or [0])).run()
-    return {r["id"]: r for r in rows}
+async def repair_page(queries: tuple[Any, Any], limit: Any, offset: Any) -> dict[str, Any]:
+    """One page of a repair list, for its template: {items, places, page}. `queries` is (rows, count) from
+    selectors.list_query or jobs_query; whatever the list's length, the same few queries: the page's rows,
+    what they show (selectors.repairs_listed, which names their homes too) and the total, counted once."""
+    rows, count = queries
+    page = page_of(limit, offset)
+    items, places = await selectors.repairs_listed(await rows.limit(page.limit).offset(page.offset).run())
+    return {"items": items, "places": places,
+            "page": {"limit": page.limit, "offset": page.offset, "total": await count.run()}}
 
 
 async def _detail_context(repair: RepairRequest, link_token: str = "") -> dict[str, Any]:
-    out = await selectors.repair_out(repair)
+    items, places = await selectors.repairs_listed([repair])
     history = list(reversed(await audit_timeline("repair", repair.id)))
     from server.repairs.closing_selectors import closing_of
 
-    return {"repair": out, "place": await _unit_place(repair.unit), "history": history, "when": local_time,
+    return {"repair": items[0], "place": places.get(repair.unit, {}), "history": history, "when": local_time,
             "closing": await closing_of(repair), "visit_followups": ("reopen", "escalate"),
             "labels": states.STATUS_LABELS, "urgencies": states.URGENCIES, "channels": states.CHANNELS,
             "components": warranty.COMPONENT_LABELS, **await job_context(repair, link_token=link_token)}
@@ -93,7 +90,7 @@ class OwnerRepairPages(Controller):
     @get("/units/{unit_id:int}/repairs/new")
     async def new(self, request: Request, unit_id: int) -> Response:
         await unit_for(current_user(request), unit_id)  # another owner's home: 404
-        return _owner_form(request, await _unit_place(unit_id), form={"client_id": str(uuid.uuid4())}, errors={},
+        return _owner_form(request, await selectors.unit_place(unit_id), form={"client_id": str(uuid.uuid4())}, errors={},
                            message=None)
 
     @post("/units/{unit_id:int}/repairs")
@@ -106,19 +103,15 @@ class OwnerRepairPages(Controller):
                 repair, _created = await services.repair_report(actor=user, unit_id=unit_id, fields=fields,
                                                                 files=upload.files_for("photos"))
             except Invalid as exc:
-                return _owner_form(request, await _unit_place(unit_id), form=typed(
+                return _owner_form(request, await selectors.unit_place(unit_id), form=typed(
                     {k: v for k, v in fields.items() if isinstance(v, str)}), errors=_errors(exc),
                     message=exc.message, status_code=exc.status_code)
         return done(request, f"/owner/repairs/{repair.id}", _("Your repair request has been received."))
 
     @get("/repairs")
     async def mine(self, request: Request, limit: Any = None, offset: Any = None) -> Response:
-        rows, count = selectors.list_query(access.visible_repairs(current_user(request)))
-        page = page_of(limit, offset)
-        items = await selectors.repairs_out(await rows.limit(page.limit).offset(page.offset).run())
-        return render(request, "repairs/owner_list.html", items=items, back="/owner",
-                      places=await _places([i["unit_id"] for i in items]),
-                      page={"limit": page.limit, "offset": page.offset, "total": await count.run()})
+        return render(request, "repairs/owner_list.html", back="/owner", **await repair_page(
+            selectors.list_query(access.visible_repairs(current_user(request))), limit, offset))
 
     @get("/repairs/{repair_id:int}")
     async def detail(self, request: Request, repair_id: int) -> Response:
@@ -140,17 +133,13 @@ class StaffRepairPages(Controller):
     async def list_page(self, request: Request, status: str | None = None, project_id: str | None = None,
                         limit: Any = None, offset: Any = None) -> Response:
         chosen, project = selectors.list_params(status, project_id)
-        rows, count = selectors.list_query(access.visible_repairs(current_user(request)), status=chosen,
-                                           project_id=project)
-        page = page_of(limit, offset)
-        items = await selectors.repairs_out(await rows.limit(page.limit).offset(page.offset).run())
-        places = await _places([i["unit_id"] for i in items])
+        listed = await repair_page(selectors.list_query(access.visible_repairs(current_user(request)),
+                                                        status=chosen, project_id=project), limit, offset)
         projects = await Project.select(Project.id, Project.name).order_by(Project.name).run()
         params = {k: v for k, v in (("status", chosen), ("project_id", project)) if v}
-        return render(request, "repairs/list.html", items=items, places=places, labels=states.STATUS_LABELS,
-                      projects=projects, status=chosen or "", project_id=project, params=params,
-                      buildings=await _building_choices(),
-                      page={"limit": page.limit, "offset": page.offset, "total": await count.run()})
+        return render(request, "repairs/list.html", labels=states.STATUS_LABELS, projects=projects,
+                      status=chosen or "", project_id=project, params=params, buildings=await _building_choices(),
+                      **listed)
 
     @get("/new", guards=[allow(roles.CS_STAFF)])
     async def new(self, request: Request) -> Response:

@@ -18,6 +18,8 @@ from server.handover.tables import KeyHandover
 from server.inspections.selectors import photos_by_subject
 from server.org.tables import Building, Unit
 from server.repairs import states, warranty
+from server.repairs.access import standing_jobs
+from server.repairs.job_tables import RepairAssignment
 from server.repairs.tables import RecordedDelivery, RepairRequest, RepairSettings
 
 
@@ -65,20 +67,38 @@ def _terms(row: dict | None) -> warranty.Terms:
         cooling_season=warranty.Season.parse(row["cooling_start"], row["cooling_end"]))
 
 
-async def unit_projects(unit_ids: Iterable[int]) -> dict[int, int]:
+async def unit_places(unit_ids: Iterable[int]) -> dict[int, dict]:
+    """unit id → where the home is: {id, number, building, project (names), project_id}, in one query.
+    Every repair page names its homes through here (a list, a request's page, a form)."""
     ids = sorted(set(unit_ids))
     if not ids:
         return {}
-    rows = await Unit.select(Unit.id, Unit.building.project.as_alias("project")).where(Unit.id.is_in(ids)).run()
-    return {row["id"]: row["project"] for row in rows}
+    rows = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building"),
+                             Unit.building.project.as_alias("project_id"),
+                             Unit.building.project.name.as_alias("project")).where(Unit.id.is_in(ids)).run()
+    return {row["id"]: row for row in rows}
+
+
+async def unit_place(unit_id: int) -> dict:
+    """One home's place (`unit_places`); {} for a unit that does not exist."""
+    return (await unit_places([unit_id])).get(unit_id, {})
+
+
+async def unit_projects(unit_ids: Iterable[int]) -> dict[int, int]:
+    return {unit: place["project_id"] for unit, place in (await unit_places(unit_ids)).items()}
+
+
+async def _settings_of_projects(project_ids: Iterable[int]) -> dict[int, dict]:
+    """project id → its repair_settings row (projects that set none are missing), in one query."""
+    ids = sorted(set(project_ids))
+    rows = await RepairSettings.select().where(RepairSettings.project.is_in(ids)).run() if ids else []
+    return {row["project"]: row for row in rows}
 
 
 async def _settings_of_units(unit_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, dict]]:
     """(unit id → project id, project id → its repair_settings row) in two queries."""
     projects = await unit_projects(unit_ids)
-    rows = await RepairSettings.select().where(RepairSettings.project.is_in(sorted(set(projects.values())))).run() \
-        if projects else []
-    return projects, {row["project"]: row for row in rows}
+    return projects, await _settings_of_projects(projects.values())
 
 
 def _terms_of(projects: dict[int, int], settings: dict[int, dict]) -> dict[int, warranty.Terms]:
@@ -91,19 +111,28 @@ async def warranty_terms(unit_ids: Iterable[int]) -> dict[int, warranty.Terms]:
     return _terms_of(*await _settings_of_units(unit_ids))
 
 
-async def repairs_out(repairs: list[RepairRequest] | list[dict]) -> list[dict]:
-    """The API shape of each repair (module doc), in a fixed number of queries."""
+async def repairs_listed(repairs: list[RepairRequest] | list[dict]) -> tuple[list[dict], dict[int, dict]]:
+    """(the API shape of each repair, unit id → its place) in a fixed number of queries: a list page names
+    its homes with the places read to find their projects (warranty terms, SLA hours), at no extra query."""
     rows = [r if isinstance(r, dict) else r.to_dict() for r in repairs]
     unit_ids = [row["unit"] for row in rows]
     days = await delivery_days(unit_ids)
-    projects, settings = await _settings_of_units(unit_ids)  # read once, for the warranty and the SLA clock
+    places = await unit_places(unit_ids)
+    projects = {unit: place["project_id"] for unit, place in places.items()}
+    settings = await _settings_of_projects(projects.values())  # read once, for the warranty and the SLA clock
     terms = _terms_of(projects, settings)
     photos = await photos_by_subject("repair", [row["id"] for row in rows])
     from server.repairs.sla import overdue_of
 
     late = await overdue_of(rows, projects=projects, settings=settings)
-    return [{**_out(row, days.get(row["unit"]), terms.get(row["unit"], warranty.DEFAULT_TERMS),
-                    photos.get(row["id"], [])), "overdue": (late.get(row["id"]) or {}).get("stage")} for row in rows]
+    items = [{**_out(row, days.get(row["unit"]), terms.get(row["unit"], warranty.DEFAULT_TERMS),
+                     photos.get(row["id"], [])), "overdue": (late.get(row["id"]) or {}).get("stage")} for row in rows]
+    return items, places
+
+
+async def repairs_out(repairs: list[RepairRequest] | list[dict]) -> list[dict]:
+    """The API shape of each repair (module doc), in a fixed number of queries."""
+    return (await repairs_listed(repairs))[0]
 
 
 def _out(row: dict, delivered_on: dt.date | None, terms: warranty.Terms, photos: list) -> dict[str, Any]:
@@ -151,3 +180,14 @@ def list_query(where: Any, *, status: str | None = None, project_id: int | None 
     condition = list_where(where, status=status, project_id=project_id)
     rows = RepairRequest.select().where(condition).order_by(RepairRequest.id, ascending=False)
     return rows, RepairRequest.count().where(condition)
+
+
+def jobs_query(party_id: int | None) -> tuple[Any, Any]:
+    """(rows, count) queries for a repair unit's job list, newest first: the rows as `list_query` gives them
+    for the unit's users, the total counted on the unit's standing assignments (their own index), not by
+    matching every request against them."""
+    if not party_id:
+        return list_query(RepairRequest.id.is_null())
+    rows, _count = list_query(RepairRequest.id.is_in(RepairAssignment.select(RepairAssignment.repair).where(
+        standing_jobs(party_id))))
+    return rows, RepairAssignment.count().where(standing_jobs(party_id))

@@ -33,7 +33,6 @@ from server.handover.tables import KeyHandover
 from server.i18n import _
 from server.inspections.states import SEVERITY_LABELS
 from server.inspections.tables import Defect, Inspection, Recheck
-from server.org.tables import Unit
 from server.repairs import states, warranty
 from server.repairs.closing_tables import RepairVisit
 from server.repairs.tables import RecordedDelivery, RepairRequest
@@ -70,13 +69,6 @@ async def unit_timelines(unit_ids: Iterable[int], *, staff: bool) -> dict[int, l
 
 async def unit_timeline(unit_id: int, *, staff: bool) -> list[dict]:
     return (await unit_timelines([unit_id], staff=staff))[unit_id]
-
-
-async def unit_place(unit_id: int) -> dict:
-    """The home's number, building and project names."""
-    row = await Unit.select(Unit.id, Unit.number, Unit.building.name.as_alias("building"),
-                            Unit.building.project.name.as_alias("project")).where(Unit.id == unit_id).first().run()
-    return row or {}
 
 
 async def _inspections(ids: list[int], staff: bool) -> list[dict]:

@@ -10,14 +10,14 @@ from server.accounts import roles
 from server.clock import local_time
 from server.org.access import unit_for
 from server.repairs import selectors
-from server.repairs.timeline import unit_place, unit_timeline
+from server.repairs.timeline import unit_timeline
 from server.web.guards import allow, current_user
 from server.web.templating import render
 
 
 async def _page(request: Request, unit_id: int, *, staff: bool) -> Response:
     await unit_for(current_user(request), unit_id)  # a home the caller may not see: 404
-    place = await unit_place(unit_id)
+    place = await selectors.unit_place(unit_id)
     return render(request, "repairs/unit_record.html", place=place, when=local_time,
                   delivered_on=await selectors.delivery_day(unit_id),
                   events=await unit_timeline(unit_id, staff=staff),

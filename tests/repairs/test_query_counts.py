@@ -1,6 +1,7 @@
-"""The repair lists (API, the CS page, the owner's page) run a fixed number of queries
-however many requests they show: delivery days, warranty terms, photos and places
-are read for the whole page at once."""
+"""The repair lists (API, the CS page, the owner's page, the repair unit's job list)
+run a fixed number of queries however many requests they show: delivery days,
+warranty terms, photos, places and agreed visits are read for the whole page at
+once, and the total is counted once."""
 from __future__ import annotations
 
 import json
@@ -80,3 +81,77 @@ async def test_a_homes_timeline_costs_the_same_for_one_event_or_fifty(personas, 
     assert "还在渗水" in many[0][1] and "还在渗水" not in many[1][1]  # what staff wrote of the call stays inside
     assert many[2][1].count("data-event") == 5  # the home page: the latest five
     assert [count for count, _ in one] == [count for count, _ in many]
+
+
+async def _dispatched(unit_ids: list[int], how_many: int, party_id: int, other_party_id: int) -> None:
+    """`how_many` requests across these homes, each with a standing assignment to `party_id`; every third went
+    to the other unit first (a superseded assignment), and the other unit holds as many jobs of its own."""
+    import datetime as dt
+    import uuid
+
+    from server.repairs.job_tables import RepairAssignment
+    from server.repairs.tables import RepairRequest
+    from server.db import write_transaction
+
+    async with write_transaction():
+        for index in range(how_many * 2):
+            repair = RepairRequest(client_id=uuid.uuid4(), unit=unit_ids[index % len(unit_ids)],
+                                   component="waterproofing", location="卫生间", description="卫生间顶棚漏水",
+                                   reported_on=dt.date(2025, 6, 1), channel="phone",
+                                   status=("assigned", "in_repair", "completed")[index % 3], urgency="normal")
+            await repair.save().run()
+            mine = index % 2 == 0
+            if mine and index % 3 == 0:
+                await RepairAssignment(repair=repair.id, party=other_party_id, superseded=True).save().run()
+            await RepairAssignment(repair=repair.id, party=party_id if mine else other_party_id,
+                                   visit_at=dt.datetime(2030, 1, 2, 2, tzinfo=dt.timezone.utc) if index % 4 else None
+                                   ).save().run()
+
+
+async def test_the_job_list_costs_the_same_for_5_jobs_or_50(personas, monkeypatch):
+    """The repair unit's page and its API list: the same queries for 5 jobs as for 50 (homes in two projects,
+    reassigned jobs, another unit's jobs beside them), a page of 20, and the total of the unit's own."""
+    import re
+
+    from server.org.services import party_create
+    from tests.repairs.jobs_support import repair_unit
+
+    party, _rita = await repair_unit(personas)
+    other = await party_create(actor=None, name="别家维修", kind="repair_unit")
+    units = []
+    for name in ("阳光花园", "翠湖苑"):
+        project = await project_create(actor=None, name=name)
+        building = await building_create(actor=None, project_id=project.id, name="1号楼")
+        await units_bulk_create(actor=None, building_id=building.id, floor_from=1, floor_to=3, units_per_floor=2)
+        units += [u["id"] for u in await Unit.select(Unit.id).where(Unit.building == building.id).run()]
+    carol = await personas.api("carol")
+    for index, unit in enumerate(units):
+        await carol.post(f"/api/v1/units/{unit}/delivered", json={"delivered_on": "2024-0%d-01" % (index % 9 + 1)})
+    rita_api, rita = await personas.api("rita"), await personas.browser("rita")
+    paths = [(rita_api, "/api/v1/repairs"), (rita, "/repairs/jobs")]
+
+    await _dispatched(units, 5, party.id, other.id)
+    few = [await _count(monkeypatch, client, path) for client, path in paths]
+    assert json.loads(few[0][1])["total"] == 5 and few[1][1].count('data-job="') == 5
+    await _dispatched(units, 45, party.id, other.id)
+    many = [await _count(monkeypatch, client, path) for client, path in paths]
+    assert json.loads(many[0][1])["total"] == 50
+    assert many[1][1].count('data-job="') == 20  # a page, not every job
+    assert re.search(r'class="pager__info">第 1–20 条，共 50 条<', many[1][1])
+    assert [count for count, _ in few] == [count for count, _ in many]
+
+
+async def test_a_repair_has_one_standing_assignment_which_the_job_count_relies_on(personas):
+    """The job list counts a unit's standing assignments: the database refuses a second one for a repair."""
+    import pytest
+
+    from server.repairs.job_tables import RepairAssignment
+    from tests.repairs.jobs_support import assigned, repair_unit
+
+    party, _rita = await repair_unit(personas)
+    _h, repair_id = await assigned(personas, party.id)
+    with pytest.raises(Exception) as refused:
+        await RepairAssignment(repair=repair_id, party=party.id).save().run()
+    assert "unique" in str(refused.value).lower()
+    await RepairAssignment(repair=repair_id, party=party.id, superseded=True).save().run()  # history is fine
+    assert await RepairAssignment.count().where(RepairAssignment.repair == repair_id).run() == 2
