@@ -89,8 +89,9 @@ class SeaweedS3:
                 "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
                 f"-filer.localSocket={self.workdir / 'filer.sock'}", f"-s3.localSocket={self.workdir / 's3.sock'}"]
         log = open(self.workdir / "weed.log", "ab")
+        # TMPDIR: its gRPC sockets go in the work folder, removed with it, not in /tmp.
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
+                                        start_new_session=True, env={**os.environ, "TMPDIR": str(self.workdir)})
         log.close()
         deadline = time.monotonic() + START_SECONDS
         client = self.client()

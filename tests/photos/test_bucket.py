@@ -134,3 +134,20 @@ async def test_a_pdf_is_rendered_from_photos_in_the_bucket_and_kept_there(bucket
         assert await pdf.store("inspection-report", 1, digest, html, {}, executor) is False  # kept: not again
     data = await bucket.read_bytes(pdf.pdf_key("inspection-report", 1, digest))
     assert data.startswith(b"%PDF-") and pdf_image_count(data) == 1
+
+
+async def test_a_procedure_document_goes_to_the_bucket_and_back_to_staff_only(personas, bucket):
+    from tests.procedures.support import PDF, started, upload
+
+    procedure = await started(personas)
+    paul = await personas.api("paul")
+    stored = (await upload(paul, procedure["steps"][0]["id"], filename="说明书.pdf")).json()
+    assert [key async for key in bucket.keys("documents/")] != []
+    carol = await personas.api("carol")
+    r = await served(carol, stored["url"])
+    assert r.status_code == 200 and r.content == PDF
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].endswith("filename*=UTF-8''%E8%AF%B4%E6%98%8E%E4%B9%A6.pdf")
+    bob = await personas.api("bob")
+    refused = await bob.get(stored["url"])
+    assert refused.status_code == 403 and "location" not in refused.headers
