@@ -50,6 +50,8 @@ class S3Storage:
         self.location = location
         self.bucket = location.bucket
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._session: Any = None
+        """One botocore session: it parses S3's API model once, for every client made from it."""
 
     @classmethod
     def from_url(cls, url: str) -> "S3Storage":
@@ -62,12 +64,14 @@ class S3Storage:
         from aiobotocore.session import get_session
         from botocore.config import Config
 
+        if self._session is None:
+            self._session = get_session()
         loc = self.location
         config = Config(signature_version="s3v4", s3={"addressing_style": loc.addressing},
                         request_checksum_calculation="when_required", response_checksum_validation="when_required",
                         retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60,
                         max_pool_connections=20)
-        return get_session().create_client("s3", endpoint_url=endpoint, region_name=loc.region, config=config,
+        return self._session.create_client("s3", endpoint_url=endpoint, region_name=loc.region, config=config,
                                            aws_access_key_id=loc.access_key, aws_secret_access_key=loc.secret_key)
 
     async def _client(self, public: bool = False) -> Any:

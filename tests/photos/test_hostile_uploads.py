@@ -117,7 +117,7 @@ async def test_hostile_files_get_a_4xx_within_a_second_and_leave_nothing(persona
     url, pid = web_server
     token = (await personas.api("alice")).headers["Authorization"]
     path = f"/api/v1/unit-types/{unit_type.id}/floor-plan"
-    files_before = media_files()
+    files_before = await media_files()
     results = []
     with httpx.Client(base_url=url, headers={"Authorization": token}, timeout=30) as http:
         # The first upload of a fresh process pays for its imports and first connections: not timed.
@@ -137,7 +137,7 @@ async def test_hostile_files_get_a_4xx_within_a_second_and_leave_nothing(persona
     rss = peak_rss_mb(pid)
     assert rss < MAX_RSS_MB, f"granian peaked at {rss:.0f} MB"
     assert await photo_count() == 0
-    assert media_files() == files_before
+    assert await media_files() == files_before
     assert [k for k in redis.Redis(port=redis_server.port).keys("arq:*")] == []
     with capsys.disabled():
         print(f"\nhostile uploads: {len(results)} refused, slowest {max(r[3] for r in results):.3f} s, "
