@@ -10,21 +10,17 @@ folder (scratch included), no queued job, and the web process's peak memory
 """
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.launching import free_port, wait_until
 from tests.photos.hostile import corpus
 from tests.photos.support import media_files, photo_count
+from tests.serving import granian
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_SECONDS = 1.0
 MAX_RSS_MB = 512
 TWO_GB = 2 * 1024 ** 3
@@ -32,27 +28,8 @@ TWO_GB = 2 * 1024 ** 3
 
 @pytest.fixture
 def web_server():
-    """granian serving the app (one worker), in its own process group."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return httpx.get(f"{url}/login", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(answers, 60, "granian answers")
-        yield url, process.pid
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=20)
+    with granian() as served:
+        yield served
 
 
 def peak_rss_mb(root_pid: int) -> float:
