@@ -66,6 +66,7 @@ def route_handlers() -> list:
     from server.inquiries.sheet_pages import SHEET_PAGES
     from server.inquiries.owner_pages import OWNER_INQUIRY_PAGES
     from server.inquiries.pages import INQUIRY_PAGES
+    from server.inquiries.summary_api import SUMMARY_API
     from server.inquiries.summary_pages import SUMMARY_PAGES
     from server.knowledge.public_pages import PUBLIC_ANSWER_PAGES
     from server.knowledge.api import KnowledgeApi
@@ -131,6 +132,7 @@ def route_handlers() -> list:
         InquiriesApi,
         *SHEET_API,
         *SUMMARY_PAGES,
+        *SUMMARY_API,
         *SHEET_PAGES,
         *INQUIRY_PAGES,
         *PUBLIC_ANSWER_PAGES,
