@@ -11,6 +11,7 @@ is 404).
 | delivery-confirmation | /delivery/confirmations/<id> | delivery confirmation (SHA-256 printed) |
 | settlement-statement | /delivery/units/<id>/statement | unit (SHA-256 of the statement printed) |
 | inquiry-summary | /inquiries/summaries/<id> | monthly inquiry summary (its notes and highlights as text) |
+| repair-completion | templates/reports/repair_completion.html (/documents/repair-completion/<id>) | repair (server/reports/repair_sheet.py) |
 
 Each builder answers a Document: the template and its context for paper
 (templating.render_for_paper: no user, no navigation, no CSRF token, so every
@@ -19,7 +20,7 @@ reader gets the same HTML and the same cached PDF), and the images it shows,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from server.accounts.tables import User
@@ -43,6 +44,8 @@ from server.inspections.tables import Defect, InspectionAttendee
 from server.org.access import unit_for
 from server.org.tables import Party, UnitType
 from server.photos.tables import Photo
+from server.reports import repair_sheet
+from server.reports.document import Document
 
 REPORT_PHOTO_MM = 40
 """Printed width of a defect photo in the inspection report (static/css/reports.css)."""
@@ -51,16 +54,6 @@ NOTICE_PHOTO_MM = 22
 PLAN_MM = 120
 METER_MM = 20
 SIGNATURE_MM = 85
-
-
-@dataclass
-class Document:
-    title: str
-    filename: str
-    template: str
-    context: dict[str, Any]
-    back: str
-    images: dict[str, list] = field(default_factory=dict)
 
 
 async def _photo_images(ids: list[int], url: Callable[[int], str], mm: float) -> dict[str, list]:
@@ -184,4 +177,7 @@ KINDS: dict[str, Kind] = {
     "delivery-confirmation": Kind("confirmation_id", None, delivery_confirmation),
     "settlement-statement": Kind("unit_id", None, settlement_statement),
     "inquiry-summary": Kind("summary_id", frozenset(inquiry_access.CS), inquiry_summary),
+    "repair-completion": Kind("repair_id", repair_sheet.READERS, repair_sheet.repair_completion),
 }
+PAGE_KINDS = ("inspection-report", "repair-completion")
+"""Documents whose page is served here too (/documents/<kind>/<id>), not by their context."""

@@ -7,7 +7,8 @@
 - GET /documents/<kind>/<id>/progress/<hash>: "being made" (htmx polls it every
   second), "ready" with the download, or "failed" with "try again";
 - GET /documents/<kind>/<id>/file/<hash>: the PDF, streamed from storage (or a redirect to the bucket);
-- GET /documents/inspection-report/<id>: the unit inspection report as a page.
+- GET /documents/inspection-report/<id>, /documents/repair-completion/<id>: the unit
+  inspection report and the repair completion sheet as pages.
 
 Every route checks what the document's page checks (role guard, then the object: a
 foreign object is 404), every time, the download included.
@@ -25,7 +26,7 @@ from server.errors import NotFound
 from server.i18n import _, current_locale
 from server.photos.storage import get_storage
 from server.reports import pdf
-from server.reports.documents_pages import KINDS, Document, Kind
+from server.reports.documents_pages import KINDS, PAGE_KINDS, Document, Kind
 from server.web.guards import allow, current_user, signed_in
 from server.web.stored_files import stored_file_response
 from server.web.templating import is_htmx, render, render_for_paper
@@ -109,7 +110,7 @@ def _handlers(slug: str, kind: Kind) -> list:
         get(f"{base}/progress/{{digest:str}}", guards=[guard], name=f"pdf-progress-{slug}")(progress),
         get(f"{base}/file/{{digest:str}}", guards=[guard], name=f"pdf-file-{slug}")(download),
     ]
-    if slug == "inspection-report":
+    if slug in PAGE_KINDS:
         async def page(request: Request) -> Response:
             document, _id = await _document(request, slug)
             return render(request, document.template, **document.context)
