@@ -184,7 +184,8 @@ async def build(personas: Any) -> dict[str, Any]:
 
     for kind, object_id in (("inspection-report", found["inspection"]), ("rectification-notice", notice.id),
                             ("key-handover-receipt", handover["id"]), ("delivery-confirmation", day["confirmation"]),
-                            ("settlement-statement", units[0]), ("inquiry-summary", summary.id)):
+                            ("settlement-statement", units[0]), ("inquiry-summary", summary.id),
+                            ("repair-completion", signoff["repair_id"])):
         await get_storage().put_bytes(pdf_key(kind, object_id, PDF_DIGEST), b"%PDF-1.7\n%%EOF\n")
     return {
         "project_id": setup["project_id"], "building_id": await _building_of(units[0]), "unit_id": units[0],
@@ -199,7 +200,7 @@ async def build(personas: Any) -> dict[str, Any]:
         **job,
         "summary_id": summary.id, "sheet_id": sheet["id"],
         "notice_token": notice_link_token(notice.id, notice.party), "owner_browser": owner_browser,
-        "signoff_id": signoff["id"], "signoff_token": signoff["token"],
+        "signoff_id": signoff["id"], "signoff_token": signoff["token"], "signed_repair_id": signoff["repair_id"],
         "day": slot_day().isoformat(),
     }
 
@@ -219,7 +220,7 @@ async def _signed_off_repair(personas: Any, carol: Any, unit_id: int) -> dict:
                                                                             *photo_files(1)]))
     record = _ok(await carol.post(f"/api/v1/repairs/{repair['id']}/sign-off",
                                   json={"signature": signature(), "signer_name": "王业主"}), 201)
-    return {"id": record["id"], "token": link_token(repair["id"], record["completion_id"])}
+    return {"id": record["id"], "token": link_token(repair["id"], record["completion_id"]), "repair_id": repair["id"]}
 
 
 async def _repair_job(personas: Any, unit_id: int) -> dict:

@@ -58,6 +58,10 @@ PER_ROUTE = {
     "/api/v1/repair-plan-documents/{document_id:int}": {"document_id": "plan_document_id"},
     "/repairs/jobs/{repair_id:int}": {"repair_id": "job_repair_id"},
     "/api/v1/repairs/{repair_id:int}/job": {"repair_id": "job_repair_id"},
+    # The completion sheet exists once the owner has signed.
+    "/documents/repair-completion/{repair_id:int}": {"repair_id": "signed_repair_id"},
+    "/documents/repair-completion/{repair_id:int}/progress/{digest:str}": {"repair_id": "signed_repair_id"},
+    "/documents/repair-completion/{repair_id:int}/file/{digest:str}": {"repair_id": "signed_repair_id"},
 }
 # Further queries of some routes: the other page or filter they answer.
 QUERIES = {
