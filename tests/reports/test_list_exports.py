@@ -124,6 +124,10 @@ async def test_staff_get_every_party_and_others_are_refused(personas):
     carol = await personas.browser("carol")
     rows = await _sheet(carol, "/exports/defects.xlsx", status="all")
     assert [r[0] for r in rows[1:]] == [ids[k] for k in ("a1", "a2", "a3", "b1", "b2")]
+    # The CS center's recheck list (rectified defects) links to the same file of its defects.
+    page = await carol.get("/rechecks", headers={"accept": "text/html"})
+    assert 'href="/exports/defects.xlsx?status=rectified"' in page.text
+    assert [r[0] for r in (await _sheet(carol, "/exports/defects.xlsx", status="rectified"))[1:]] == [ids["a2"]]
     olga = await personas.api("olga")
     assert (await olga.get("/exports/defects.xlsx")).status_code == 403
     for name, url in (("bob", "/exports/repairs.xlsx"), ("paul", "/exports/repairs.xlsx"),
