@@ -31,6 +31,7 @@ os.environ["REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/0"
 os.environ["MEDIA_ROOT"] = str(_TMP / "media")
 os.environ["SECRET_KEY"] = "test-secret-key-0123456789abcdef"
 os.environ.pop("DEFAULT_LANGUAGE", None)
+os.environ.pop("STORAGE_URL", None)  # the local disk, unless a test asks for the bucket (each_storage)
 
 from tests.support import Personas, RedisServer, redis_server_binary  # noqa: E402
 

@@ -97,7 +97,8 @@ def _handlers(slug: str, kind: Kind) -> list:
     async def download(request: Request, digest: str) -> Response:
         document, object_id = await _document(request, slug)
         key = pdf.pdf_key(slug, object_id, digest)
-        if not pdf.is_digest(digest):
+        # A superseded PDF is deleted: 404 here, not a redirect to a key the bucket no longer has.
+        if not pdf.is_digest(digest) or not await get_storage().exists(key):
             raise NotFound(_("The page or record was not found."))
         name = f"{document.filename}.pdf"
         headers = {"Content-Disposition": f"attachment; filename=\"{slug}-{object_id}.pdf\"; "
