@@ -59,7 +59,7 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", None) or request_id.get() or "-",
             "process": record.process,
         }
-        for key in ("method", "path", "status", "duration_ms", "job", "job_id"):
+        for key in ("method", "path", "status", "duration_ms", "error", "job", "job_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

@@ -30,20 +30,36 @@ class RequestIdMiddleware:
         rid = accepted_request_id(Headers.from_scope(scope).get(HEADER))
         token = request_id.set(rid)
         started = time.perf_counter()
-        status = 500  # what the caller gets if the app fails before it answers
+        failure = None
+        status = 499  # nginx's "client closed the request": the caller left before any answer was sent
+        answered = gone_before_answer = False
+
+        async def receive_watching() -> Message:
+            nonlocal gone_before_answer
+            message = await receive()
+            if message["type"] == "http.disconnect" and not answered:
+                gone_before_answer = True
+            return message
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                answered = True
+                # A caller that hung up mid-body gets Litestar's 500, which goes nowhere: logged as 499.
+                status = 499 if gone_before_answer else message["status"]
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_watching, send_with_id)
+        except BaseException as exc:
+            if not answered and not gone_before_answer:
+                status = 500  # the app failed before it answered
+            failure = type(exc).__name__
+            raise
         finally:
             took = round((time.perf_counter() - started) * 1000, 1)
             access_log.info("%s %s %s %s ms", scope["method"], scope["path"], status, took,
                             extra={"method": scope["method"], "path": scope["path"], "status": status,
-                                   "duration_ms": took})
+                                   "duration_ms": took, "error": failure})
             request_id.reset(token)
