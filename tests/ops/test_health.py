@@ -29,6 +29,7 @@ async def test_readyz_answers_503_in_chinese_at_once_when_redis_is_stopped(clien
         assert ready.json() == {"status": "unavailable", "status_code": 503, "database": "ok",
                                 "redis": "unreachable", "detail": "服务暂不可用：无法连接任务队列（Redis）。"}
         assert took < PROBE_LIMIT, f"/readyz took {took:.2f} s"
+        print(f"\nFIGURE readyz, Redis stopped: 503 in {took * 1000:.0f} ms")
         # The process itself is fine: a supervisor must not restart it.
         assert (await client.get("/healthz")).status_code == 200
         client.cookies["lang"] = "en"
@@ -51,6 +52,7 @@ async def test_readyz_answers_503_within_the_probe_timeout_when_redis_hangs(clie
     assert ready.json()["redis"] == "unreachable"
     assert ready.json()["database"] == "ok"
     assert took < PROBE_LIMIT, f"/readyz took {took:.2f} s"
+    print(f"\nFIGURE readyz, Redis hung (SIGSTOP): 503 in {took * 1000:.0f} ms")
 
 
 async def test_probes_answer_a_signed_in_caller_too(personas):

@@ -128,10 +128,15 @@ async def test_two_web_and_two_worker_processes_lose_and_double_nothing(personas
         done = [[line for line in fleet.json_lines(name) if line.get("job") == "process_photo"]
                 for name in ("worker1", "worker2")]
         assert all(done), "a worker processed nothing"
-        assert {line["request_id"] for lines in done for line in lines} <= sent_ids
+        job_ids = {line["request_id"] for lines in done for line in lines}
+        # A photo still pending after PHOTO_SWEEP_SECONDS (a long queue) is queued again by the
+        # sweep, which has no request: its run finds the photo claimed or ready and does nothing.
+        swept = {rid for rid in job_ids if rid.startswith("job:photo:")}
+        assert job_ids - swept <= sent_ids
         print(f"\nFIGURE many-processes: {sent} uploads ({DEFECTS} defects, {DEFECTS * PHOTOS_EACH} photos, "
               f"{RESENT_AT_ONCE} re-sent at once, {RESENT_LATER} re-sent later, {CUT_OFF} cut off) from {CLIENTS} "
               f"clients through 2 web processes, photos by 2 workers: {len(rows)} defects stored, 0 lost, "
-              f"0 doubled, {DEFECTS * PHOTOS_EACH} photos ready, in {took:.1f} s")
+              f"0 doubled, {DEFECTS * PHOTOS_EACH} photos ready ({len(swept)} queued again by the sweep, each a no-op), "
+              f"in {took:.1f} s")
     finally:
         fleet.stop()

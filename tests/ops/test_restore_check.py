@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,12 @@ pytestmark = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("s
 
 
 def run(*command: str) -> subprocess.CompletedProcess:
-    return subprocess.run(list(command), cwd=ROOT, env=dict(os.environ), capture_output=True, text=True,
-                          timeout=300)
+    started = time.monotonic()
+    result = subprocess.run(list(command), cwd=ROOT, env=dict(os.environ), capture_output=True, text=True,
+                            timeout=300)
+    print(f"\nFIGURE {' '.join(command[:3])}: exit {result.returncode} in {time.monotonic() - started:.1f} s\n"
+          f"{result.stdout}")
+    return result
 
 
 async def _records_with_photos(personas) -> None:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from importlib import import_module
 
 from server.db import engine, write_transaction
@@ -22,8 +23,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def verify_records() -> subprocess.CompletedProcess:
     """The operator's command, as a process of its own on the test's database and media."""
-    return subprocess.run([sys.executable, "-m", "server", "verify-records"], cwd=ROOT, env=dict(os.environ),
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "server", "verify-records"], cwd=ROOT, env=dict(os.environ),
                           capture_output=True, text=True, timeout=120)
+    print(f"\nFIGURE verify-records: exit {result.returncode} in {time.monotonic() - started:.1f} s\n{result.stdout}")
+    return result
 
 
 def is_postgres() -> bool:
