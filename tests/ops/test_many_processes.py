@@ -113,6 +113,9 @@ async def test_two_web_and_two_worker_processes_lose_and_double_nothing(personas
             assert loop.time() < deadline, sorted({p["status"] for p in await statuses()})
             await asyncio.sleep(0.5)
         took = time.monotonic() - started
+        # Claimed once each: no photo was processed twice by the two workers.
+        attempts = await Photo.select(Photo.attempts).where(Photo.subject_type == "defect").run()
+        assert {row["attempts"] for row in attempts} == {1}
 
         # Both web processes served, both workers worked, and each job's line carries
         # the id of the request that queued it.
@@ -136,7 +139,7 @@ async def test_two_web_and_two_worker_processes_lose_and_double_nothing(personas
         print(f"\nFIGURE many-processes: {sent} uploads ({DEFECTS} defects, {DEFECTS * PHOTOS_EACH} photos, "
               f"{RESENT_AT_ONCE} re-sent at once, {RESENT_LATER} re-sent later, {CUT_OFF} cut off) from {CLIENTS} "
               f"clients through 2 web processes, photos by 2 workers: {len(rows)} defects stored, 0 lost, "
-              f"0 doubled, {DEFECTS * PHOTOS_EACH} photos ready ({len(swept)} queued again by the sweep, each a no-op), "
+              f"0 doubled, {DEFECTS * PHOTOS_EACH} photos ready, each claimed once ({len(swept)} queued again by the sweep found it taken), "
               f"in {took:.1f} s")
     finally:
         fleet.stop()
