@@ -13,8 +13,6 @@ import datetime as dt
 from typing import Any, Iterable
 
 from server.clock import CHINA
-from server.delivery.tables import DeliveryConfirmation
-from server.handover.tables import KeyHandover
 from server.inspections.selectors import photos_by_subject
 from server.org.tables import Building, Unit
 from server.repairs import states, warranty
@@ -27,29 +25,43 @@ def _china_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(CHINA).date()
 
 
+DELIVERY_SOURCES = """
+SELECT 1 AS source, unit, created_at AS at, CAST(NULL AS DATE) AS day FROM delivery_confirmation
+ WHERE unit IN ({units}) AND corrects IS NULL
+UNION ALL
+SELECT 2, unit, created_at, CAST(NULL AS DATE) FROM key_handover
+ WHERE unit IN ({units}) AND "to" = 'owner' AND corrects IS NULL
+UNION ALL
+SELECT 3, unit, CAST(NULL AS TIMESTAMPTZ), delivered_on FROM recorded_delivery WHERE unit IN ({units})
+"""
+"""Every record of the units that can give their delivery day, in one query (a list page reads it for
+each of its rows' homes): 1 the delivery confirmation (not a correction of it), 2 the keys given to
+the owner (not a correction), 3 the day recorded for a home delivered before this software."""
+
+
+def _moment(value: Any) -> dt.datetime:
+    # SQLite gives the timestamp of a UNION's later branches as its stored text.
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _day(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 async def delivery_days(unit_ids: Iterable[int]) -> dict[int, dt.date]:
-    """unit id → delivery day, for the units that have one (three queries, whatever the count)."""
+    """unit id → delivery day, for the units that have one (one query, whatever the count): the day
+    the owner signed the delivery confirmation, else the day the keys went to the owner, else the day
+    recorded for a home delivered before this software (module doc)."""
     ids = sorted(set(unit_ids))
     if not ids:
         return {}
-    days: dict[int, dt.date] = {}
-    # The original confirmation, not a correction of it: the home was delivered the day it was signed.
-    for row in await DeliveryConfirmation.select(DeliveryConfirmation.unit, DeliveryConfirmation.created_at).where(
-            DeliveryConfirmation.unit.is_in(ids) & DeliveryConfirmation.corrects.is_null()).run():
-        day = _china_day(row["created_at"])
+    found: dict[int, dict[int, dt.date]] = {1: {}, 2: {}, 3: {}}  # source → unit → its earliest day
+    marks = ", ".join(["{}"] * len(ids))
+    for row in await RecordedDelivery.raw(DELIVERY_SOURCES.format(units=marks), *ids, *ids, *ids).run():
+        day = _day(row["day"]) if row["source"] == 3 else _china_day(_moment(row["at"]))
+        days = found[row["source"]]
         days[row["unit"]] = min(day, days.get(row["unit"], day))
-    rest = [i for i in ids if i not in days]
-    if rest:
-        for row in await KeyHandover.select(KeyHandover.unit, KeyHandover.created_at).where(
-                KeyHandover.unit.is_in(rest) & (KeyHandover.to == "owner") & KeyHandover.corrects.is_null()).run():
-            day = _china_day(row["created_at"])
-            days[row["unit"]] = min(day, days.get(row["unit"], day))
-    rest = [i for i in ids if i not in days]
-    if rest:
-        for row in await RecordedDelivery.select(RecordedDelivery.unit, RecordedDelivery.delivered_on).where(
-                RecordedDelivery.unit.is_in(rest)).run():
-            days[row["unit"]] = row["delivered_on"]
-    return days
+    return {**found[3], **found[2], **found[1]}  # the first source a home has wins
 
 
 async def delivery_day(unit_id: int) -> dt.date | None:
