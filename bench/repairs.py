@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,7 @@ REPAIRS_PER_UNIT = 10                                    # 20,000 repair request
 TARGET_P95_MS = 150
 ALONE_SECONDS = 4
 WARM_UP = 20
+STARTUP_SECONDS = 120
 PASSWORD = "bench-password-1"
 COMMAND = "make bench  (or: .venv/bin/python -m bench.repairs)"
 
@@ -152,17 +154,20 @@ async def run_on(label: str, env: dict) -> list[dict]:
     server = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory",
                                "server.app:create_app", "--port", str(port), "--workers", WEB_WORKERS, "--loop",
                                "uvloop", "--no-access-log"],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # its own process group: its workers end with it
     base = f"http://127.0.0.1:{port}"
     rows = []
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as c:
-            for _ in range(300):
+            for _ in range(STARTUP_SECONDS * 10):  # a busy machine starts the workers slowly
                 try:
                     await c.get("/login")
                     break
                 except httpx.TransportError:
                     await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError(f"{label}: the server did not answer within {STARTUP_SECONDS} s")
             tokens = {name: (await c.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD})).json()[
                 "token"] for name in ("cs", "owner", "repairer")}
         for name, path, who in TARGETS:
@@ -179,7 +184,11 @@ async def run_on(label: str, env: dict) -> list[dict]:
             print(label, name, path, {k: v for k, v in rows[-1].items() if k not in ("database", "what")}, flush=True)
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
     return rows
 
 
