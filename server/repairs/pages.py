@@ -41,6 +41,14 @@ OWNER_WORDS = {
 ROOMS = (_l("Living room"), _l("Bedroom"), _l("Kitchen"), _l("Bathroom"), _l("Balcony"), _l("Entrance"))
 FIELDS = ("client_id", "component", "location", "description", "preferred_times", "reported_on", "channel")
 CS_ROLES = (roles.CS_STAFF, roles.ADMIN)
+RECORDERS = (roles.CS_STAFF,)
+"""Who records a phone, walk-in or paper request (`/repairs/new`)."""
+
+
+def list_actions(user: Any) -> dict[str, bool]:
+    """What the repair list offers this user: the same roles as the guards of those pages (a quality center
+    user reads the list, and is shown no button whose page would refuse them)."""
+    return {"record": user.role in RECORDERS, "qr": user.role in CS_ROLES, "settings": user.role in CS_ROLES}
 
 
 def _form_fields(upload: Any) -> dict[str, Any]:
@@ -137,11 +145,12 @@ class StaffRepairPages(Controller):
                                                         status=chosen, project_id=project), limit, offset)
         projects = await Project.select(Project.id, Project.name).order_by(Project.name).run()
         params = {k: v for k, v in (("status", chosen), ("project_id", project)) if v}
+        may = list_actions(current_user(request))
         return render(request, "repairs/list.html", labels=states.STATUS_LABELS, projects=projects,
-                      status=chosen or "", project_id=project, params=params, buildings=await _building_choices(),
-                      **listed)
+                      status=chosen or "", project_id=project, params=params, may=may,
+                      buildings=await _building_choices() if may["qr"] else [], **listed)
 
-    @get("/new", guards=[allow(roles.CS_STAFF)])
+    @get("/new", guards=[allow(*RECORDERS)])
     async def new(self, request: Request) -> Response:
         return await self._form(request, form={"reported_on": today().isoformat(), "channel": "phone",
                                                "client_id": str(uuid.uuid4())}, errors={}, message=None)
@@ -152,7 +161,7 @@ class StaffRepairPages(Controller):
                       message=message, buildings=await _building_choices(), components=warranty.COMPONENT_LABELS,
                       channels=[(c, states.CHANNELS[c]) for c in states.STAFF_CHANNELS], back="/repairs")
 
-    @post("/new", guards=[allow(roles.CS_STAFF)])
+    @post("/new", guards=[allow(*RECORDERS)])
     async def create(self, request: Request) -> Response:
         user = current_user(request)
         with await receive_upload(request) as upload:

@@ -34,7 +34,7 @@ REOPENED = "reopened"
 STATUS_LABELS = {
     REPORTED: _l("Reported"),
     TRIAGED: _l("Triaged"),
-    SURVEYING: _l("Site survey"),
+    SURVEYING: _l("Site survey under way"),
     PLANNED: _l("Repair plan issued"),
     ASSIGNED: _l("Assigned to a repair unit"),
     IN_REPAIR: _l("Being repaired"),

@@ -122,7 +122,7 @@ async def test_sla_hours_must_be_more_than_zero(personas, hours):
     carol = await personas.api("carol")
     url = f"/api/v1/projects/{h['project']}/repair-settings"
     r = await carol.put(url, json={"normal_done_hours": hours}, headers=ZH)
-    assert r.status_code == 400 and chinese(r.json()["errors"]["normal_done_hours"])
+    assert r.status_code == 400 and r.json()["errors"] == {"normal_done_hours": "请输入大于 0 的小时数，例如 2 或 0.25。"}
     assert await RepairSettings.count().run() == 0
     r = await carol.put(url, json={"normal_done_hours": "48", "emergency_response_hours": "0.5"})
     assert r.status_code == 200 and (r.json()["normal_done_hours"], r.json()["emergency_response_hours"]) == (

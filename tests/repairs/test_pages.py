@@ -106,3 +106,17 @@ async def test_the_cs_list_filters_and_pages(personas):
     assert ids_listed((await carol.get("/repairs?limit=2&offset=2")).text) == [mine[1], mine[0]]
     for name in ("olga", "bob", "ian"):
         assert (await (await personas.browser(name)).get("/repairs", follow_redirects=False)).status_code == 403
+
+
+async def test_the_quality_center_reads_the_list_without_the_cs_centers_buttons(personas):
+    h = await homes(personas)
+    listed = f"/repairs?project_id={h['project']}"
+    cs_only = ('href="/repairs/new"', f'href="/repairs/buildings/{h["building"]}/qr"',
+               f'href="/repairs/projects/{h["project"]}/settings"')
+    carol_page = (await (await personas.browser("carol")).get(listed)).text
+    assert all(link in carol_page for link in cs_only)
+    quinn = await personas.browser("quinn")
+    page = await quinn.get(listed)
+    assert page.status_code == 200 and [link for link in cs_only if link in page.text] == []
+    for url in ("/repairs/new", f"/repairs/buildings/{h['building']}/qr", f"/repairs/projects/{h['project']}/settings"):
+        assert (await quinn.get(url)).status_code == 403, url

@@ -3,6 +3,7 @@ a request in that project is decided by them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from server.audit.tables import AuditEntry
 from server.clock import today
@@ -68,3 +69,17 @@ async def test_the_settings_page_keeps_what_was_typed_and_saves_longer_terms(per
     row = await RepairSettings.objects().first().run()
     assert (row.waterproofing_years, row.decoration_years, row.return_visit_days) == (8, 3, 5)
     assert (await (await personas.browser("ian")).get(url)).status_code == 403
+
+
+async def test_a_negative_sla_on_the_settings_page_is_said_in_chinese_kept_and_not_stored(personas):
+    h = await homes(personas)
+    carol = await personas.browser("carol")
+    url = f"/repairs/projects/{h['project']}/settings"
+    page = (await carol.get(url)).text
+    form = {name: value for name, value in re.findall(r'name="([a-z_]+)" type="text" value="([^"]*)"', page)}
+    assert form["normal_done_hours"] == "72.00"
+    r = await carol.post(url, data={**form, "normal_done_hours": "-8", "decoration_years": "3"})
+    assert r.status_code == 400 and "请输入大于 0 的小时数，例如 2 或 0.25。" in r.text
+    assert 'name="normal_done_hours" type="text" value="-8"' in r.text
+    assert 'name="decoration_years" type="text" value="3"' in r.text
+    assert await RepairSettings.count().run() == 0
