@@ -37,15 +37,25 @@ async def _detail(request: Request, repair: RepairRequest, *, staff: bool = True
                   message=message, **await _detail_context(repair), **extra)
 
 
+def photos_through(base: str, photos: list[dict]) -> None:
+    """Point these photos' links at `base`/photos/… (a password-free link serves its job's photos itself)."""
+    for photo in photos:
+        photo["urls"] = {v: f"{base}/photos/{photo['id']}/{v}" for v in ("display", "thumb")}
+
+
 async def _sign_page(request: Request, repair: RepairRequest, *, action: str, back: str, status_code: int = 200,
-                     form: dict | None = None, errors: dict | None = None, message: str | None = None) -> Response:
+                     form: dict | None = None, errors: dict | None = None, message: str | None = None,
+                     photos_base: str = "") -> Response:
+    closing = await closing_of(repair)
+    if photos_base:
+        photos_through(photos_base, closing["after_photos"])
     return render(request, "repairs/sign.html", status_code=status_code, repair=await selectors.repair_out(repair),
-                  place=await selectors.unit_place(repair.unit), closing=await closing_of(repair), action=action, back=back,
+                  place=await selectors.unit_place(repair.unit), closing=closing, action=action, back=back,
                   form=form or {}, errors=errors or {}, message=message)
 
 
 async def _answer(request: Request, actor: Any, repair: RepairRequest, data: dict, *, action: str, back: str,
-                  done_url: str, via: str = "", completion_id: int | None = None) -> Response:
+                  done_url: str, via: str = "", completion_id: int | None = None, photos_base: str = "") -> Response:
     """Sign or refuse (the button pressed says which), from any of the three places."""
     outcome = signoff.REFUSED if data.get("outcome") == signoff.REFUSED else signoff.SIGNED
     try:
@@ -54,7 +64,8 @@ async def _answer(request: Request, actor: Any, repair: RepairRequest, data: dic
                                      completion_id=completion_id)
     except (Invalid, Conflict) as exc:
         return await _sign_page(request, repair, action=action, back=back, status_code=exc.status_code,
-                                form=typed(data), errors=exc.field_errors, message=exc.message)
+                                form=typed(data), errors=exc.field_errors, message=exc.message,
+                                photos_base=photos_base)
     return done(request, done_url, _("Thank you: the owner's answer is recorded.") if outcome == signoff.SIGNED
                 else _("The refusal is recorded; the job goes back to the repair unit."))
 

@@ -25,7 +25,8 @@ from server.org.pages import Form, done, typed
 from server.photos.tables import Photo
 from server.photos.upload import receive_upload
 from server.procedures import documents
-from server.repairs import access, checks, dispatch, job_reads, selectors, states, survey
+from server.repairs import access, checks, closing, dispatch, job_reads, selectors, states, survey
+from server.repairs.closing_pages import _answer, _sign_page, photos_through
 from server.repairs.pages import _detail_context, repair_page
 from server.repairs.job_tables import RepairCheck, RepairPlan, RepairPlanDocument
 from server.repairs.tables import RepairRequest
@@ -213,16 +214,20 @@ class JobLinkPages(Controller):
         request, "rectification/link_gone.html", status_code=410, message=exc.message)}
 
     async def _show(self, request: Request, token: str, repair: RepairRequest, status_code: int = 200,
-                    message: str | None = None) -> Response:
+                    message: str | None = None, form: dict | None = None, errors: dict | None = None) -> Response:
         ctx = await _detail_context(repair, link_token=token)
-        for photo in ctx["repair"]["photos"]:
-            photo["urls"] = {v: f"/rj/{token}/photos/{photo['id']}/{v}" for v in ("display", "thumb")}
+        photos_through(f"/rj/{token}", ctx["repair"]["photos"])
+        photos_through(f"/rj/{token}", ctx["closing"]["after_photos"])
         for check in ctx["job"]["checks"]:
-            for photo in check["photos"]:
-                photo["urls"] = {v: f"/rj/{token}/photos/{photo['id']}/{v}" for v in ("display", "thumb")}
-        ctx.update(job_message=message, history=[])
-        return render(request, "repairs/detail.html", status_code=status_code, back="", staff=False, form={},
-                      errors={}, **ctx)
+            photos_through(f"/rj/{token}", check["photos"])
+        # a refused completion says why beside its own form (errors given), anything else at the top
+        ctx.update(job_message=None if errors else message, history=[])
+        return render(request, "repairs/detail.html", status_code=status_code, back="", staff=False,
+                      form=form or {}, errors=errors or {}, message=message, **ctx)
+
+    async def _actor(self, assignment: Any) -> dispatch.LinkActor:
+        party = await job_reads.party_name(assignment.party)
+        return dispatch.LinkActor(party=assignment.party, display_name=_("%(party)s (job link)", party=party))
 
     @get("/")
     async def job(self, request: Request, token: str) -> Response:
@@ -232,13 +237,42 @@ class JobLinkPages(Controller):
     @post("/start")
     async def start(self, request: Request, token: str) -> Response:
         repair, assignment = await _linked(token)
-        party = await job_reads.party_name(assignment.party)
-        actor = dispatch.LinkActor(party=assignment.party, display_name=_("%(party)s (job link)", party=party))
         try:
-            await dispatch.repair_start(actor=actor, repair=repair)
+            await dispatch.repair_start(actor=await self._actor(assignment), repair=repair)
         except Conflict as exc:
             return await self._show(request, token, repair, status_code=409, message=exc.message)
         return done(request, f"/rj/{token}", _("Repair started."))
+
+    @post("/complete")
+    async def complete(self, request: Request, token: str) -> Response:
+        """The unit's note and after-photos, then the owner signs on this same phone (`sign` below)."""
+        repair, assignment = await _linked(token)
+        with await receive_upload(request) as upload:
+            note = upload.field("note") or ""
+            try:
+                await closing.repair_complete(actor=await self._actor(assignment), repair=repair, note=note,
+                                              files=upload.files_for("photos"),
+                                              photo_client_ids=upload.fields.get("photo_client_id", []),
+                                              photo_captured_ats=upload.fields.get("photo_captured_at", []))
+            except (Invalid, Conflict) as exc:
+                fresh = await RepairRequest.objects().get(RepairRequest.id == repair.id).run()
+                return await self._show(request, token, fresh or repair, status_code=exc.status_code,
+                                        message=exc.message, form={"note": note},
+                                        errors=exc.field_errors or {"photos": exc.message})
+        return done(request, f"/rj/{token}/sign", _("The repair is done. Now the owner signs."))
+
+    @get("/sign")
+    async def sign_page(self, request: Request, token: str) -> Response:
+        """The sign pad on the repairer's phone, handed to the owner."""
+        repair, _assignment = await _linked(token)
+        return await _sign_page(request, repair, action=f"/rj/{token}/sign", back=f"/rj/{token}",
+                                photos_base=f"/rj/{token}")
+
+    @post("/sign")
+    async def sign(self, request: Request, token: str, data: Form) -> Response:
+        repair, assignment = await _linked(token)
+        return await _answer(request, await self._actor(assignment), repair, data, action=f"/rj/{token}/sign",
+                             back=f"/rj/{token}", done_url=f"/rj/{token}", photos_base=f"/rj/{token}")
 
     @get("/photos/{photo_id:int}/{variant:str}")
     async def photo(self, request: Request, token: str, photo_id: int, variant: str) -> Response:

@@ -42,7 +42,7 @@ STATUS_LABELS = {
     SIGNED_OFF: _l("Signed off by the owner"),
     VISITED: _l("Return visit made"),
     CLOSED: _l("Closed"),
-    REOPENED: _l("Reopened"),
+    REOPENED: _l("Reopened for repair"),
 }
 STATUSES = tuple(STATUS_LABELS)
 OPEN = tuple(s for s in STATUSES if s != CLOSED)

@@ -8,6 +8,7 @@ Screenshots of each main step are kept under test-output/screens/.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -111,10 +112,19 @@ async def chromium():
 NARROW = {"width": 360, "height": 780}  # the narrowest common phone (issue 10.5 checks each page at it)
 
 
-def _phone_context(chromium, live_server, viewport):
-    """A new browser context (no cookies) with a phone viewport, Chinese first."""
+def _phone_context(chromium, live_server, viewport=PHONE, **options):
+    """A new browser context (no cookies) with a phone viewport, Chinese first. `service_workers="block"`
+    lets Playwright's offline switch and routing see the page's uploads."""
     return chromium.new_context(viewport=viewport, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                locale="zh-CN", base_url=live_server)
+                                locale="zh-CN", base_url=live_server, **options)
+
+
+async def until(check, timeout: float = 30) -> None:
+    """Wait until `await check()` is true, polling; fail after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.2)
 
 
 @pytest.fixture

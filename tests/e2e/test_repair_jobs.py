@@ -9,17 +9,13 @@ from playwright.async_api import expect
 
 from server.notifications.tables import InboxMessage
 from server.repairs.job_tables import RepairAssignment, RepairPlan, RepairSurvey
-from tests.e2e.conftest import PHONE, assert_accessible, sign_in
+from tests.e2e.conftest import PHONE, _phone_context, assert_accessible, sign_in
+from tests.e2e.repair_steps import approve_plan, dispatch, send_job, survey_and_plan
 from tests.photos.images import plain_jpeg
 from tests.repairs.jobs_support import PDF, repair_unit, triaged
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-async def _phone(chromium, live_server):
-    return await chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                      locale="zh-CN", base_url=live_server)
 
 
 async def test_survey_plan_dispatch_and_the_units_link(personas, chromium, live_server, screens, tmp_path):
@@ -29,9 +25,9 @@ async def test_survey_plan_dispatch_and_the_units_link(personas, chromium, live_
     photo.write_bytes(plain_jpeg(size=(1200, 900)))
     plan_file.write_bytes(PDF)
 
-    cs = await _phone(chromium, live_server)
-    qc = await _phone(chromium, live_server)
-    unit = await _phone(chromium, live_server)
+    cs = await _phone_context(chromium, live_server)
+    qc = await _phone_context(chromium, live_server)
+    unit = await _phone_context(chromium, live_server)
     try:
         carol = await sign_in(cs, "carol", PASSWORD)
         await carol.goto(f"/repairs/{repair_id}")
@@ -40,31 +36,17 @@ async def test_survey_plan_dispatch_and_the_units_link(personas, chromium, live_
         await expect(carol.locator("[data-surveys]")).to_have_count(0)
 
         quinn = await sign_in(qc, "quinn", PASSWORD)
-        await quinn.goto(f"/repairs/{repair_id}")
-        await quinn.fill("#f-job-findings", "卫生间防水层破损，楼板渗水")
-        await quinn.set_input_files("#f-survey-photos", [str(photo)])
-        await quinn.click("form[action$='/survey'] button[type=submit]")
-        await expect(quinn.locator("[data-survey]")).to_have_text("卫生间防水层破损，楼板渗水")
-        await quinn.fill("#f-job-text", "凿除地面，重做防水层，闭水试验48小时")
-        await quinn.set_input_files("#f-plan-documents", [str(plan_file)])
-        await quinn.click("form[action$='/plan'] button[type=submit]")
-        await expect(quinn.locator("[data-plan]")).to_contain_text("重做防水层")
-        await expect(quinn.locator("[data-plan]")).to_contain_text("方案.pdf")
+        await survey_and_plan(quinn, repair_id, str(photo), str(plan_file))
         assert await RepairSurvey.count().run() == 1 and await RepairPlan.count().run() == 1
         await assert_accessible(quinn, "survey and plan")
         await screens.shot(quinn, "repair-plan")
         width = await quinn.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], width
 
-        await carol.goto(f"/repairs/{repair_id}")
-        async with carol.expect_navigation():
-            await carol.click("button[name=decision][value=approve]")
-        await expect(carol.locator("[data-plan]")).to_contain_text("已审核")
-        await carol.select_option("#f-job-party_id", str(party.id))
-        await carol.fill("#f-job-visit_at", "2030-05-01T09:30")
+        await approve_plan(carol, repair_id)
+        await dispatch(carol, party.id, "2030-05-01T09:30")
         await assert_accessible(carol, "dispatch")
-        async with carol.expect_navigation():
-            await carol.click("form[data-assign-form] button[type=submit]")
+        await send_job(carol)
         await expect(carol.locator("[data-party]")).to_have_text("修缮公司")
         await expect(carol.locator("[data-visit]")).to_contain_text("2030-05-01 09:30")
         assert (await RepairAssignment.objects().first().run()).party == party.id

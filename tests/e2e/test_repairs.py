@@ -11,27 +11,13 @@ from playwright.async_api import expect
 
 from server.photos.tables import Photo
 from server.repairs.tables import RepairRequest
-from tests.e2e.conftest import PHONE, assert_accessible, sign_in
+from tests.e2e.conftest import _phone_context, assert_accessible, sign_in, until
+from tests.e2e.repair_steps import fill_repair_form
 from tests.photos.images import plain_jpeg
 from tests.repairs.support import homes
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-async def _until(check, timeout: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.2)
-
-
-async def _fill(page, photos: list[str], description: str) -> None:
-    await page.set_input_files("input[data-gallery]", photos)
-    await page.locator("input[name=component][value=waterproofing]").check(force=True)
-    await page.locator("input[name=location][value=卫生间]").check(force=True)
-    await page.fill("#f-description", description)
-    await page.fill("#f-preferred_times", "周六上午")
 
 
 async def test_a_leak_reported_without_signal_arrives_once(personas, chromium, live_server, screens, tmp_path):
@@ -40,8 +26,7 @@ async def test_a_leak_reported_without_signal_arrives_once(personas, chromium, l
     photo_a.write_bytes(plain_jpeg(size=(3000, 2250)))  # over 2560 px: downscaled in the browser
     photo_b.write_bytes(plain_jpeg(size=(800, 600), color=(20, 60, 200)))
     # Without a service worker Playwright's routing sees the page's uploads, so the network can be cut.
-    context = await chromium.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                         locale="zh-CN", base_url=live_server, service_workers="block")
+    context = await _phone_context(chromium, live_server, service_workers="block")
     try:
         page = await sign_in(context, "olga", PASSWORD)
         await page.goto("/owner")
@@ -52,7 +37,7 @@ async def test_a_leak_reported_without_signal_arrives_once(personas, chromium, l
         async def cut(route):
             await route.abort("internetdisconnected")
         await context.route("**/api/v1/units/*/repairs", cut)
-        await _fill(page, [str(photo_a), str(photo_b)], "卫生间顶棚漏水，滴到地面")
+        await fill_repair_form(page, [str(photo_a), str(photo_b)], "卫生间顶棚漏水，滴到地面")
         await expect(page.locator(".shot")).to_have_count(2)
         await page.click("button[data-save]")
         await expect(page.locator("#app-toast")).to_contain_text("已保存在本机")
@@ -62,7 +47,7 @@ async def test_a_leak_reported_without_signal_arrives_once(personas, chromium, l
 
         await context.unroute("**/api/v1/units/*/repairs", cut)
         await page.reload()  # the app starts again with signal: the outbox is sent
-        await _until(lambda: page.evaluate("Outbox.all().then(r => r.length === 0)"))
+        await until(lambda: page.evaluate("Outbox.all().then(r => r.length === 0)"))
         repairs = await RepairRequest.objects().run()
         assert len(repairs) == 1
         repair = repairs[0]

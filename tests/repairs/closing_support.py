@@ -1,6 +1,7 @@
 """Helpers for the closing tests: a repair brought to in_repair, a signature, the steps of closing."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -66,3 +67,25 @@ async def another_owner(personas: Any) -> Any:
     client.headers["Authorization"] = f"Bearer {await token_create(user)}"
     personas._clients.append(client)
     return client
+
+
+async def run_visits_cron(now: dt.datetime) -> None:
+    """The registered `repair_visits` cron of WorkerSettings, run once by a real worker in burst mode."""
+    from workers.settings import WorkerSettings, shutdown, startup, worker_for
+
+    class OnlyVisits:
+        queue_name = WorkerSettings.queue_name
+        functions = WorkerSettings.functions  # the photos queued by the test get processed too
+        cron_jobs = [dataclasses.replace(job, run_at_startup=True) for job in WorkerSettings.cron_jobs
+                     if job.name == "repair_visits"]
+        redis_settings = WorkerSettings.redis_settings
+        on_startup = startup
+        on_shutdown = shutdown
+
+    assert len(OnlyVisits.cron_jobs) == 1
+    worker = worker_for(OnlyVisits, poll_delay=0.05, ctx={"now": now})
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    assert worker.jobs_complete >= 1 and worker.jobs_failed == 0

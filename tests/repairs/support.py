@@ -42,3 +42,15 @@ def multipart(fields: dict[str, str], files: Any = None) -> list:
 async def report(client: Any, unit_id: int, files: Any = None, **changes: Any) -> Any:
     return await client.post(f"/api/v1/units/{unit_id}/repairs", files=multipart(form(**changes), files),
                              headers={"Accept-Language": "zh-CN"})
+
+
+async def owner_with_code(unit_id: int, mobile: str = "13900000009", name: str = "业主九") -> tuple[Any, str]:
+    """An owner of this home who has never signed in, and the one-time code printed on their notice
+    (owners get no password: server/delivery/owner_codes.py); (user, code)."""
+    from server.accounts.tables import UnitOwner, User
+    from server.delivery import owner_codes
+
+    owner = User(username=mobile, password_hash="", role="owner", display_name=name)
+    await owner.save().run()
+    await UnitOwner(unit=unit_id, user=owner.id).save().run()
+    return owner, await owner_codes.issue(actor=None, user_id=owner.id, unit_id=unit_id)

@@ -110,3 +110,34 @@ async def test_the_job_list_costs_the_same_for_one_job_or_many(personas, monkeyp
     assert len(__import__("json").loads(many[0][1])["items"]) == 23
     assert many[1][1].count('data-job="') == 20  # a page of the page's size
     assert [count for count, _ in one] == [count for count, _ in many]
+
+
+async def test_the_unit_completes_through_its_link_and_the_owner_signs_on_that_phone(personas, client):
+    from server.notifications.tables import InboxMessage
+    from server.photos.tables import Photo
+    from server.repairs.closing_tables import RepairCompletion, RepairSignoff
+    from tests.repairs.closing_support import signature
+    from tests.support import csrf
+
+    party, _ = await repair_unit(personas)
+    _h, repair_id = await assigned(personas, party.id)
+    path = (await InboxMessage.objects().where(InboxMessage.party == party.id).first().run()).link
+    await csrf(client)
+    assert (await client.post(f"{path}/start")).status_code in (200, 303)
+    page = (await client.get(path)).text
+    assert f'action="{path}/complete"' in page and f'href="/owner/repairs/{repair_id}/sign"' not in page
+    r = await client.post(f"{path}/complete", files=multipart(
+        {"note": "已更换防水层"}, [("photos", ("after.txt", b"just text", "text/plain"))]))
+    assert r.status_code == 415 and "不支持此文件格式" in r.text and ">已更换防水层</textarea>" in r.text
+    assert (await RepairCompletion.count().run(), await Photo.count().where(Photo.stage == "after").run()) == (0, 0)
+    r = await client.post(f"{path}/complete", files=multipart({"note": "已更换防水层"}, photo_files(1)),
+                          follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{path}/sign"
+    sign = (await client.get(f"{path}/sign")).text
+    assert 'data-signature="f-owner"' in sign and "已更换防水层" in sign
+    r = await client.post(f"{path}/sign", data={"outcome": "signed", "signature": signature()},
+                          follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == path
+    signoff = await RepairSignoff.objects().first().run()
+    assert (signoff.via, signoff.outcome) == ("screen", "signed")
+    assert (await RepairRequest.objects().get(RepairRequest.id == repair_id).run()).status == "signed_off"

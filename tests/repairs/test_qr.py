@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from server.accounts.tables import UnitOwner, User
 from server.org.tables import Unit
 from server.settings import get_settings
-from tests.repairs.support import homes
+from tests.repairs.support import homes, owner_with_code
 from tests.support import csrf, make_client
 
 
@@ -35,10 +34,7 @@ async def test_an_owner_not_signed_in_signs_in_with_the_code_and_lands_on_the_fo
     from server.delivery import owner_codes
 
     h = await homes(personas)
-    owner = User(username="13900000009", password_hash="", role="owner", display_name="业主九")
-    await owner.save().run()
-    await UnitOwner(unit=h["theirs"], user=owner.id).save().run()
-    code = await owner_codes.issue(actor=None, user_id=owner.id, unit_id=h["theirs"])
+    owner, code = await owner_with_code(h["theirs"])
     form = f"/owner/units/{h['theirs']}/repairs/new"
     async with make_client(personas.app) as phone:
         r = await phone.get(form, follow_redirects=False)

@@ -3,7 +3,6 @@ signed-off repair on the CS call list after the project's days; CS records the c
 3-5 closes, 1-2 reopens or escalates to the CS manager; bad input stores nothing."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
@@ -12,31 +11,9 @@ from server.clock import CHINA
 from server.notifications.tables import InboxMessage
 from server.repairs.closing_tables import RepairSignoff, RepairVisit, RepairVisitDue
 from server.repairs.tables import RepairSettings
-from tests.repairs.closing_support import complete, in_repair, signature, status_of
+from tests.repairs.closing_support import complete, in_repair, run_visits_cron, signature, status_of
 
 ZH = {"Accept-Language": "zh-CN"}
-
-
-async def run_visits_cron(now: dt.datetime) -> None:
-    """The registered `repair_visits` cron of WorkerSettings, run once by a real worker in burst mode."""
-    from workers.settings import WorkerSettings, shutdown, startup, worker_for
-
-    class OnlyVisits:
-        queue_name = WorkerSettings.queue_name
-        functions = WorkerSettings.functions  # the photos queued by the test get processed too
-        cron_jobs = [dataclasses.replace(job, run_at_startup=True) for job in WorkerSettings.cron_jobs
-                     if job.name == "repair_visits"]
-        redis_settings = WorkerSettings.redis_settings
-        on_startup = startup
-        on_shutdown = shutdown
-
-    assert len(OnlyVisits.cron_jobs) == 1
-    worker = worker_for(OnlyVisits, poll_delay=0.05, ctx={"now": now})
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
-    assert worker.jobs_complete >= 1 and worker.jobs_failed == 0
 
 
 async def signed_off(personas) -> int:
