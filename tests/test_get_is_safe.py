@@ -53,6 +53,7 @@ PER_ROUTE = {
     "/n/{token:str}/photos/{photo_id:int}/{variant:str}": {"token": "notice_token"},
     "/checks/defects/{defect_id:int}": {"defect_id": "fixed_defect_id"},  # awaiting the supervisor's check
     "/rj/{token:str}": {"token": "job_token"},
+    "/rj/{token:str}/sign": {"token": "job_token"},
     "/rj/{token:str}/documents/{document_id:int}": {"token": "job_token", "document_id": "plan_document_id"},
     "/rj/{token:str}/photos/{photo_id:int}/{variant:str}": {"token": "job_token", "photo_id": "check_photo_id"},
     "/api/v1/repair-plan-documents/{document_id:int}": {"document_id": "plan_document_id"},

@@ -21,6 +21,11 @@ ACTION_LABELS = {
     "survey_record": _l("Survey recorded"), "plan_issue": _l("Repair plan written"),
     "plan_approved": _l("Plan approved"), "plan_returned": _l("Plan sent back"), "dispatch": _l("Job sent to the unit"),
     "visit_time": _l("Visit time agreed"), "check": _l("Check during the repair"),
+    "completion": _l("Completion recorded with after-photos"), "sign_off_record": _l("Owner's signature recorded"),
+    "refuse_record": _l("Owner's refusal recorded"), "quote": _l("Quote sent to the owner"),
+    "quote_accepted": _l("Quote accepted by the owner"), "quote_declined": _l("Quote declined by the owner"),
+    "sla_overdue": _l("Overdue, escalated"), "return_visit_listed": _l("Put on the return-visit call list"),
+    "return_visit": _l("Return-visit call recorded"),
 }
 """The history's words for the job's audit lines that do not change the status."""
 

@@ -190,6 +190,9 @@ async def test_a_leak_from_the_qr_code_to_a_reopening_return_visit(personas, chr
         await expect(carol.locator(f"[data-visit='{visit.id}']")).to_contain_text("墙角还有水渍")
         await expect(carol.locator(f"form[action='/repairs/{rid}/triage']")).to_be_visible()
         await expect(carol.locator("[data-completion] ~ .shots img")).to_have_count(1)  # after-photo, once
+        await expect(carol.locator("[data-history]")).to_contain_text("已列入回访名单")
+        codes = await carol.evaluate(r"document.querySelector('[data-history]').innerText.match(/\b[a-z_]{5,}\b/g)")
+        assert codes is None, codes  # every line of the history in words, no audit codes
         await assert_accessible(carol, "reopened repair")
         await screens.shot(carol, "cs-reopened")
     finally:
