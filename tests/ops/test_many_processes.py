@@ -1,8 +1,9 @@
 """Many processes (issue 14, "Many processes"): 2 granian web processes and 2 arq worker
-processes on one PostgreSQL, one Redis and one media folder. Defects with photos are sent
-by concurrent clients, alternately through both web processes; some are sent again with
-the same client_id, a part of them at the same moment through the other process. Result:
-0 lost, 0 duplicated, every photo `ready`. PostgreSQL only: SQLite is one machine's file."""
+processes on one PostgreSQL, one Redis and one bucket (a real SeaweedFS, tests/s3server.py).
+Defects with photos are sent by concurrent clients, alternately through both web processes;
+some are sent again with the same client_id, a part of them at the same moment through the
+other process. Result: 0 lost, 0 duplicated, every photo `ready` and its three files in the
+bucket once. PostgreSQL only: SQLite is one machine's file."""
 from __future__ import annotations
 
 import asyncio
@@ -43,11 +44,12 @@ def cut_off_upload(url: str, path: str, token: str, form: dict, files: list) -> 
         conn.sendall(f"POST {path} HTTP/1.1\r\n{head}\r\n".encode() + body[: len(body) // 2])
 
 
-async def test_two_web_and_two_worker_processes_lose_and_double_nothing(personas, tmp_path):
+async def test_two_web_and_two_worker_processes_lose_and_double_nothing(personas, tmp_path, s3_server):
     _, inspection = await unit_under_inspection(personas)
     token = (await personas.api("ian")).headers["Authorization"]
     party = personas.parties["builder_a"].id
-    fleet = Fleet(tmp_path, web=2, workers=2, PHOTO_SWEEP_SECONDS="5")
+    prefix = f"many-{uuid.uuid4().hex[:8]}"
+    fleet = Fleet(tmp_path, web=2, workers=2, PHOTO_SWEEP_SECONDS="5", STORAGE_URL=s3_server.storage_url(prefix=prefix))
     try:
         fleet.wait_until_ready()
         started = time.monotonic()
@@ -116,6 +118,11 @@ async def test_two_web_and_two_worker_processes_lose_and_double_nothing(personas
         # Claimed once each: no photo was processed twice by the two workers.
         attempts = await Photo.select(Photo.attempts).where(Photo.subject_type == "defect").run()
         assert {row["attempts"] for row in attempts} == {1}
+
+        # Each photo's original, display image and thumbnail are in the bucket, once.
+        listing = s3_server.client().get_paginator("list_objects_v2").paginate(Bucket="cs-media", Prefix=prefix + "/")
+        stored = [item["Key"] for page in listing for item in page.get("Contents", [])]
+        assert len(stored) == len(set(stored)) == DEFECTS * PHOTOS_EACH * 3
 
         # Both web processes served, both workers worked, and each job's line carries
         # the id of the request that queued it.
