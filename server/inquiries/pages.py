@@ -137,8 +137,11 @@ async def _detail(request: Request, inquiry: Any, *, form: dict, errors: dict, m
         place = await Unit.select(Unit.number, Unit.building.name.as_alias("building"),
                                   Unit.building.project.name.as_alias("project")).where(
             Unit.id == out["unit_id"]).first().run()
+    # a refusal (403, or 409: the inquiry moved on) shows at the top: the form it came from may be gone
+    refused = message if status_code in (403, 409) else None
     return render(request, "inquiries/detail.html", status_code=status_code, inquiry=out, place=place,
-                  history=history, when=local_time, labels=services.STATUSES, form=form, errors=errors, message=message,
+                  history=history, when=local_time, labels=services.STATUSES, form=form, errors=errors,
+                  message=None if refused else message, refused=refused,
                   used=await _used_entry(form.get("knowledge_entry_id") or out["knowledge_entry_id"]),
                   back="/inquiries", sheets=await selectors.sheets_of_inquiry(inquiry.id),
                   callbacks=await selectors.callbacks_of(inquiry.id), parties=await sheet_parties(),

@@ -35,7 +35,9 @@ class InquirySheetPages(Controller):
         try:
             await run(current_user(request), inquiry)
         except ERRORS as exc:
-            return await _detail(request, inquiry, form=typed(data), errors=exc.field_errors, message=exc.message,
+            # every department ticked stays ticked (typed() keeps one value per name)
+            form = {**typed(data), "party": _many(data.get("party"))}
+            return await _detail(request, inquiry, form=form, errors=exc.field_errors, message=exc.message,
                                  status_code=exc.status_code)
         return done(request, f"/inquiries/{inquiry_id}", message)
 

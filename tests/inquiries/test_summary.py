@@ -168,6 +168,9 @@ async def test_the_pages_who_may_and_bad_input(personas, app):
         assert (await ian.get(url)).status_code == 403
     assert (await ian.post(f"/inquiries/summaries/{made.id}/publish", data={"inquiry_ids": [str(ids["slow"])]})
             ).status_code == 403
+    assert (await ian.post(f"/inquiries/summaries/{made.id}", data={"notes": "x"})).status_code == 403
+    assert (await ian.post(f"/inquiries/summaries/{made.id}/compute")).status_code == 403
+    assert (await summary.summary_for(made.id)).notes == "先改" and await KnowledgeSource.count().run() == 1
     assert (await carol.get("/inquiries/summaries/999999")).status_code == 404
     assert (await carol.post("/inquiries/summaries/999999/publish", data={})).status_code == 404
     olga = await personas.browser("olga")
