@@ -73,4 +73,9 @@ class PhotoFiles(Controller):
             return Response(content=b"", status_code=304, headers=headers)
         extension = "jpg" if variant != "original" else services.EXTENSIONS.get(photo.image_format, "bin")
         headers["Content-Disposition"] = f'inline; filename="photo-{photo.id}-{variant}.{extension}"'
-        return await stored_file_response(key, media_type=media_type, headers=headers)
+        # A page's script that keeps or draws the bytes needs them from this origin: the offline
+        # download (fetch(), Sec-Fetch-Dest: empty, refuses a redirected answer) and the markup
+        # canvas (`?via=app`: a cross-origin image would taint it). <img> tags get the redirect.
+        redirect = (request.headers.get("sec-fetch-dest") != "empty"
+                    and request.query_params.get("via") != "app")
+        return await stored_file_response(key, media_type=media_type, headers=headers, redirect=redirect)

@@ -19,12 +19,15 @@ REDIRECT_CACHE = "private, max-age=60"
 
 
 async def stored_file_response(key: str, *, media_type: str, headers: dict[str, str],
-                               size: int | None = None) -> Response:
+                               size: int | None = None, redirect: bool = True) -> Response:
     """The file under `key` as `media_type`, with `headers` (Content-Disposition and
-    Cache-Control required); a key with no file is 404."""
+    Cache-Control required); a key with no file is 404. `redirect=False`: streamed even
+    from a bucket (a page's script that needs the bytes on its own origin)."""
     storage = get_storage()
-    url = await storage.download_url(key, media_type=media_type, disposition=headers["Content-Disposition"],
-                                     cache_control=headers["Cache-Control"])
+    url = None
+    if redirect:
+        url = await storage.download_url(key, media_type=media_type, disposition=headers["Content-Disposition"],
+                                         cache_control=headers["Cache-Control"])
     if url is not None:
         return Redirect(url, status_code=302, headers={"Cache-Control": REDIRECT_CACHE})
     if size is None:

@@ -103,6 +103,12 @@ async def test_a_download_is_a_short_lived_presigned_url_and_the_bucket_is_not_p
         forged = str(url).replace(url.params["X-Amz-Signature"], "0" * 64)
         assert (await browser.get(forged)).status_code == 403
         assert (await browser.get(f"{s3_server.endpoint}/{url.path.lstrip('/')}")).status_code == 403
+    # A page's script that keeps the bytes (the offline download's fetch(), the markup canvas)
+    # gets them from the app's own origin, streamed from the bucket.
+    data = (await served(alice, f"/photos/{photo_id}/thumb")).content
+    for headers, query in (({"Sec-Fetch-Dest": "empty"}, ""), ({"Sec-Fetch-Dest": "image"}, "?via=app")):
+        streamed = await alice.get(f"/photos/{photo_id}/thumb{query}", headers=headers)
+        assert streamed.status_code == 200 and streamed.content == data
     # Someone who may not see the photo never gets a URL at all.
     bob = await personas.api("bob")
     assert (await bob.get(f"/photos/{photo_id}/thumb", headers={"Accept": "application/json"})).status_code == 404
