@@ -169,7 +169,8 @@ async def test_a_leak_from_the_qr_code_to_a_reopening_return_visit(personas, chr
         signed_day = signoff.created_at.astimezone(CHINA).date()
         await run_visits_cron(dt.datetime.combine(signed_day + dt.timedelta(days=3), dt.time(9), CHINA))
         await carol.goto("/repairs/visits")
-        await expect(carol.locator(f"[data-visit-due='{rid}']")).to_be_visible()
+        due = (signed_day + dt.timedelta(days=3)).isoformat()
+        await expect(carol.locator(f"[data-visit-due='{rid}']")).to_contain_text(f"{due} 起回访")
         await assert_accessible(carol, "call list")
         await screens.shot(carol, "cs-call-list")
 
