@@ -142,6 +142,9 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 20
     login_window_minutes: int = 15
+    trusted_proxies: frozenset[str] = frozenset()
+    """TRUSTED_PROXIES: addresses of our reverse proxies; a request from one of them is counted (sign-in
+    throttling, logs) against the client it names in X-Forwarded-For, not against the proxy."""
     default_language: str = "zh_CN"
     rectify_days: int = 7
     """Days a construction unit has to rectify a defect."""
@@ -209,6 +212,7 @@ def load_settings() -> Settings:
         login_max_failures_per_account=_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, minimum=1),
         login_max_failures_per_client=_int("LOGIN_MAX_FAILURES_PER_CLIENT", 20, minimum=1),
         login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 15, minimum=1),
+        trusted_proxies=_addresses("TRUSTED_PROXIES"),
         default_language=language,
         rectify_days=_int("RECTIFY_DAYS", 7, minimum=1),
         urgent_rectify_days=_int("URGENT_RECTIFY_DAYS", 1, minimum=1),
@@ -224,6 +228,20 @@ def load_settings() -> Settings:
             starttls=_bool("SMTP_STARTTLS", False),
         ),
     )
+
+
+def _addresses(name: str) -> frozenset[str]:
+    """A comma-separated list of IP addresses (each checked)."""
+    import ipaddress
+
+    found = set()
+    for item in (part.strip() for part in _env(name, "").split(",")):
+        if item:
+            try:
+                found.add(str(ipaddress.ip_address(item)))
+            except ValueError:
+                raise SettingsError(f"{name} must be IP addresses separated by commas, got {item!r}") from None
+    return frozenset(found)
 
 
 def _local_secret_key() -> str:

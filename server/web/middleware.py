@@ -33,8 +33,19 @@ def is_api_path(path: str) -> bool:
 
 
 def client_address(scope: Scope) -> str:
+    """Who is calling: the peer, or, when the peer is one of our TRUSTED_PROXIES, the nearest
+    address in X-Forwarded-For that is not ours (the ones left of it could be made up by the client).
+    Behind a proxy, the peer alone is the proxy: one guesser would lock every user out of sign-in."""
     client = scope.get("client")
-    return client[0] if client else ""
+    peer = client[0] if client else ""
+    trusted = get_settings().trusted_proxies
+    if peer not in trusted:
+        return peer
+    forwarded = Headers.from_scope(scope).get("x-forwarded-for", "")
+    for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
+        if hop not in trusted:
+            return hop
+    return peer
 
 
 class LocaleMiddleware:

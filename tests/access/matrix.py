@@ -120,7 +120,8 @@ PER_ROUTE_TOO = {
 }
 # The signed links' token, by the link's path (the writes behind a link too).
 TOKEN_LINKS = {"/n/": "notice_token", "/rj/": "job_token", "/repairs/sign/": "signoff_token"}
-MORE_PARAMETERS = {"path": "schema_path", "step_id": "step_id", "message_id": "message_id", "unit_type_id": "unit_type_id",
+MORE_PARAMETERS = {"path": "schema_path", "step_id": "step_id", "message_id": "message_id",
+                   "unit_type_id": "unit_type_id",
                    "bid_id": "bid_id", "expert_id": "expert_id", "batch_id:str": "ok_batch", "batch": "ok_batch"}
 
 

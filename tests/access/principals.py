@@ -87,6 +87,7 @@ async def extra_ids(personas: Any, data: dict[str, Any]) -> dict[str, Any]:
     carol = await personas.api("carol")
     bid = await carol.post(f"/api/v1/procedures/{data['tender_id']}/tender/bids", json={"party_id": company.id})
     assert bid.status_code == 201, bid.text
-    return {"step_id": step.id, "slot_id": slot.id, "message_id": message.id, "unit_type_id": unit.unit_type, "bid_id": bid.json()["id"],
+    return {"step_id": step.id, "slot_id": slot.id, "message_id": message.id, "unit_type_id": unit.unit_type,
+            "bid_id": bid.json()["id"],
             "expert_id": 999_999,  # none is drawn in the dataset: a refusal must come before the lookup
             "ok_batch": "0" * 32, "schema_path": "swagger", "import_kind": "contracts", "tender_kind": "winner"}

@@ -48,7 +48,8 @@ async def _observe(table, data, callers) -> None:
         allowed = set()
         for principal in matrix.PRINCIPALS:
             browser, api = callers[principal]
-            r = await _call(api if path.startswith("/api/") else browser, method, path, matrix.url_for(path, data), data)
+            client = api if path.startswith("/api/") else browser
+            r = await _call(client, method, path, matrix.url_for(path, data), data)
             signed_out = principal != "anonymous" and r.status_code == 401 and path not in SIGN_IN
             assert not signed_out, (principal, method, path, "lost its sign-in half-way")
             if not matrix.is_refusal("role", principal, path, r):
