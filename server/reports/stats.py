@@ -186,11 +186,14 @@ async def pass_rate_rows(filters: Filters, *, by_building: bool = False) -> list
     unit's first finished acceptance inspection is picked with ROW_NUMBER()."""
     done = ", ".join(f"'{s}'" for s in DONE_STATUSES)
     first = in_range(Where("f.n = 1"), "f.completed_at", filters)
+    # Per unit, the defects of its first inspection are found by the inspection's index; the
+    # contractor and category are compared as expressions ("+ 0", "|| ''") so that SQLite does not
+    # pick their index instead (a contractor's 4,000 defects read once per unit: 15 s at 40,000).
     found = Where("d.inspection = f.id")
     if filters.contractor_id is not None:
-        found.add("d.construction_unit = {}", filters.contractor_id)
+        found.add("d.construction_unit + 0 = {}", filters.contractor_id)
     if filters.category is not None:
-        found.add("d.category = {}", filters.category)
+        found.add("d.category || '' = {}", filters.category)
     scope = Where("b.project = {}", filters.project_id).add("i.kind = 'acceptance'").add(
         f"i.status IN ({done})").add("i.completed_at IS NOT NULL")
     if filters.building_id is not None:
