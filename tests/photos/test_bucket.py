@@ -161,3 +161,18 @@ async def test_a_procedure_document_goes_to_the_bucket_and_back_to_staff_only(pe
     bob = await personas.api("bob")
     refused = await bob.get(stored["url"])
     assert refused.status_code == 403 and "location" not in refused.headers
+
+
+async def test_urls_for_browsers_are_signed_for_the_public_endpoint(s3_server):
+    from server.photos.storage_s3 import S3Storage
+
+    storage = S3Storage.from_url(s3_server.storage_url(prefix="pub", public_endpoint="https://files.example.cn",
+                                                       expires="900"))
+    try:
+        url = await storage.download_url("photos/x/thumb.jpg", media_type="image/jpeg",
+                                         disposition="inline", cache_control="private, max-age=86400")
+        assert url.startswith("https://files.example.cn/cs-media/pub/photos/x/thumb.jpg?")
+        assert "X-Amz-Expires=900" in url and "response-content-type=image%2Fjpeg" in url
+        assert not await storage.exists("photos/x/thumb.jpg")  # the app itself still talks to `endpoint`
+    finally:
+        await storage.close()
