@@ -157,6 +157,11 @@ BODIES = {
     ("POST", "/api/v1/units/{unit_id:int}/area-settlement"): {
         "contract_area": "89.50", "registered_area": "90.00", "unit_price": "30000"},
     ("POST", "/api/v1/units/{unit_id:int}/appointment"): {"slot_id": "{slot_id}"},
+    ("POST", "/api/v1/procedures/{procedure_id:int}/tender/experts"): {
+        "name": "张专家", "field": "物业管理", "drawn_on": "2026-12-01"},
+    ("POST", "/api/v1/procedures/{procedure_id:int}/tender/experts/{expert_id:int}/withdraw"): {"reason": "录错"},
+    ("POST", "/api/v1/procedures/{procedure_id:int}/tender/bids/{bid_id:int}/score"): {"score": "88"},
+    ("POST", "/api/v1/procedures/{procedure_id:int}/tender/records"): {"kind": "winner", "bid_id": "{bid_id}"},
 }
 
 
