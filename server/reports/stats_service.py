@@ -1,8 +1,8 @@
 """Service figures of a project's dashboard, from the contexts that record
 them (read only), each one SQL statement:
 
-- customer inquiries by category (an inquiry belongs to the project of the
-  home it is about; one about no home is in no project's figures);
+- customer inquiries by category (an inquiry belongs to the project recorded
+  on it: its home's, or the one CS chose for a question about no home);
 - SLA attainment: of the repairs per urgency, and of the inquiries, the share
   done within their deadline (below);
 - the satisfaction trend: the return-visit calls' satisfaction (1-5) per
@@ -47,6 +47,15 @@ def _home_scope(filters: Filters, alias: str) -> Where:
     return Where(f"{alias}.unit IN ({homes})", *args)
 
 
+def _inquiry_scope(filters: Filters, alias: str = "q") -> Where:
+    """Inquiries of the filters' project (their own project column, so those about no home count);
+    drilled to a building, those about its homes."""
+    where = Where(f"{alias}.project = {{}}", filters.project_id)
+    if filters.building_id is not None:
+        where.add(f'{alias}.unit IN (SELECT u.id FROM "unit" u WHERE u.building = {{}})', filters.building_id)
+    return where
+
+
 def _repair_scope(filters: Filters, alias: str = "r") -> Where:
     where = _home_scope(filters, alias)
     if filters.contractor_id is not None:
@@ -57,7 +66,7 @@ def _repair_scope(filters: Filters, alias: str = "r") -> Where:
 
 async def inquiries_by_category(filters: Filters) -> list[dict]:
     """Inquiries per category (as CS staff typed it; "" when none), with those answered, most first."""
-    where = _home_scope(filters, "q")
+    where = _inquiry_scope(filters)
     in_range(where, "q.created_at", filters)
     done = ", ".join(f"'{s}'" for s in DONE_INQUIRY)
     found = await rows(
@@ -107,7 +116,7 @@ async def _repair_sla(filters: Filters, now: dt.datetime) -> list[dict]:
 async def _inquiry_sla(filters: Filters, now: dt.datetime) -> dict:
     from server.inquiries.sla import DEFAULT_HOURS
 
-    where = _home_scope(filters, "q")
+    where = _inquiry_scope(filters)
     in_range(where, "q.created_at", filters)
     rule = ('(SELECT {} FROM "inquiry_sla" s WHERE s.project = q.project AND s.category = {})')
     allowed = (f"COALESCE({rule.format(_seconds('s.answer_hours'), 'q.category')},"

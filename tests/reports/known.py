@@ -16,7 +16,7 @@ contractors 甲公司 and 乙公司.
 - 203: first inspection found defects (B)                    -> inspected, not passed
 - 204: first inspection clean; the owner's delivery walkthrough found a defect -> passed
 Inquiries: three about 物业费 (one answered), one with no category, one closed after a
-contact sheet, one about no home; P's inquiry SLA rows. Repairs R1-R7 of P's homes
+contact sheet, one about no home recorded for P, one of no project; P's inquiry SLA rows. Repairs R1-R7 of P's homes
 (one of another project), with first completions, assignments and return-visit calls.
 """
 from __future__ import annotations
@@ -131,16 +131,18 @@ async def build() -> dict[str, Any]:
                                        answer_hours=Decimal("8")),
                             InquirySla(project=project.id, category="", response_hours=Decimal("4"),
                                        answer_hours=Decimal("48"))).run()
+    p = project.id
     await Inquiry.insert(*[
-        Inquiry(unit=units[number] if number else None, project=project.id if number else None, channel="phone",
+        Inquiry(unit=units[number] if number else None, project=project_id, channel="phone",
                 category=category, question="？", status=status, created_at=made, answered_at=answered)
-        for number, category, status, made, answered in (
-            ("101", "物业费", "answered", at(3, 2), at(3, 2, 16)),  # 6 h of 8: met
-            ("203", "物业费", "open", at(3, 12), None),  # due 3-12 18:00: missed
-            ("102", "", "open", at(3, 3), None),  # due 3-5: missed
-            ("201", "维修", "closed", at(3, 8), at(3, 10, 9)),  # the sheet's answer approved after 47 h of 48: met
-            ("202", "物业费", "open", at(3, 20, 9), None),  # due 3-20 17:00, after NOW: not counted yet
-            (None, "物业费", "open", at(3, 4), None))]).run()
+        for number, project_id, category, status, made, answered in (
+            ("101", p, "物业费", "answered", at(3, 2), at(3, 2, 16)),  # 6 h of 8: met
+            ("203", p, "物业费", "open", at(3, 12), None),  # due 3-12 18:00: missed
+            ("102", p, "", "open", at(3, 3), None),  # due 3-5: missed
+            ("201", p, "维修", "closed", at(3, 8), at(3, 10, 9)),  # the sheet's answer approved after 47 h of 48: met
+            ("202", p, "物业费", "open", at(3, 20, 9), None),  # due 3-20 17:00, after NOW: not counted yet
+            (None, p, "物业费", "open", at(3, 4), None),  # about no home, recorded for P: due 3-4 16:00, missed
+            (None, None, "物业费", "open", at(3, 4), None))]).run()  # no home and no project: in no figures
     await _repairs(ids, units)
     return ids
 
@@ -207,11 +209,11 @@ EXPECTED = {
     "reopen_rates": {"甲公司": (3, 1, "33.33"), "乙公司": (5, 2, "40.00")},
     "overdue_now": {"甲公司": 1, "乙公司": 1},
     "planned_done": {"1号楼": (3, 3, "100.00"), "2号楼": (4, 2, "50.00")},
-    # The inquiry about no home is in no project's figures; closed counts as answered.
-    "inquiries_by_category": [("物业费", 3, 1), ("", 1, 0), ("维修", 1, 1)],
+    # An inquiry counts for the project recorded on it (the one about no home too); closed counts as answered.
+    "inquiries_by_category": [("物业费", 4, 1), ("", 1, 0), ("维修", 1, 1)],
     # (key, due, met, attainment): repairs per urgency (P's normal is 48 h), then inquiries.
     "sla_attainment": [("emergency", 2, 1, "50.00"), ("normal", 3, 1, "33.33"), ("scheduled", 1, 0, "0.00"),
-                       ("inquiries", 4, 2, "50.00")],
+                       ("inquiries", 5, 2, "40.00")],
     # (month, calls with a score, average, satisfied, satisfied %)
     "satisfaction_trend": [("2026-02", 2, "3.50", 1, "50.00"), ("2026-03", 2, "4.50", 2, "100.00")],
 }

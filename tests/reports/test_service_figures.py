@@ -37,7 +37,7 @@ async def test_drilled_down_and_within_dates():
     # 甲公司 has R1 now (R4 went to 乙公司): its repairs only; inquiries are no contractor's.
     a = await named_figures(ids, contractor_id=ids["甲公司"])
     assert _sla(a) == [("emergency", 1, 1, "100.00"), ("normal", 0, 0, None), ("scheduled", 0, 0, None),
-                       ("inquiries", 4, 2, "50.00")]
+                       ("inquiries", 5, 2, "40.00")]
     assert _trend(a) == [("2026-02", 1, "5.00", 1, "100.00")]
     b = await named_figures(ids, contractor_id=ids["乙公司"])
     assert _trend(b) == [("2026-03", 2, "4.50", 2, "100.00")]  # R3 and R4
@@ -61,6 +61,6 @@ async def test_the_stats_api_answers_them(personas):
     # Asked now (months after the dataset's NOW): R5 and the inquiry of 3-20 are past their deadline too.
     assert [(r["kind"], r["due"], r["met"], r["attainment_percent"]) for r in body["sla_attainment"]] == [
         ("emergency", 2, 1, "50.00"), ("normal", 4, 1, "25.00"), ("scheduled", 1, 0, "0.00"),
-        ("inquiries", 5, 2, "40.00")]
+        ("inquiries", 6, 2, "33.33")]
     assert [(r["month"], r["average"]) for r in body["satisfaction_trend"]] == [("2026-02", "3.50"),
                                                                                ("2026-03", "4.50")]
