@@ -5,6 +5,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from server import clock
 from tests.handover.test_key_handover import BLANK, signature  # noqa: F401  (re-exported)
 from tests.inspections.support import photo_files
 from tests.repairs.support import homes, multipart, report
@@ -26,7 +27,7 @@ async def in_repair(personas: Any, *, delivered_days_ago: int | None = None, com
     h = await homes(personas)
     carol, olga = await personas.api("carol"), await personas.api("olga")
     if delivered_days_ago is not None:
-        day = (dt.date.today() - dt.timedelta(days=delivered_days_ago)).isoformat()
+        day = (clock.today() - dt.timedelta(days=delivered_days_ago)).isoformat()
         assert (await carol.post(f"/api/v1/units/{h['mine']}/delivered", json={"delivered_on": day})).status_code == 201
     r = await report(olga, h["mine"], component=component)
     assert r.status_code == 201, r.text

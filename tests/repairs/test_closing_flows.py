@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from server import clock
 from server.db import engine
 from server.notifications.tables import InboxMessage
 from server.repairs.closing_tables import RepairQuote, RepairQuoteDecision, RepairSignoff, RepairSlaBreach
@@ -25,7 +26,7 @@ async def _paid_repair(personas) -> tuple[dict, int]:
     """An out-of-warranty repair (decoration, delivered 800 days ago), triaged and assigned."""
     h = await homes(personas)
     carol, olga = await personas.api("carol"), await personas.api("olga")
-    day = (dt.date.today() - dt.timedelta(days=800)).isoformat()
+    day = (clock.today() - dt.timedelta(days=800)).isoformat()
     assert (await carol.post(f"/api/v1/units/{h['mine']}/delivered", json={"delivered_on": day})).status_code == 201
     r = await report(olga, h["mine"], component="decoration")
     assert r.json()["warranty"]["who_pays"] == "owner"
@@ -173,6 +174,6 @@ async def test_closing_records_refuse_update_and_delete_in_the_database(personas
 async def _paid_repair_elsewhere(personas) -> tuple[None, int]:
     row = await RepairRequest.select(RepairRequest.unit).first().run()
     other = RepairRequest(unit=row["unit"], component="decoration", description="墙面开裂",
-                          reported_on=dt.date.today(), channel="phone", status="assigned")
+                          reported_on=clock.today(), channel="phone", status="assigned")
     await other.save().run()
     return None, other.id

@@ -38,7 +38,7 @@ async def _dataset(personas: Any) -> dict[str, Any]:
             await unit.save().run()
             units[number] = unit.id
             inspection = Inspection(unit=unit.id, status="rectifying", kind="acceptance", is_first=True,
-                                    scheduled_for=now.date(), started_at=now - 9 * DAY, completed_at=now - 9 * DAY)
+                                    scheduled_for=clock.today(), started_at=now - 9 * DAY, completed_at=now - 9 * DAY)
             await inspection.save().run()
             ids[f"i{number}"] = inspection.id
     builders = {"A": personas.parties["builder_a"].id, "B": personas.parties["builder_b"].id}
@@ -69,7 +69,7 @@ async def _dataset(personas: Any) -> dict[str, Any]:
     for key, number, status, reported in (("r1", "101", "reported", 3), ("r2", "102", "closed", 40),
                                           ("r3", "201", "reported", 1)):
         repair = RepairRequest(unit=units[number], component="waterproofing", location="卫生间", description="漏水",
-                               reported_on=now.date() - reported * DAY, channel="phone", status=status)
+                               reported_on=clock.today() - reported * DAY, channel="phone", status=status)
         await repair.save().run()
         ids[key] = repair.id
     await RepairQuote(repair=ids["r2"], amount=Decimal("1234.50"), description="换管").save().run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from server import clock
 from tests.inspections.support import photo_files
 from tests.photos.support import run_worker
 from tests.reports.support import fetch_pdf, pdf_image_count, pdf_text
@@ -20,7 +21,7 @@ from tests.repairs.support import homes, multipart, report
 async def _signed_repair(personas) -> tuple[dict, int]:
     h = await homes(personas)
     carol, olga = await personas.api("carol"), await personas.api("olga")
-    delivered = (dt.date.today() - dt.timedelta(days=400)).isoformat()  # within the 5 years of waterproofing
+    delivered = (clock.today() - dt.timedelta(days=400)).isoformat()  # within the 5 years of waterproofing
     assert (await carol.post(f"/api/v1/units/{h['mine']}/delivered", json={"delivered_on": delivered})).status_code == 201
     r = await report(olga, h["mine"], files=photo_files(2), description="卫生间顶棚漏水，滴到地面")
     assert r.status_code == 201, r.text
