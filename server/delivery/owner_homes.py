@@ -15,7 +15,8 @@ from server.org.tables import Unit
 
 
 async def owner_homes(unit_ids: list[int]) -> list[dict]:
-    """One entry per unit, in the order given (10 queries in all)."""
+    """One entry per unit, in the order given (at most 10 queries in all; a query whose ids are known to
+    be none is not sent: a home delivered before the software has no batch, slots or booking)."""
     ids = list(unit_ids) or [-1]
     units = {u["id"]: u for u in await Unit.select(
         Unit.id, Unit.number, Unit.status, Unit.building.name.as_alias("building"),
@@ -24,12 +25,12 @@ async def owner_homes(unit_ids: list[int]) -> list[dict]:
         DeliveryBatchUnit.unit, DeliveryBatchUnit.batch).where(DeliveryBatchUnit.unit.is_in(ids)).run()}
     batch_ids = sorted(set(batch_of.values()))
     batches = {b.id: b for b in await DeliveryBatch.objects().where(
-        DeliveryBatch.id.is_in(batch_ids or [-1])).run()}
+        DeliveryBatch.id.is_in(batch_ids)).run()} if batch_ids else {}
     appointments = newest_by(await Appointment.objects().where(
         Appointment.unit.is_in(ids) & Appointment.status.is_in(list(day.ACTIVE))).order_by(Appointment.id).run())
     booked = {s["id"]: s for s in await DeliverySlot.select().where(DeliverySlot.id.is_in(
-        [a.slot for a in appointments.values()] or [-1])).run()}
-    open_slots = await day.slots_of_batches(batch_ids, upcoming_only=True)
+        [a.slot for a in appointments.values()])).run()} if appointments else {}
+    open_slots = await day.slots_of_batches(batch_ids, upcoming_only=True) if batch_ids else {}
     confirmations = newest_by(await DeliveryConfirmation.objects().where(
         DeliveryConfirmation.unit.is_in(ids)).order_by(DeliveryConfirmation.id).run())
     handovers = newest_by(await KeyHandover.objects().where(
