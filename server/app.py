@@ -20,6 +20,7 @@ from server.web.errors import EXCEPTION_HANDLERS
 from server.web.middleware import AuthMiddleware, LocaleMiddleware, ReadTransactionMiddleware, SecureCookiesMiddleware
 from server.web.nav import load_nav_counts
 from server.web.request_id import RequestIdMiddleware
+from server.web.unavailable import DatabaseUnavailableMiddleware
 from server.web.templating import STATIC_DIR
 
 
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestIdMiddleware,
             SecureCookiesMiddleware,
             LocaleMiddleware,
+            DatabaseUnavailableMiddleware,  # 503 for what the next two raise, with its access line
             ReadTransactionMiddleware,
             AuthMiddleware,
             DefineMiddleware(CSRFUnlessBearerMiddleware, config=csrf_config(settings)),

@@ -11,6 +11,7 @@ web processes and the arq workers without "database is locked":
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timezone
 from typing import Any
 
 import aiosqlite
@@ -18,6 +19,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
+from server.postgres_engine import CONNECT_TIMEOUT_SECONDS, DatabaseUnavailable, ResilientPostgresEngine
 from server.settings import Settings, get_settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -125,7 +127,8 @@ def make_engine(settings: Settings) -> Engine:
         with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS) as raw:
             raw.execute("PRAGMA journal_mode = WAL")
         return TunedSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    return PostgresEngine(config=settings.database.postgres_config())
+    return ResilientPostgresEngine(config={"timeout": CONNECT_TIMEOUT_SECONDS,
+                                           **settings.database.postgres_config()})
 
 
 _ENGINE: Engine | None = None
@@ -196,8 +199,17 @@ async def refresh_statistics() -> None:
         await db.run_ddl("ANALYZE")
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The configured database cannot be reached."""
+async def database_now() -> datetime:
+    """The database's clock, in UTC. Timestamps that one process writes and another compares
+    (a worker's claim on a photo, its renewal, the sweep that judges it stale) use this one
+    clock, so a machine whose clock is minutes off cannot make a live claim look dead."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        rows = await db.run_ddl("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now")
+        return datetime.fromisoformat(rows[0]["now"]).replace(tzinfo=timezone.utc)
+    # clock_timestamp(), not now(): now() stands still for the whole transaction.
+    rows = await db.run_ddl("SELECT clock_timestamp() AS now")
+    return rows[0]["now"].astimezone(timezone.utc)
 
 
 async def check_connection() -> None:

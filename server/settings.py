@@ -155,6 +155,12 @@ class Settings:
     """DEMO: 1 loads the demo project into an empty database at `make run`, 0 never; unset: only on a loopback HOST."""
     photo_sweep_seconds: int = 60
     """How often the worker re-queues photos left `pending` (their job was lost, or Redis was down)."""
+    photo_claim_seconds: int = 120
+    """PHOTO_CLAIM_SECONDS: a worker renews its claim on the photo it processes every third of this;
+    a claim not renewed for this long belongs to a dead worker, and the sweep hands the photo on."""
+    scratch_max_age_seconds: int = 3600
+    """SCRATCH_MAX_AGE_SECONDS: a file in the scratch space (media_root/tmp) untouched for this long
+    was left by a process that died (an upload in flight, a worker's copy); the sweep removes it."""
     log_format: str = "plain"
     """LOG_FORMAT: `plain` lines for a terminal, or `json` (one object per line) for a log collector."""
     mail: MailSettings = field(default_factory=MailSettings)
@@ -219,6 +225,8 @@ def load_settings() -> Settings:
         debug=_bool("DEBUG", False),
         demo_setting=_optional_bool("DEMO"),
         photo_sweep_seconds=_divisor_of_minute("PHOTO_SWEEP_SECONDS", 60),
+        photo_claim_seconds=_int("PHOTO_CLAIM_SECONDS", 120, minimum=3),
+        scratch_max_age_seconds=_int("SCRATCH_MAX_AGE_SECONDS", 3600, minimum=1),
         mail=MailSettings(
             host=_env("SMTP_HOST", ""),
             port=_int("SMTP_PORT", 25, minimum=1),

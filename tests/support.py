@@ -69,10 +69,13 @@ class RedisServer:
             self.process.wait(timeout=10)
             self.process = None
 
-    def flushall(self) -> None:
+    def client(self):
         import redis
 
-        redis.Redis(port=self.port).flushall()
+        return redis.Redis(port=self.port)
+
+    def flushall(self) -> None:
+        self.client().flushall()
 
 
 # Migrations whose triggers make legal records immutable (SQLITE / SQLITE_DROP).

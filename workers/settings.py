@@ -10,6 +10,7 @@ rather than one inheriting from the other.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -52,6 +53,7 @@ def worker_redis_settings() -> RedisSettings:
 async def startup(ctx: dict[str, Any]) -> None:
     configure_logging(get_settings().log_format, take_over=("arq",))
     ctx["executor"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pillow")
+    ctx["photo_turn"] = asyncio.Semaphore(1)  # one photo claimed at a time (workers/photos.py)
     await db.check_connection()
     # A worker run inside another process (the tests) shares that process's
     # PostgreSQL pool; only a pool we started is ours to close.

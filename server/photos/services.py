@@ -71,9 +71,10 @@ class RecordedPhoto:
 
 # ---------------------------------------------------------------- keys and queues
 
-def job_id(photo_id: int) -> str:
-    """One job per photo at a time: arq refuses a second job with this id."""
-    return f"photo:{photo_id}"
+def job_id(photo_id: int, attempts: int = 0) -> str:
+    """One job per photo and attempt at a time: arq refuses a second job with this id. A photo
+    tried before gets a new id, since the job of a worker that died may still hold the old one."""
+    return f"photo:{photo_id}" if attempts == 0 else f"photo:{photo_id}:retry{attempts}"
 
 
 def queue_for(image_format: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import shutil
 import tempfile
@@ -52,16 +53,30 @@ class LocalStorage:
 
         await asyncio.to_thread(write)
 
-    @staticmethod
-    def _write_atomically(target: Path, write) -> None:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    def _write_atomically(self, target: Path, write) -> None:
+        """Write a temp file, then rename it into place (a reader never sees half a file).
+        The temp file lives in the scratch space, so one left by a process killed half-way is
+        where the worker's sweep removes it, never among the stored files."""
+        scratch = self.root / SCRATCH
+        scratch.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=scratch, prefix="put-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as f:
                 write(f)
-            os.replace(tmp, target)
-        except BaseException:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                # MEDIA_ROOT/tmp mounted from another filesystem: copy beside the target, then rename.
+                beside = target.with_name(f".part-{Path(tmp).name}")
+                try:
+                    shutil.copyfile(tmp, beside)
+                    os.replace(beside, target)
+                finally:
+                    beside.unlink(missing_ok=True)
+        finally:
             Path(tmp).unlink(missing_ok=True)
-            raise
 
     async def read_bytes(self, key: str) -> bytes:
         return await asyncio.to_thread(self._path(key).read_bytes)

@@ -2,7 +2,8 @@
 
 API paths answer JSON `{"detail", "status_code", "errors"?}`; pages answer a
 translated error page (401 on a page redirects to sign-in instead). A 500
-never shows a traceback; it is logged with the request path.
+never shows a traceback; it is logged with the request path. A database that
+cannot be reached is a 503 with Retry-After (see also server/web/unavailable.py).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 
+from server.db import DatabaseUnavailable
 from server.errors import DomainError
 from server.i18n import _
 from server.web.middleware import is_api_path
@@ -86,6 +88,21 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     return response
 
 
+RETRY_AFTER_SECONDS = 5
+"""Told to a caller while the database is away: PostgreSQL restarts in seconds."""
+
+
+def database_unavailable_handler(request: Request, exc: DatabaseUnavailable) -> Response:
+    """The database is not there (stopped, restarting, crashed): 503 and "try again later"
+    in the caller's language, not a 500. Nothing half-written was kept: the transaction
+    died with its connection. The same answer on a page, a JSON API or an htmx request."""
+    log.warning("Database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    response = _answer(request, 503, _("The service is unavailable: the database cannot be reached. "
+                                       "Please try again later."))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("Unhandled error on %s %s", request.method, request.url.path)
     return _answer(request, 500, _generic_message(500))
@@ -93,6 +110,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
+    DatabaseUnavailable: database_unavailable_handler,
     HTTPException: http_exception_handler,
     Exception: internal_error_handler,
 }

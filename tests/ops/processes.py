@@ -18,11 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-class Fleet:
-    """`web` granian processes (one worker each, on their own ports) and `workers` arq
-    processes, each in its own process group, their stderr kept in `log_dir`."""
+ONE_MACHINE = {"web": 1, "workers": 1, "heavy_workers": 1}
+"""What `make run` starts on one machine (server/launcher.py, WEB_WORKERS unset): one granian
+process, the default-queue worker and the heavy-queue (HEIC) worker: `Fleet(dir, **ONE_MACHINE)`."""
 
-    def __init__(self, log_dir: Path, web: int = 2, workers: int = 2, **env: str) -> None:
+
+class Fleet:
+    """`web` granian processes (one worker each, on their own ports), `workers` arq processes
+    on the default queue and `heavy_workers` on the heavy (HEIC) one, each in its own process
+    group, their stderr kept in `log_dir`."""
+
+    def __init__(self, log_dir: Path, web: int = 2, workers: int = 2, heavy_workers: int = 0, **env: str) -> None:
         self.log_dir = log_dir
         self.env = {**os.environ, "LOG_FORMAT": "json", **env}
         self.ports = [free_port() for _ in range(web)]
@@ -32,10 +38,19 @@ class Fleet:
                         "server.app:create_app", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                         "--loop", "uvloop", "--no-access-log")
         for index in range(workers):
-            self._start(f"worker{index + 1}", str(VENV_BIN / "arq"), "workers.settings.WorkerSettings")
+            self._start(f"worker{index + 1}", *self.WORKER)
+        for index in range(heavy_workers):
+            self._start(f"heavy{index + 1}", str(VENV_BIN / "arq"), "workers.settings.HeavyWorkerSettings")
 
-    def _start(self, name: str, *command: str) -> None:
-        log = open(self.log_dir / f"{name}.log", "w")
+    WORKER = (str(VENV_BIN / "arq"), "workers.settings.WorkerSettings")
+
+    def restart(self, name: str) -> None:
+        """Start a dead worker again, as a supervisor would; its log goes on in the same file."""
+        assert self.processes[name].poll() is not None, f"{name} is still running"
+        self._start(name, *self.WORKER, mode="a")
+
+    def _start(self, name: str, *command: str, mode: str = "w") -> None:
+        log = open(self.log_dir / f"{name}.log", mode)
         self.processes[name] = subprocess.Popen(list(command), cwd=ROOT, env=self.env, stdout=log,
                                                 stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -80,3 +95,13 @@ class Fleet:
                 os.killpg(process.pid, signal.SIGKILL)  # granian's worker process, whatever was left
             except (ProcessLookupError, PermissionError):
                 pass
+
+
+LOCK_ERRORS = ("database is locked", "SQLITE_BUSY")
+"""What SQLite says when a writer gave up waiting for the lock."""
+
+
+def lock_errors(fleet: Fleet) -> list[str]:
+    """Every line of every process's log that reports SQLite's lock timeout."""
+    return [f"{name}: {line}" for name in fleet.processes for line in fleet.log(name).splitlines()
+            if any(text in line for text in LOCK_ERRORS)]

@@ -149,7 +149,9 @@ async def test_the_sweep_queues_only_photos_left_pending_for_a_while(alice, unit
     fresh = await _upload(alice, unit_type, images.plain_jpeg())
     old_jpeg = await _upload(alice, unit_type, images.plain_jpeg())
     old_heic = await _upload(alice, unit_type, images.heic(), "IMG_1.HEIC")
-    await Photo.update({Photo.created_at: datetime.now(timezone.utc) - timedelta(minutes=2)}).where(
+    # Older than the 30 s grace, younger than a claim period (PHOTO_CLAIM_SECONDS, 120 s):
+    # queued under the web app's own job id, so a job still waiting in the queue is not doubled.
+    await Photo.update({Photo.created_at: datetime.now(timezone.utc) - timedelta(minutes=1)}).where(
         Photo.id.is_in([old_jpeg, old_heic])).run()
     redis = RecordingRedis()
     assert (await sweep_photos({"redis": redis}))["queued"] == 2
@@ -158,6 +160,14 @@ async def test_the_sweep_queues_only_photos_left_pending_for_a_while(alice, unit
         ("process_photo", (old_heic,), f"photo:{old_heic}", HEAVY_QUEUE),
     ])
     assert fresh not in [args[0] for _, args, _, _ in redis.queued]
+
+    # Still pending a claim period later: its job was lost with a dead worker, whose job id
+    # arq keeps "in progress" for minutes, so it is queued under a new one, once per period.
+    await Photo.update({Photo.created_at: datetime.now(timezone.utc) - timedelta(seconds=250)}).where(
+        Photo.id == old_jpeg).run()
+    redis = RecordingRedis()
+    await sweep_photos({"redis": redis})
+    assert ("process_photo", (old_jpeg,), f"photo:{old_jpeg}:late2", DEFAULT_QUEUE) in redis.queued
 
 
 async def test_the_sweep_takes_back_a_claim_of_a_dead_worker(alice, unit_type):
