@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from server import clock
 from server.audit.services import audit_record
 from server.db import database_now, write_transaction
 from server.photos import imaging
@@ -168,6 +169,7 @@ def pending_grace() -> timedelta:
 async def sweep_photos(ctx: dict[str, Any]) -> dict[str, int]:
     """Cron, every PHOTO_SWEEP_SECONDS (a minute) and at worker start: take back
     stale claims, then re-enqueue photos left pending (their job was lost, or never queued)."""
+    await clock.follow_database_clock()  # every minute: a clock that jumps is followed again
     now = await database_now()
     stale = (Photo.status == PhotoStatus.PROCESSING) & (Photo.claimed_at < now - claim_timeout())
     async with write_transaction():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from server import clock
 from server.accounts import roles
 from server.accounts.tables import User
 from server.audit.services import audit_record
@@ -21,7 +22,7 @@ from server.org.tables import Party
 
 async def overdue_mark(now: dt.datetime | None = None) -> list[int]:
     """Mark newly overdue defects; returns the ids of deliveries to send."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     delivery_ids: list[int] = []
     async with write_transaction():
         newly = await Defect.update({Defect.overdue_since: now}).where(

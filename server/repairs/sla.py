@@ -16,6 +16,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
+from server import clock
 from server.accounts import roles
 from server.accounts.tables import User
 from server.audit.services import audit_record
@@ -83,7 +84,7 @@ async def overdue_of(rows: Iterable[dict], now: dt.datetime | None = None, *,
     """repair id → {"stage", "label", "deadline"} for each late repair of `rows` (RepairRequest dicts with
     id, unit, status, urgency, created_at), in three queries whatever their number (one when the caller
     has already read the units' `projects` (unit → project) and the projects' `settings` rows)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     racing = [row for row in rows if row["status"] in STAGE_OF_STATUS]
     if not racing:
         return {}
@@ -106,7 +107,7 @@ async def overdue_of(rows: Iterable[dict], now: dt.datetime | None = None, *,
 
 async def sla_escalate(now: dt.datetime | None = None) -> int:
     """Tell the CS manager (every active admin) of each newly late repair, once per breach; returns how many."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     rows = await RepairRequest.select(RepairRequest.id, RepairRequest.unit, RepairRequest.status,
                                       RepairRequest.urgency, RepairRequest.created_at).where(
         RepairRequest.status.is_in(list(STAGE_OF_STATUS))).run()

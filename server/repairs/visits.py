@@ -50,7 +50,7 @@ async def visits_list_due(now: dt.datetime | None = None) -> int:
     """Put the signed-off repairs whose return-visit day has come on the call list; returns how many."""
     from server.repairs.selectors import unit_projects
 
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     today = now.astimezone(clock.CHINA).date()
     rows = await RepairSignoff.select(RepairSignoff.id, RepairSignoff.repair, RepairSignoff.created_at,
                                       RepairSignoff.repair.unit.as_alias("unit")).where(
