@@ -24,6 +24,7 @@ Why the pipeline is shaped the way it is (measured, see bench/results/photos.md)
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import warnings
 import zipfile
@@ -35,6 +36,7 @@ import pillow_heif
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from server.clock import CHINA
+from server.photos import imaging_vips, jpeg_structure
 
 pillow_heif.register_heif_opener()
 
@@ -54,8 +56,8 @@ DISPLAY_REDUCING_GAP = 3.0
 # ~44 dB PSNR once encoded (bench/results/photos.md): invisible at 320 px. A box
 # `reduce(5)` alone would be cheaper still, but aliases visibly.
 THUMB_REDUCING_GAP = 2.0
-# Decoding for validation only needs to prove the data is complete:
-# 1/8-scale JPEG decoding still reads every byte of the entropy-coded data.
+# The JPEG check's decode of the first rows (jpeg_structure.probe) runs at 1/8
+# scale: libjpeg still checks every table, and allocates 1/64 of the pixels.
 VALIDATION_DRAFT_SCALE = 8
 # The EXIF standard keeps EXIF in one JPEG APP1 segment, so no camera writes
 # more than 64 KB of it (thumbnail included); more, in a PNG/WebP/HEIF chunk
@@ -188,8 +190,10 @@ def _parse_offset(text: str) -> timezone | None:
 
 def inspect(path: str | os.PathLike, *, max_pixels: int) -> ImageFacts:
     """Prove that `path` is a whole JPEG/PNG/WebP/HEIF image of acceptable
-    size by decoding it; raise ImageRejected otherwise. Names and MIME types
-    the client sent are never trusted."""
+    size; raise ImageRejected otherwise. Names and MIME types the client sent
+    are never trusted. PNG, WebP and HEIF are decoded; a JPEG (nearly every
+    upload) is checked without decoding its megapixels: its structure through
+    to the EOI, and a 1/8-scale decode of its first rows (server/photos/jpeg_structure.py)."""
     if os.path.getsize(path) == 0:
         raise ImageRejected(ImageRejected.EMPTY)
     _strict_decoding()
@@ -200,8 +204,9 @@ def inspect(path: str | os.PathLike, *, max_pixels: int) -> ImageFacts:
                 raise ImageRejected(ImageRejected.TOO_MANY_PIXELS, f"{width}x{height}")
             image_format = "JPEG" if im.format == "MPO" else im.format
             if image_format == "JPEG":
-                im.draft(None, (max(1, width // VALIDATION_DRAFT_SCALE), max(1, height // VALIDATION_DRAFT_SCALE)))
-            im.load()
+                _check_jpeg(path, (width, height))
+            else:
+                im.load()
             exif_bytes = _exif_size(im)
     except ImageRejected:
         raise
@@ -222,6 +227,19 @@ def inspect(path: str | os.PathLike, *, max_pixels: int) -> ImageFacts:
     return ImageFacts(format=image_format, width=width, height=height)
 
 
+def _check_jpeg(path: str | os.PathLike, size: tuple[int, int]) -> None:
+    """A whole JPEG (its segments lead to an EOI) whose tables and frame libjpeg accepts."""
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        try:
+            scan, scan_end, _ = jpeg_structure.scan_bounds(data)
+        except jpeg_structure.NotWhole as exc:
+            raise ImageRejected(ImageRejected.BROKEN, str(exc)) from None
+        probe = jpeg_structure.probe(data, scan, scan_end)
+    with Image.open(io.BytesIO(probe), formats=("JPEG", "MPO")) as head:
+        head.draft(None, (max(1, size[0] // VALIDATION_DRAFT_SCALE), max(1, size[1] // VALIDATION_DRAFT_SCALE)))
+        head.load()
+
+
 def _exif_size(im: Image.Image) -> int:
     """Bytes of EXIF the file carries: every JPEG APP1 EXIF segment, else the format's EXIF chunk or box."""
     segments = [data for marker, data in getattr(im, "applist", []) if marker == "APP1" and data[:6] == b"Exif\0\0"]
@@ -233,15 +251,34 @@ def _exif_size(im: Image.Image) -> int:
 
 # ---------------------------------------------------------------- rendering
 
-def render(source: str | os.PathLike | IO[bytes]) -> Rendered:
-    """Decode an accepted original and make the display image and thumbnail."""
+RENDERERS = ("vips", "pillow")
+
+
+def default_renderer() -> str:
+    """libvips when its package and library are installed (the pinned dependencies), else Pillow."""
+    return "vips" if imaging_vips.AVAILABLE else "pillow"
+
+
+def render(source: str | os.PathLike | IO[bytes], *, renderer: str | None = None) -> Rendered:
+    """Decode an accepted original and make the display image and thumbnail.
+
+    An RGB JPEG (nearly every phone photo) goes through libvips when it is installed
+    (`server.photos.imaging_vips`); everything else, and everything when it is not,
+    through Pillow. Both give the same sizes and orientation (tests/photos/test_render_paths.py)."""
     _strict_decoding()
+    renderer = renderer or default_renderer()
     with Image.open(source, formats=ACCEPTED_FORMATS) as im:
         exif = im.getexif()
         orientation = orientation_of(exif)
         stored_size = im.size
         icc = _rgb_icc_profile(im.info.get("icc_profile"))
         target = fitted_size(stored_size, DISPLAY_MAX_SIDE)
+        if renderer == "vips" and im.format in ("JPEG", "MPO") and im.mode == "RGB":
+            display_jpeg, thumb_jpeg, display_size, thumb_size = imaging_vips.render_jpeg(
+                source, stored_size, target, orientation, THUMB_MAX_SIDE, (DISPLAY_QUALITY, THUMB_QUALITY), icc)
+            width, height = upright_size(stored_size, orientation)
+            return Rendered(display=display_jpeg, thumb=thumb_jpeg, display_size=display_size,
+                            thumb_size=thumb_size, width=width, height=height, captured_at=captured_at(exif))
         if im.format in ("JPEG", "MPO"):
             im.draft("RGB", target)  # see the module docstring: the FITTED size
         rgb = _to_rgb(im)
