@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from server.accounts import roles
-from server.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from server.accounts.passwords import MIN_PASSWORD_LENGTH, checked, hashed, needs_rehash
 from server.accounts.tables import ROLES, ApiToken, LoginAttempt, Session, UnitOwner, User
 from server.audit.services import audit_record
 from server.db import write_transaction
@@ -60,6 +60,7 @@ async def user_create(
             errors["party_id"] = _("A contractor must belong to a construction or repair unit.")
     if errors:
         raise Invalid(_("Please correct the marked fields."), field_errors=errors)
+    password_hash = await hashed(password)  # before the transaction: SQLite's writers wait on it
     async with write_transaction():
         if await User.exists().where(User.username == username).run():
             raise Invalid(
@@ -68,7 +69,7 @@ async def user_create(
             )
         user = User(
             username=username,
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             role=role,
             party=party_id,
             display_name=(display_name or "").strip(),
@@ -118,7 +119,7 @@ async def user_update(
     if is_active is not None:
         user.is_active = is_active
     if password:
-        user.password_hash = hash_password(password)
+        user.password_hash = await hashed(password)
     async with write_transaction():
         await user.save().run()
         if password or is_active is False:
@@ -169,12 +170,12 @@ async def authenticate(username: str, password: str, client: str) -> User:
     username = (username or "").strip()
     await _check_throttle(username, client)
     user = await User.objects().get(User.username == username).run() if username else None
-    ok = verify_password(user.password_hash if user else None, password or "")
+    ok = await checked(user.password_hash if user else None, password or "")
     ok = ok and user is not None and user.is_active
     async with write_transaction():
         await LoginAttempt.insert(LoginAttempt(username=username[:150], client=client[:64], success=ok)).run()
         if ok and needs_rehash(user.password_hash):
-            await User.update({User.password_hash: hash_password(password)}).where(User.id == user.id).run()
+            await User.update({User.password_hash: await hashed(password)}).where(User.id == user.id).run()
     if not ok:
         raise Unauthenticated(_("Wrong user name or password."))
     return user
