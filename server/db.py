@@ -10,14 +10,18 @@ web processes and the arq workers without "database is locked":
 """
 from __future__ import annotations
 
+import asyncio
+import math
 import sqlite3
+import time
+from collections import deque
 from datetime import datetime, timezone
 from typing import Any
 
 import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from server.postgres_engine import CONNECT_TIMEOUT_SECONDS, DatabaseUnavailable, ResilientPostgresEngine
 from server.settings import Settings, get_settings
@@ -45,21 +49,70 @@ class _PooledConnection:
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self._connection, name, value)
 
+    async def execute(self, sql: str, parameters: Any = None) -> Any:
+        """BEGIN IMMEDIATE, COMMIT, SAVEPOINT…: in the connection's thread (they may wait for the lock)."""
+        return await _in_thread(self._connection, self._connection.execute, sql, parameters)
+
+    async def execute_fetchall(self, sql: str, parameters: Any = None) -> Any:
+        return await self._engine.fetch(self._connection, sql, parameters or [])
+
     async def close(self) -> None:
         await self._engine.release(self._connection)
+
+
+INLINE_READ_SECONDS = 0.002
+"""How long a SELECT may run on the event loop's own thread before it is stopped and sent to the
+connection's thread instead (see TunedSQLiteEngine.fetch)."""
+
+
+class _ConnectionState:
+    """Per connection: trips under way in its thread, and the deadline of the SELECT run inline."""
+
+    __slots__ = ("busy", "deadline")
+
+    def __init__(self) -> None:
+        self.busy = 0
+        self.deadline = math.inf
+
+
+def _state(connection: aiosqlite.Connection) -> _ConnectionState:
+    return connection._cs_state  # type: ignore[attr-defined]  # noqa: SLF001 - set in _connect
+
+
+async def _in_thread(connection: aiosqlite.Connection, method: Any, *args: Any) -> Any:
+    state = _state(connection)
+    state.busy += 1
+    try:
+        return await method(*args)
+    finally:
+        state.busy -= 1
+
+
+def _is_read(query: str) -> bool:
+    return query.lstrip()[:6].upper() == "SELECT"
 
 
 class TunedSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine with WAL-friendly pragmas and pooled connections."""
 
-    POOL_SIZE = 8
+    POOL_SIZE = 16
+    """Connections open at once in normal running: as many as the requests a worker serves together.
+    Each has its own thread and page cache, so more would cost memory; fewer made a web worker
+    under 16 concurrent requests open and close a connection (a thread, three PRAGMAs) per request."""
+    OVERFLOW_AFTER_SECONDS = 1.0
+    """A caller that waited this long for a free connection gets an extra one, closed after use:
+    a slow moment costs a connection, never a deadlock."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
+        self._open = 0
+        self._waiters: deque[asyncio.Future] = deque()
 
     async def _connect(self) -> aiosqlite.Connection:
-        pending = aiosqlite.connect(**self.connection_kwargs)
+        # The event loop's thread runs short SELECTs itself (fetch), the connection's own
+        # thread everything else, never both at once: sqlite3 must allow the second thread.
+        pending = aiosqlite.connect(**self.connection_kwargs, check_same_thread=False)
         # An idle pooled connection must not keep the process alive at exit
         # (aiosqlite's thread is not a daemon); it holds no transaction, so
         # nothing is lost when the interpreter stops it.
@@ -70,25 +123,77 @@ class TunedSQLiteEngine(SQLiteEngine):
         await connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         # Safe with WAL: a power cut may lose the last commit, never corrupt.
         await connection.execute("PRAGMA synchronous = NORMAL")
+        state = connection._cs_state = _ConnectionState()  # type: ignore[attr-defined]
+        # Called every 1,000 SQLite instructions: a non-zero answer stops the statement
+        # ("interrupted"). Only an inline SELECT has a deadline; in the thread it is infinite.
+        await connection.set_progress_handler(lambda: time.perf_counter() > state.deadline, 1000)
         return connection
+
+    async def fetch(self, connection: aiosqlite.Connection, query: str, args: Any) -> list:
+        """The rows of one statement on this connection.
+
+        A SELECT runs right here on the event loop's thread: a list's reads take tens of
+        microseconds, while a trip to aiosqlite's thread (queue, wake-up, the GIL handed
+        over and back, a callback into the loop) cost more than that several times over,
+        and was most of a simple page (py-spy, bench/serving.py). A SELECT still running
+        after INLINE_READ_SECONDS is interrupted and run again in the connection's thread,
+        so a report's long read never holds up the other requests. Writes, BEGIN IMMEDIATE
+        and COMMIT may wait for the write lock: always in the thread. In WAL mode a reader
+        waits for no lock.
+        """
+        state = _state(connection)
+        if state.busy == 0 and _is_read(query):
+            state.deadline = time.perf_counter() + INLINE_READ_SECONDS
+            try:
+                return connection._conn.execute(query, args).fetchall()  # noqa: SLF001
+            except sqlite3.OperationalError as exc:
+                if str(exc) != "interrupted":
+                    raise
+            finally:
+                state.deadline = math.inf
+        return await _in_thread(connection, connection.execute_fetchall, query, args)
 
     async def acquire(self) -> aiosqlite.Connection:
         while self._idle:
             connection = self._idle.pop()
             if connection._running:  # noqa: SLF001 - a connection whose thread died is dropped
                 return connection
-        return await self._connect()
+            self._open -= 1
+        if self._open >= self.POOL_SIZE:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                return await asyncio.wait_for(waiter, self.OVERFLOW_AFTER_SECONDS)
+            except TimeoutError:
+                if waiter.done() and not waiter.cancelled():
+                    return waiter.result()
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+        self._open += 1
+        try:
+            return await self._connect()
+        except BaseException:
+            self._open -= 1
+            raise
 
     async def release(self, connection: aiosqlite.Connection) -> None:
         try:
             if connection.in_transaction:  # never hand on a half-finished transaction
                 await connection.rollback()
         except Exception:  # noqa: BLE001 - a broken connection is simply not reused
+            self._open -= 1
             await connection.close()
             return
-        if len(self._idle) < self.POOL_SIZE:
+        while self._waiters:  # the longest waiter takes it over
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        if self._open <= self.POOL_SIZE:
             self._idle.append(connection)
         else:
+            self._open -= 1
             await connection.close()
 
     async def get_connection(self) -> Any:
@@ -99,8 +204,9 @@ class TunedSQLiteEngine(SQLiteEngine):
                                      table: Any = None) -> Any:
         connection = await self.acquire()
         try:
-            rows = await connection.execute_fetchall(query, args or [])
-            await connection.commit()
+            rows = await self.fetch(connection, query, args or [])
+            if connection.in_transaction:  # with isolation_level=None only a query that began one
+                await connection.commit()
             return rows
         finally:
             await self.release(connection)
@@ -111,12 +217,80 @@ class TunedSQLiteEngine(SQLiteEngine):
         # then makes three trips to aiosqlite's thread (execute, fetch, close);
         # our connections have the pragma set once, and execute_fetchall is
         # one trip: about 0.2 ms saved per query.
-        return await connection.execute_fetchall(query, args or [])
+        if connection is None:  # the first query of a lazy read transaction
+            return await self.current_transaction.get().first_query(query, args or [])
+        return await self.fetch(object.__getattribute__(connection, "_connection"), query, args or [])
 
     async def close_pool(self) -> None:
         idle, self._idle = self._idle, []
+        self._open -= len(idle)
         for connection in idle:
             await connection.close()
+
+
+class LazyReadTransaction(SQLiteTransaction):
+    """A GET's read transaction on SQLite that costs nothing until it is used.
+
+    No connection is taken until the first query. BEGIN DEFERRED takes no lock
+    until that query reads, and a transaction that wrote nothing has nothing to
+    write at COMMIT: both run on the event loop's thread, without a trip to the
+    connection's. A write inside (a nested `write_transaction()`) joins it, as
+    before, and then COMMIT goes to the connection's thread.
+    """
+
+    async def __aenter__(self) -> "SQLiteTransaction":
+        if self._parent is not None:
+            return self._parent
+        self.connection = None
+        self._opening: asyncio.Future | None = None
+        self._changes = 0
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def _connection(self) -> _PooledConnection:
+        """The transaction's connection, taken (and the transaction begun) by the first caller."""
+        if self.connection is None:
+            if self._opening is not None:
+                await asyncio.shield(self._opening)
+                return self.connection
+            self._opening = asyncio.get_running_loop().create_future()
+            try:
+                connection = await self.engine.get_connection()
+                raw = object.__getattribute__(connection, "_connection")
+                raw._conn.execute(f"BEGIN {self.transaction_type.value}")  # noqa: SLF001 - takes no lock
+                self._changes = raw.total_changes
+                self.connection = connection
+            finally:
+                self._opening.set_result(None)
+        return self.connection
+
+    async def first_query(self, query: str, args: Any) -> Any:
+        return await (await self._connection()).execute_fetchall(query, args)
+
+    async def begin(self) -> None:
+        await self._connection()
+
+    async def commit(self) -> None:
+        raw = object.__getattribute__(self.connection, "_connection")
+        if raw.total_changes == self._changes and _state(raw).busy == 0:
+            raw._conn.execute("COMMIT")  # noqa: SLF001 - ends a read: releases its snapshot, no I/O
+            self._committed = True
+        else:
+            await super().commit()
+
+    async def savepoint(self, name: str | None = None) -> Any:
+        await self._connection()
+        return await super().savepoint(name)
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent is not None:
+            return exception is None
+        if self._opening is not None and not self._opening.done():
+            await asyncio.shield(self._opening)
+        if self.connection is None:  # nothing was read
+            self.engine.current_transaction.reset(self.context)
+            return exception is None
+        return await super().__aexit__(exception_type, exception, traceback)
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -167,6 +341,8 @@ def read_transaction() -> Any:
     """One connection for a request's reads (Piccolo's SQLite engine otherwise
     opens a new connection for every query)."""
     db = engine()
+    if isinstance(db, TunedSQLiteEngine):
+        return LazyReadTransaction(engine=db, transaction_type=TransactionType.deferred)
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.deferred)
     return db.transaction()
