@@ -5,9 +5,10 @@
    it never collides with a Redis already running on the machine.
 2. Migrations, then the demo data into an empty database when HOST is a
    loopback address or DEMO=1 (`server.operations.first_run`).
-3. The web server (granian) and the arq workers: one for the default queue
-   (JPEG/PNG/WebP photos, notices, cron sweeps) and one for the heavy queue
-   (HEIC photos), so slow iPhone photos never hold up the rest.
+3. The web server (granian) and the arq workers: one per core for the default
+   queue (JPEG/PNG/WebP photos, notices; the first also runs the cron sweeps;
+   WORKERS sets another count) and one for the heavy queue (HEIC photos), so
+   slow iPhone photos never hold up the rest.
 
 Every process started here is supervised: one that exits (a worker that lost
 Redis, the private Redis, the web server) is logged and started again after a
@@ -167,6 +168,25 @@ def _command(*args: str) -> Callable[[], subprocess.Popen]:
     return lambda: subprocess.Popen(list(args), env=env, cwd=PROJECT_ROOT, start_new_session=True)
 
 
+def default_workers() -> int:
+    """WORKERS, else one default-queue worker per core this process may use: a worker renders one
+    photo at a time on one core (workers/settings.py), so this is what lets photos use every core."""
+    value = os.environ.get("WORKERS", "").strip()
+    if not value:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if not value.isdigit() or int(value) < 1:
+        sys.exit(f"WORKERS must be a whole number of worker processes, at least 1 (got {value!r}).")
+    return int(value)
+
+
+def worker_processes(count: int) -> list[tuple[str, str]]:
+    """(name, settings class) of each arq worker: the default queue's first worker (with the crons),
+    `count - 1` more without them, and the heavy-queue (HEIC) worker."""
+    extra = [(f"worker {index}", "workers.settings.ExtraWorkerSettings") for index in range(2, count + 1)]
+    return [("worker", "workers.settings.WorkerSettings"), *extra,
+            ("heavy worker", "workers.settings.HeavyWorkerSettings")]
+
+
 def run() -> None:
     children: list[Supervised] = []
 
@@ -199,8 +219,7 @@ def run() -> None:
         asyncio.run(migrate())
         asyncio.run(first_run())
 
-        for name, settings_class in (("worker", "workers.settings.WorkerSettings"),
-                                     ("heavy worker", "workers.settings.HeavyWorkerSettings")):
+        for name, settings_class in worker_processes(default_workers()):
             children.append(Supervised(name, _command(str(VENV_BIN / "arq"), settings_class)))
         children.append(Supervised("web server", _command(
             str(VENV_BIN / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",

@@ -55,12 +55,12 @@ class Unreadable(Exception):
 
 
 def render_file(path: Path) -> imaging.Rendered:
-    """Executor-thread work: decode the original and render both variants (in memory: they are small)."""
-    with open(path, "rb") as original:
-        try:
-            return imaging.render(original)
-        except Exception as exc:  # noqa: BLE001 - every decoder failure means the same
-            raise Unreadable(f"{type(exc).__name__}: {exc}") from exc
+    """Executor-thread work: decode the original and render both variants (in memory: they are small).
+    By path, so libvips reads the file itself, sequentially (server/photos/imaging_vips.py)."""
+    try:
+        return imaging.render(path)
+    except Exception as exc:  # noqa: BLE001 - every decoder failure means the same
+        raise Unreadable(f"{type(exc).__name__}: {exc}") from exc
 
 
 async def render_and_store(executor: Any, original_key: str) -> imaging.Rendered:

@@ -1,7 +1,8 @@
 """arq worker settings: `arq workers.settings.WorkerSettings` (default queue:
 JPEG/PNG/WebP photos, rectification and hand-off notices, PDF documents and the cron sweeps) and
 `arq workers.settings.HeavyWorkerSettings` (HEIC photos, which decode 7-9x
-slower and would otherwise hold up everything behind them).
+slower and would otherwise hold up everything behind them). `ExtraWorkerSettings`
+is the default queue's worker without the crons, for the other cores.
 
 Each worker process owns one executor thread for Pillow: one core per
 worker; run more worker processes to use more cores. arq reads settings
@@ -118,6 +119,20 @@ class WorkerSettings:
     # arq starts at most max_jobs jobs per look at the queue and looks every poll_delay: at its
     # default 0.5 s that capped a worker at 8 photos a second (each takes 15-35 ms) while the
     # core idled. A look is one Redis call; 20 a second cost nothing.
+    poll_delay = POLL_DELAY
+
+
+class ExtraWorkerSettings:
+    """One more worker on the default queue, without the cron jobs: `make run` starts one of these
+    for every core beyond the first (server/launcher.py), so photos are processed on every core while
+    each worker still claims one photo at a time. The crons stay with `WorkerSettings`: they are
+    unique anyway, and one process is where to look for them."""
+    queue_name = jobs.DEFAULT_QUEUE
+    functions = WorkerSettings.functions
+    redis_settings = worker_redis_settings()
+    on_startup = startup
+    on_shutdown = shutdown
+    max_jobs = WorkerSettings.max_jobs
     poll_delay = POLL_DELAY
 
 
