@@ -74,6 +74,8 @@ NAV_ITEMS = [
             _l("Customers' questions and the answers given"), tab=False),
     NavItem(_l("Contact sheets"), "/sheets", "list-checks", frozenset(roles.STAFF),
             _l("Work contact sheets for your department to reply to"), tab=False),
+    NavItem(_l("Import a phone's records"), "/offline/import", "clock", frozenset({roles.CS_STAFF, roles.ADMIN}),
+            _l("Records a phone could not sync, exported to a file"), tab=False),
     NavItem(_l("Knowledge base"), "/knowledge", "info", frozenset(roles.STAFF),
             _l("Questions and answers for customers' inquiries"), tab=False),
     NavItem(_l("My home"), "/owner", "door-open", frozenset({roles.OWNER}),

@@ -13,7 +13,9 @@ from functools import lru_cache
 
 from litestar import Request, Response, get
 
+from server.accounts import roles
 from server.i18n import _
+from server.web.guards import allow
 from server.web.templating import STATIC_DIR, render, static_url
 
 # The app shell: what a phone needs to open the app at all without signal.
@@ -93,4 +95,12 @@ async def offline_session(request: Request) -> Response:
     return Response(body, headers={"Cache-Control": "no-store"})
 
 
-PWA_ROUTES = [service_worker, manifest, favicon, offline, offline_session]
+@get("/offline/import", guards=[allow(roles.CS_STAFF, roles.ADMIN)], include_in_schema=False)
+async def outbox_import(request: Request) -> Response:
+    """CS staff take in the file a phone exported from its outbox (static/js/outbox.js,
+    exportFile): its records go into this browser's outbox and are sent from here, step
+    by step as from the phone, deduplicated by their client_ids (static/js/outbox_import.js)."""
+    return render(request, "offline_import.html")
+
+
+PWA_ROUTES = [service_worker, manifest, favicon, offline, offline_session, outbox_import]

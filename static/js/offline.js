@@ -146,6 +146,7 @@
     badge.addEventListener("click", function () { sheet.hidden = false; render(); });
     sheet.querySelector("[data-outbox-close]").addEventListener("click", function () { sheet.hidden = true; });
     sheet.querySelector("[data-outbox-retry]").addEventListener("click", function () { failures = 0; sync(); });
+    // (the warning and export button: section 5)
   }
 
   var sent = {};  // client_id -> defect id, for the capture page to go to the new defect
@@ -408,6 +409,68 @@
         canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); }, "image/jpeg", QUALITY);
       });
     }).catch(function () { return file; });
+  }
+
+  // ------------------------------------------------------------ 5. keeping it safe
+  // Safari has no Background Sync: a page that is open sends what waits every
+  // minute too, so an inspector who opens the app after lunch sees the count fall.
+  var RETRY_OPEN_MS = 60 * 1000;
+  setInterval(function () {
+    if (document.hidden || state.syncing) return;
+    Outbox.all().then(function (records) {
+      if (records.some(function (r) { return r.state !== "refused"; })) sync();
+    });
+  }, RETRY_OPEN_MS);
+
+  // Ask the browser not to evict the outbox under storage pressure (or, in
+  // Safari, after seven days without a visit). Where it cannot promise that,
+  // or a record has waited more than a day, the outbox says so plainly.
+  var persistent = null;  // unknown until asked
+  var DAY_MS = 24 * 60 * 60 * 1000;
+  function askToPersist() {
+    if (!navigator.storage || !navigator.storage.persist) { persistent = false; return Promise.resolve(false); }
+    return navigator.storage.persisted().then(function (already) {
+      return already || navigator.storage.persist();
+    }).then(function (granted) { persistent = !!granted; return persistent; }, function () { persistent = false; return false; });
+  }
+  function warnIfAtRisk(records) {
+    var warning = sheet && sheet.querySelector("[data-outbox-warning]");
+    if (!warning) return;
+    var oldest = records.reduce(function (t, r) { return Math.min(t, Date.parse(r.created_at) || Date.now()); }, Date.now());
+    var atRisk = records.length > 0 && (persistent === false || Date.now() - oldest > DAY_MS);
+    warning.hidden = !atRisk;
+    sheet.querySelector("[data-outbox-export]").hidden = records.length === 0;
+  }
+  Outbox.on(function (event) { if (event.type === "changed" && sheet && !sheet.hidden) Outbox.all().then(warnIfAtRisk); });
+  if (badge && sheet) badge.addEventListener("click", function () { Outbox.all().then(warnIfAtRisk); });
+  Outbox.all().then(function (records) { if (records.length) askToPersist(); });
+
+  // Export: everything in the outbox, photos included, as one file to hand to CS.
+  if (sheet) sheet.querySelector("[data-outbox-export]").addEventListener("click", function () {
+    Outbox.exportFile().then(function (file) {
+      var link = document.createElement("a");
+      var stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
+      link.href = URL.createObjectURL(file);
+      link.download = "outbox-" + stamp + ".json";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+      toast(T.exported);
+    });
+  });
+
+  // iPhone: no install prompt, so a one-line hint in Safari's tab (not in the
+  // installed app), until dismissed. Installed apps are spared Safari's eviction.
+  var hint = document.querySelector("[data-ios-install]");
+  var iOS = /iPhone|iPad|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  var standalone = navigator.standalone === true || (window.matchMedia && matchMedia("(display-mode: standalone)").matches);
+  if (hint && iOS && !standalone && localStorage.getItem("ios-install-hint") !== "dismissed") {
+    hint.hidden = false;
+    hint.querySelector("[data-ios-install-close]").addEventListener("click", function () {
+      hint.hidden = true;
+      localStorage.setItem("ios-install-hint", "dismissed");
+    });
   }
 
   window.OfflineUi = { sendNow: sendNow, sync: sync, render: render, toast: toast, text: T, sent: sent, shrink: shrink,

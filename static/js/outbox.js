@@ -269,8 +269,77 @@
     return running;
   }
 
+  // ------------------------------------------------------------ export and import
+  // A phone that is about to be wiped, or never gets signal again, hands its
+  // outbox over as one file: every record with its photos (base64), what was
+  // already sent marked as such. Imported on another browser (CS staff's,
+  // /offline/import), the records go through the same steps and the server's
+  // client_id check: importing a file twice, or a record that did reach the
+  // server meanwhile, stores nothing twice.
+  var EXPORT_FORMAT = "cs-center-outbox";
+
+  function dataUrl(blob) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = function () { reject(reader.error); };
+      reader.readAsDataURL(blob);
+    });
+  }
+
+  async function exportFile() {
+    var records = await all();
+    var out = [];
+    for (var i = 0; i < records.length; i++) {
+      var record = Object.assign({}, records[i]);
+      var photos = [];
+      for (var j = 0; j < record.photos.length; j++) {
+        var photo = Object.assign({}, record.photos[j]);
+        photo.data = photo.blob ? await dataUrl(photo.blob) : null;
+        delete photo.blob;
+        photos.push(photo);
+      }
+      record.photos = photos;
+      out.push(record);
+    }
+    var text = JSON.stringify({ format: EXPORT_FORMAT, version: 1, exported_at: new Date().toISOString(), records: out });
+    return new Blob([text], { type: "application/json" });
+  }
+
+  function blobOf(url) {
+    var comma = url.indexOf(",");
+    var type = url.slice(5, url.indexOf(";"));
+    var bytes = atob(url.slice(comma + 1));
+    var array = new Uint8Array(bytes.length);
+    for (var i = 0; i < bytes.length; i++) array[i] = bytes.charCodeAt(i);
+    return new Blob([array], { type: type || "image/jpeg" });
+  }
+
+  // The records of an exported file, into this browser's outbox as the signed-in
+  // user's (userId), waiting again; how many. Throws on a file that is not one.
+  async function importFile(text, userId) {
+    var file = JSON.parse(text);
+    if (!file || file.format !== EXPORT_FORMAT || !Array.isArray(file.records)) throw new Error("not an outbox file");
+    for (var i = 0; i < file.records.length; i++) {
+      var record = file.records[i];
+      record.photos = record.photos.map(function (photo) {
+        var kept = Object.assign({}, photo, { blob: photo.data ? blobOf(photo.data) : null });
+        delete kept.data;
+        return kept;
+      });
+      record.recorded_by = record.recorded_by || record.user_id;
+      record.user_id = userId;
+      record.state = "waiting";
+      record.message = "";
+      record.errors = {};
+      await put(record);
+    }
+    return file.records.length;
+  }
+
   global.Outbox = {
     uuid: uuid, all: all, get: get, put: put, remove: remove, sync: sync,
+    exportFile: exportFile, importFile: importFile,
     downloads: downloads, download: download, putDownload: putDownload, removeDownload: removeDownload,
     on: function (fn) { listeners.push(fn); },
     DATA_CACHE: "offline-data"
