@@ -17,9 +17,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 from litestar_htmx import ClientRedirect
+from markupsafe import Markup
 from piccolo.query.functions.aggregate import Count
 
 from server.accounts import roles
+from server.db import get_by_id, rows as db_rows
 from server.errors import Invalid
 from server.i18n import _, ngettext
 from server.i18n import lazy_gettext as _l
@@ -30,7 +32,7 @@ from server.org.tables import PARTY_KINDS, Building, Party, Project, Unit, UnitS
 from server.pagination import Page
 from server.web.flash import flash
 from server.web.guards import allow
-from server.web.templating import is_htmx, render
+from server.web.templating import environment, is_htmx, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -54,6 +56,17 @@ UNIT_STATUS = {
     UnitStatus.RECTIFYING: (_l("Rectifying"), "orange"),
     UnitStatus.PASSED: (_l("Passed"), "green"),
 }
+
+
+TILE_COLUMNS = (Unit.id, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
+"""What a unit's tile on the building page shows."""
+
+
+def _unit_status_shown() -> dict[str, tuple[str, str, Markup]]:
+    """UNIT_STATUS in the request's language, with each status's chip: translated and
+    rendered once per page, not once per tile (50 tiles: ~0.5 ms of a page)."""
+    chip = environment().get_template("_macros.html").module.chip  # type: ignore[attr-defined]
+    return {key: (str(label), colour, chip(str(label), colour)) for key, (label, colour) in UNIT_STATUS.items()}
 
 
 # ---------------------------------------------------------------- shared helpers (also used by accounts.admin_pages)
@@ -218,10 +231,11 @@ class OrgAdminPages(Controller):
     async def _building_page(self, request: Request, building: Building, page: Page, *, block: str | None,
                              status_code: int = 200, **form_context: Any) -> Response:
         """The building with its units by floor, and the bulk-create form."""
-        project = await Project.objects().get(Project.id == building.project).run()
+        project = await get_by_id(Project, building.project)
         where = Unit.building == building.id
-        units = await paged_rows(Unit.objects().where(where).order_by(Unit.floor, Unit.number),
+        units = await paged_rows(Unit.select(*TILE_COLUMNS).where(where).order_by(Unit.floor, Unit.number),
                                  Unit.count().where(where), page)
+        units["rows"] = db_rows(units["rows"])
         unit_types = await _unit_types_of(project.id)
         floors = [(floor, list(rows)) for floor, rows in groupby(units["rows"], key=lambda u: u.floor)]
         context = {"form": {}, "errors": {}, "message": None, **form_context}
@@ -229,7 +243,7 @@ class OrgAdminPages(Controller):
         return render(request, "org/building_detail.html", block=block, status_code=status_code,
                       project=project, building=building, units=units, floors=floors,
                       unit_type_names={t.id: t.name for t in unit_types},
-                      unit_type_choices=_unit_type_choices(unit_types), unit_status=UNIT_STATUS, **context)
+                      unit_type_choices=_unit_type_choices(unit_types), unit_status=_unit_status_shown(), **context)
 
     @get("/buildings/{building_id:int}/edit")
     async def building_edit(self, request: Request, building_id: int) -> Response:

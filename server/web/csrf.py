@@ -17,7 +17,7 @@ from litestar.utils.scope.state import ScopeState
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from server.settings import Settings
-from server.web.middleware import SESSION_COOKIE, cookies_of
+from server.web.middleware import SESSION_COOKIE, request_cookies
 
 CSRF_HEADER = "x-csrftoken"
 TOKEN_FIELD = "_csrf_token"
@@ -42,7 +42,7 @@ def _needs_no_token(scope: Scope) -> bool:
         return True
     # An API call carrying no session cookie cannot ride on a victim's
     # session: it is simply unauthenticated, and should hear 401, not 403.
-    return scope["path"].startswith("/api/") and SESSION_COOKIE not in cookies_of(headers)
+    return scope["path"].startswith("/api/") and SESSION_COOKIE not in request_cookies(scope)
 
 
 def _sent_by_another_site(scope: Scope) -> bool:

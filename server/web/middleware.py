@@ -28,6 +28,17 @@ def cookies_of(headers: Headers) -> dict[str, str]:
     return {key: morsel.value for key, morsel in jar.items()}
 
 
+_COOKIES = "cs_cookies"
+
+
+def request_cookies(scope: Scope) -> dict[str, str]:
+    """The request's cookies, parsed once and kept in its scope (language, sign-in and CSRF all read them)."""
+    cookies = scope.get(_COOKIES)
+    if cookies is None:
+        cookies = scope[_COOKIES] = cookies_of(Headers.from_scope(scope))  # type: ignore[literal-required]
+    return cookies
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith("/api/")
 
@@ -61,7 +72,7 @@ class LocaleMiddleware:
             return
         headers = Headers.from_scope(scope)
         accept = headers.get("accept-language") if is_api_path(scope["path"]) else None
-        locale = pick_locale(cookies_of(headers).get(LANGUAGE_COOKIE), accept, get_settings().default_language)
+        locale = pick_locale(request_cookies(scope).get(LANGUAGE_COOKIE), accept, get_settings().default_language)
         token = current_locale.set(locale)
         scope.setdefault("state", {})["locale"] = locale
         try:
@@ -117,7 +128,7 @@ class AuthMiddleware:
             method = "token"
             user = await user_for_token(authorization[7:].strip())
         else:
-            raw = cookies_of(headers).get(SESSION_COOKIE)
+            raw = request_cookies(scope).get(SESSION_COOKIE)
             if raw:
                 method = "session"
                 user = await user_for_session(raw)
