@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import sqlite3
 import time
 from collections import deque
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -432,6 +433,46 @@ async def get_by_id(table: Any, object_id: Any) -> Any | None:
     object through an access helper)."""
     found = await table.raw(_by_id_sql(table), object_id).run()
     return table(**found[0], _exists_in_db=True) if found else None
+
+
+class _Value:
+    """Stands for a call's n-th value while a `built_once` query is built and compiled."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+_PLACEHOLDER = re.compile(r"\?|\$\d+")
+
+
+def built_once(build: Callable[..., Any]) -> Callable[..., Awaitable[list[dict]]]:
+    """A Piccolo query for a hot path, built and compiled once, then run with each call's values.
+
+    `build(*values, **fixed)` returns the query; `values` may only be compared with
+    (`Unit.building == building`), while `fixed` may change its shape (a limit, an
+    order) and each distinct `fixed` is compiled once. Building a select anew cost
+    ~0.2 ms and a count ~0.15 ms, more than running them (a 50-row list: a quarter of
+    its time). The rows are dicts, as from `select()`.
+    """
+    compiled: dict[tuple, tuple[Any, str, list[int]]] = {}
+
+    async def run(*values: Any, **fixed: Any) -> list[dict]:
+        key = (engine().engine_type, *sorted(fixed.items()))
+        entry = compiled.get(key)
+        if entry is None:
+            query = build(*[_Value(i) for i in range(len(values))], **fixed)
+            sql, args = query.querystrings[0].compile_string(engine_type=key[0])
+            if (not all(isinstance(arg, _Value) for arg in args) or len(_PLACEHOLDER.findall(sql)) != len(args)
+                    or "{" in sql or "}" in sql):
+                raise ValueError(f"built_once: every value of {build.__name__} must be a compared value")
+            entry = compiled[key] = (query.table, _PLACEHOLDER.sub("{}", sql), [arg.index for arg in args])
+        table, template, order = entry
+        return await table.raw(template, *[values[i] for i in order]).run()
+
+    run.__name__ = build.__name__
+    return run
 
 
 def rows(selected: list[dict]) -> list[Row]:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from piccolo.query.functions.aggregate import Count
 
 from server.accounts import roles
-from server.db import get_by_id, rows as db_rows
+from server.db import built_once, get_by_id, rows as db_rows
 from server.errors import Invalid
 from server.i18n import _, ngettext
 from server.i18n import lazy_gettext as _l
@@ -122,9 +122,25 @@ def _unit_type_choices(unit_types: list[UnitType]) -> list[tuple[int, str]]:
     return [(t.id, t.name) for t in unit_types]
 
 
-async def _unit_types_of(project_id: int) -> list[UnitType]:
-    return await UnitType.objects().where(UnitType.project == project_id).order_by(UnitType.name) \
-        .limit(CHOICES_LIMIT).run()
+async def _unit_types_of(project_id: int) -> list[Any]:
+    return db_rows(await _unit_types(project_id))
+
+
+# The building page's queries, written once (server.db.built_once): it is the list page of issue 15.
+@built_once
+def _unit_types(project: Any) -> Any:
+    return UnitType.select().where(UnitType.project == project).order_by(UnitType.name).limit(CHOICES_LIMIT)
+
+
+@built_once
+def _tiles(building: Any, *, limit: int, offset: int) -> Any:
+    return Unit.select(*TILE_COLUMNS).where(Unit.building == building).order_by(Unit.floor, Unit.number) \
+        .limit(limit).offset(offset)
+
+
+@built_once
+def _units_count(building: Any) -> Any:
+    return Unit.count().where(Unit.building == building)
 
 
 async def _trades_context(building_id: int, state: dict | None) -> dict:
@@ -232,10 +248,8 @@ class OrgAdminPages(Controller):
                              status_code: int = 200, **form_context: Any) -> Response:
         """The building with its units by floor, and the bulk-create form."""
         project = await get_by_id(Project, building.project)
-        where = Unit.building == building.id
-        units = await paged_rows(Unit.select(*TILE_COLUMNS).where(where).order_by(Unit.floor, Unit.number),
-                                 Unit.count().where(where), page)
-        units["rows"] = db_rows(units["rows"])
+        units = {"rows": db_rows(await _tiles(building.id, limit=page.limit, offset=page.offset)),
+                 "total": (await _units_count(building.id))[0]["count"], "limit": page.limit, "offset": page.offset}
         unit_types = await _unit_types_of(project.id)
         floors = [(floor, list(rows)) for floor, rows in groupby(units["rows"], key=lambda u: u.floor)]
         context = {"form": {}, "errors": {}, "message": None, **form_context}

@@ -129,6 +129,13 @@ def unit_out(row: Any, handovers: list[Any] | None = None) -> UnitOut:
                    unit_type_id=row.unit_type, status=row.status, handovers=handovers or [])
 
 
+def unit_item(row: dict) -> dict:
+    """unit_out's JSON from a selected row, for lists: a dict is encoded as fast and made
+    faster than the Struct (50 rows: ~0.1 ms of a list)."""
+    return {"id": row["id"], "building_id": row["building"], "number": row["number"], "floor": row["floor"],
+            "unit_type_id": row["unit_type"], "status": row["status"], "handovers": []}
+
+
 def party_out(row: Any) -> PartyOut:
     return PartyOut(id=row.id, name=row.name, kind=row.kind, contact_name=row.contact_name, phone=row.phone,
                     email=row.email, webhook_url=row.webhook_url)
