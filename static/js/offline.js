@@ -390,9 +390,30 @@
   // 1 MB. The canvas drops EXIF, so the capture time travels as a field. A
   // photo the browser cannot decode (HEIC on Android) goes as it is.
   var MAX_SIDE = 2560, QUALITY = 0.85;
-  function shrink(file) {
-    if (!window.createImageBitmap) return Promise.resolve(file);
+  // Decoded upright: createImageBitmap where it takes the orientation option;
+  // else (WebKit before Safari 17: "TypeError") an <img>, which WebKit turns by EXIF.
+  function decodeUpright(file) {
+    var viaImage = function () {
+      return new Promise(function (resolve, reject) {
+        var url = URL.createObjectURL(file);
+        var img = new Image();
+        img.onload = function () {
+          URL.revokeObjectURL(url);
+          resolve({ width: img.naturalWidth, height: img.naturalHeight, image: img, close: function () {} });
+        };
+        img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("not decodable")); };
+        img.src = url;
+      });
+    };
+    if (!window.createImageBitmap) return viaImage();
     return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      bitmap.image = bitmap;
+      return bitmap;
+    }, viaImage);
+  }
+
+  function shrink(file) {
+    return decodeUpright(file).then(function (bitmap) {
       var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
       if (scale === 1 && file.type === "image/jpeg" && file.size <= 1024 * 1024) {
         bitmap.close();
@@ -403,7 +424,7 @@
       canvas.height = Math.round(bitmap.height * scale);
       var ctx = canvas.getContext("2d");
       ctx.imageSmoothingQuality = "high";
-      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      ctx.drawImage(bitmap.image, 0, 0, canvas.width, canvas.height);
       bitmap.close();
       return new Promise(function (resolve) {
         canvas.toBlob(function (blob) { resolve(blob && blob.size < file.size ? blob : file); }, "image/jpeg", QUALITY);

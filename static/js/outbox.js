@@ -87,13 +87,43 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
+  // Photos are stored as bytes and their type, not as Blobs: WebKit's IndexedDB
+  // (WPE 2.38, and Safari before it learnt) refuses a Blob ("DataCloneError:
+  // BlobURLs are not yet supported"). The rest of the code sees Blobs.
+  async function stored(record) {
+    var copy = Object.assign({}, record);
+    copy.photos = [];
+    for (var i = 0; i < record.photos.length; i++) {
+      var photo = Object.assign({}, record.photos[i]);
+      if (photo.blob) {
+        photo.bytes = await photo.blob.arrayBuffer();
+        photo.type = photo.blob.type;
+        delete photo.blob;
+      }
+      copy.photos.push(photo);
+    }
+    return copy;
+  }
+  function loaded(row) {
+    if (!row) return row;
+    row.photos = (row.photos || []).map(function (photo) {
+      if (photo.bytes) {
+        photo.blob = new Blob([photo.bytes], { type: photo.type || "image/jpeg" });
+        delete photo.bytes;
+      }
+      return photo;
+    });
+    return row;
+  }
+
   async function all() {
     var rows = await store(OUTBOX, "readonly", function (s) { return s.getAll(); });
-    return (rows || []).sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
+    return (rows || []).map(loaded).sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
   }
-  function get(clientId) { return store(OUTBOX, "readonly", function (s) { return s.get(clientId); }); }
+  async function get(clientId) { return loaded(await store(OUTBOX, "readonly", function (s) { return s.get(clientId); })); }
   async function put(record) {
-    await store(OUTBOX, "readwrite", function (s) { return s.put(record); });
+    var row = await stored(record);
+    await store(OUTBOX, "readwrite", function (s) { return s.put(row); });
     emit({ type: "changed" });
   }
   async function remove(clientId) {

@@ -1,5 +1,6 @@
 """Browser tests: the real app served by granian, driven through real Chromium
-(Debian's /usr/bin/chromium via Playwright) on a phone-sized viewport.
+(Debian's /usr/bin/chromium via Playwright) on a phone-sized viewport; the offline
+scenarios in WebKit too (Debian's WPE WebKit over WebDriver: tests/e2e/phones.py).
 
 The server runs in a subprocess against the same database and Redis as the
 rest of the suite; photo processing and notice delivery run in a real arq
@@ -211,3 +212,43 @@ async def whole_room_ok(page, room: dict) -> None:
     await page.wait_for_function(
         "([id, text]) => document.getElementById(id).textContent.trim() === text",
         arg=[f"room-count-{room['id']}", f"{room['total']}/{room['total']}"], timeout=15000)
+
+
+@pytest.fixture(scope="session")
+async def webkit_driver():
+    """WPEWebDriver for the session (tests/e2e/phones.py): WebKit, Safari's engine, headless.
+    None on a machine without it (a WebKit test then skips; CI installs it and fails without)."""
+    from tests.e2e.phones import WebKitDriver
+
+    if not WebKitDriver.available():
+        if os.environ.get("CI"):
+            pytest.fail("WPE WebKit not found: `apt-get install wpewebkit-driver cog`")
+        yield None
+        return
+    driver = WebKitDriver()
+    yield driver
+    await driver.stop()
+
+
+@pytest.fixture
+async def open_phone(chromium, webkit_driver):
+    """open_phone(browser, base_url, **chromium_context_options) -> a new phone with nothing
+    stored (cookies, service worker, IndexedDB); closed after the test. browser: chromium or webkit."""
+    from tests.e2e.phones import ChromiumPhone
+
+    opened = []
+
+    async def open_one(browser: str, base_url: str, **options):
+        if browser == "webkit":
+            if webkit_driver is None:
+                pytest.skip("WPE WebKit not found: `apt-get install wpewebkit-driver cog`")
+            phone = await webkit_driver.phone(base_url, width=PHONE["width"])
+        else:
+            context = await _phone_context(chromium, base_url, PHONE, **options)
+            phone = ChromiumPhone(context, await context.new_page(), base_url)
+        opened.append(phone)
+        return phone
+
+    yield open_one
+    for phone in opened:
+        await phone.close()

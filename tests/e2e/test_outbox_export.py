@@ -12,7 +12,8 @@ from playwright.async_api import expect
 from server.inspections.tables import Defect
 from server.photos.tables import Photo
 from tests.e2e.conftest import PHONE, sign_in
-from tests.e2e.test_offline import _controlled, _empty, _fill, _until
+from tests.e2e.offline_steps import fill_defect, outbox_empties
+from tests.e2e.phones import ChromiumPhone
 from tests.inspections.support import unit_under_inspection
 from tests.photos.images import plain_jpeg
 from tests.support import PASSWORD
@@ -33,7 +34,8 @@ async def test_an_exported_outbox_imported_by_cs_arrives_once(personas, chromium
     desk = await _context(chromium, stoppable_server)
     try:
         page = await sign_in(phone, "ian", PASSWORD)
-        await _controlled(page, f"/inspections/{inspection['id']}")
+        on_phone = ChromiumPhone(phone, page, stoppable_server.url)
+        await on_phone.controlled(f"/inspections/{inspection['id']}")
         card = page.locator("[data-offline-card]")
         await card.locator("[data-offline-download]").click()
         await expect(card).to_have_attribute("data-offline-ready", "yes")
@@ -42,7 +44,7 @@ async def test_an_exported_outbox_imported_by_cs_arrives_once(personas, chromium
         stoppable_server.stop()
         try:
             for n in range(1, 4):
-                await _fill(page, str(photo), phrase=n % 3)
+                await fill_defect(on_phone, [str(photo)], phrase=n % 3)
                 await page.click("button[data-save]")
                 await expect(page.locator("[data-outbox-count]")).to_have_text(f"{n} 条待同步")
             await page.click("[data-outbox-open]")
@@ -80,7 +82,7 @@ async def test_an_exported_outbox_imported_by_cs_arrives_once(personas, chromium
 
         # The phone gets signal after all: it sends its copies, and nothing is doubled.
         await page.reload()
-        await _until(lambda: _empty(page))
+        await outbox_empties(on_phone)
         assert await Defect.count().where(Defect.inspection == inspection["id"]).run() == 3
 
         # Not a file of ours: said so, nothing taken.
