@@ -17,7 +17,7 @@ Beside requests/s it records the worker's CPU time per request (from /proc),
 which a busy machine disturbs less than requests/s. Also measured: the sign-in
 check of a known session and token in process (p50 of 2,000), and the web
 worker's peak RSS during the list-page load. With py-spy installed, the
-product's worker is sampled under each load on SQLite and the top 20 frames
+product's worker is sampled under each load and the top 20 frames
 are written to bench/results/serving_profile.txt. uvicorn runs the same two
 pages once, for comparison with granian. Writes bench/results/serving.md.
 
@@ -180,11 +180,31 @@ def py_spy() -> str | None:
     return str(found) if found.exists() else shutil.which("py-spy")
 
 
-async def profile(server: Server, path: str, headers: dict) -> list[str]:
-    """py-spy on the worker's event-loop thread under load: the top 20 frames by time inside them."""
+# Where a sample of the event loop's thread is spent: the first of these found anywhere in its stack.
+PARTS = [
+    ("sign-in check", ("_user_by_credential",)),
+    ("templates (Jinja)", ("Template.render", "render_block")),
+    ("database and ORM (queries, Piccolo)", ("Query.run", "Query._run", "built_once.<locals>.run", "get_by_id",
+                                            "TunedSQLiteEngine.fetch", "run_querystring", "Transaction.__a")),
+    ("handler's own code", ("HTTPRoute._call_handler_function",)),
+    ("framework and middleware (Litestar, ours)", ("Litestar.__call__",)),
+]
+OUTSIDE = "granian and the event loop (outside the app)"
+
+
+def part_of(frames: list[str]) -> str:
+    for name, marks in PARTS:
+        if any(frame.startswith(mark) for frame in frames for mark in marks):
+            return name
+    return OUTSIDE
+
+
+async def profile(server: Server, path: str, headers: dict) -> tuple[list[str], dict[str, float]]:
+    """py-spy on the worker's event-loop thread under load: the top 20 frames by time inside
+    them, and the share of the samples in each of PARTS."""
     spy = py_spy()
     if spy is None:
-        return ["(py-spy is not installed: `.venv/bin/pip install py-spy`)"]
+        return ["(py-spy is not installed: `.venv/bin/pip install py-spy`)"], {}
     raw = Path(tempfile.mkstemp(suffix=".txt")[1])
     load = asyncio.ensure_future(asyncio.to_thread(wrk, server.base + path, headers, CONNECTIONS, SECONDS + 2))
     await asyncio.sleep(1)
@@ -193,6 +213,7 @@ async def profile(server: Server, path: str, headers: dict) -> list[str]:
     await load
     inclusive: Counter = Counter()
     own: Counter = Counter()
+    parts: Counter = Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -207,15 +228,19 @@ async def profile(server: Server, path: str, headers: dict) -> list[str]:
             inclusive[frame] += int(count)
         if frames:
             own[frames[-1]] += int(count)
+        parts[part_of(frames)] += int(count)
     raw.unlink()
     if not total:
-        return ["(no samples)"]
+        return ["(no samples)"], {}
+    shares = {name: parts[name] / total for name, _ in PARTS + [(OUTSIDE, ())]}
     lines = [f"{total} samples of the event loop's thread; share of them inside each frame below Litestar.__call__ "
              "(inclusive; the rest is granian and the event loop):"]
     lines += [f"  {n / total * 100:5.1f} %  {frame}" for frame, n in inclusive.most_common(20)]
     lines += ["", "the same samples by the frame running at the time (self):"]
     lines += [f"  {n / total * 100:5.1f} %  {frame}" for frame, n in own.most_common(20)]
-    return lines
+    lines += ["", "the same samples by part of the request (bench/serving.py PARTS):"]
+    lines += [f"  {share * 100:5.1f} %  {name}" for name, share in shares.items()]
+    return lines, shares
 
 
 async def run_on(label: str, env: dict) -> dict:
@@ -247,9 +272,8 @@ async def run_on(label: str, env: dict) -> dict:
                                 "bare": mean(runs[name]["bare"])})
         out["me"] = await measure(product, "/api/v1/auth/me", api)
         out["rss_idle"] = product.rss_mb()
-        if label == "SQLite":
-            for name, path, headers, _ in cases:
-                out["profiles"].append((name, await profile(product, path, headers)))
+        for name, path, headers, _ in cases:
+            out["profiles"].append((name, await profile(product, path, headers)))
     finally:
         product.stop()
         bare.stop()
@@ -331,11 +355,20 @@ def write_results(results: list[dict], load_before: str, started: float) -> None
                   "| database | request | uvicorn req/s | p50 ms | CPU ms/req |", "| --- | --- | ---: | ---: | ---: |"]
         for label, name, m in uvicorn_rows:
             lines.append(f"| {label} | {name} | {m['rps']:.0f} | {m['p50']:.1f} | {m['cpu_ms']:.2f} |")
-    lines += ["", "Where the product's time goes: bench/results/serving_profile.txt (py-spy, SQLite)."]
+    profiled = [(r["label"], name, shares) for r in results for name, (_, shares) in r["profiles"] if shares]
+    if profiled:
+        names = [name for name, _ in PARTS] + [OUTSIDE]
+        lines += ["", "## Where the product's time goes", "",
+                  "py-spy on the product's worker (event loop's thread) under the same load, share of the samples; "
+                  "the top 20 frames of each are in bench/results/serving_profile.txt.", "",
+                  "| database | request | " + " | ".join(names) + " |",
+                  "| --- | --- | " + " | ".join("---:" for _ in names) + " |"]
+        for label, name, shares in profiled:
+            lines.append(f"| {label} | {name} | " + " | ".join(f"{shares[n]:.0%}" for n in names) + " |")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    profiles = [(r["label"], name, text) for r in results for name, text in r["profiles"]]
+    profiles = [(r["label"], name, text) for r in results for name, (text, _) in r["profiles"]]
     if profiles:
         body = [f"# py-spy on the product's granian worker, {CONNECTIONS} connections ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))})",
                 "# written by bench/serving.py", ""]
