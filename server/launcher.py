@@ -189,6 +189,7 @@ def worker_processes(count: int) -> list[tuple[str, str]]:
 
 def run() -> None:
     children: list[Supervised] = []
+    workers = default_workers()  # a bad WORKERS stops us before anything is started
 
     def stop_all() -> None:
         for child in reversed(children):  # web first, Redis last
@@ -219,7 +220,7 @@ def run() -> None:
         asyncio.run(migrate())
         asyncio.run(first_run())
 
-        for name, settings_class in worker_processes(default_workers()):
+        for name, settings_class in worker_processes(workers):
             children.append(Supervised(name, _command(str(VENV_BIN / "arq"), settings_class)))
         children.append(Supervised("web server", _command(
             str(VENV_BIN / "granian"), "--interface", "asgi", "--factory", "server.app:create_app",
