@@ -357,10 +357,19 @@ def read_transaction() -> Any:
     return db.transaction()
 
 
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset of a connection given back, in place of asyncpg's.
+
+    asyncpg's own runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    on every release: a round trip per request, to undo session state this app never
+    makes (no advisory locks, cursors, LISTEN or SET). A transaction left open is
+    still rolled back by asyncpg before this is called."""
+
+
 async def start_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=1, max_size=10)
+        await db.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
 
 
 async def close_pool() -> None:
