@@ -35,6 +35,7 @@ bench: $(STAMP) ## Run the benchmarks and write tables under bench/results/
 	$(BIN)/python -m bench.repairs
 	$(BIN)/python -m bench.pdf_report
 	$(BIN)/python -m bench.exports
+	$(BIN)/python -m bench.redis_outage
 
 restore-check: $(STAMP) ## PostgreSQL: back up, restore into a fresh database and media folder, compare counts and hashes
 	$(BIN)/python -m server restore-check $(if $(FROM),--from $(FROM))
