@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -197,6 +198,7 @@ def run(paths: list[Path]) -> EndToEnd:
     finally:
         launched.interrupt()
     result.pieces = pieces(paths[:UPLOADS], work)
+    shutil.rmtree(work, ignore_errors=True)  # its database, Redis and some 200 MB of photos
     return result
 
 
