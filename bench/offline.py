@@ -34,6 +34,7 @@ import httpx
 from PIL import Image
 
 from bench.load import free_port
+from bench.offline_webkit import run_webkit
 from bench.photos import make_photo
 from server.photos import imaging
 
@@ -154,18 +155,30 @@ async def main() -> None:
                              capture_output=True, text=True)
         inspection_id = int(out.stdout.split()[-1])
         port = free_port()
-        server = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory",
-                                   "server.app:create_app", "--port", str(port), "--workers", "1", "--no-access-log"],
-                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base) as client:
+
+        def start_server() -> None:
+            nonlocal server
+            server = subprocess.Popen([str(Path(sys.executable).parent / "granian"), "--interface", "asgi",
+                                       "--factory", "server.app:create_app", "--port", str(port), "--workers", "1",
+                                       "--no-access-log"],
+                                      env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for _ in range(300):
                 try:
-                    await client.get("/login")
-                    break
+                    httpx.get(base + "/login")
+                    return
                 except httpx.TransportError:
-                    await asyncio.sleep(0.1)
+                    time.sleep(0.1)
+
+        def stop_server() -> None:
+            nonlocal server
+            server.terminate()
+            server.wait(timeout=10)
+            server = None
+
+        start_server()
         result = await run(base, inspection_id, photos)
+        webkit = await run_webkit(base, inspection_id, photos, DEFECTS, PASSWORD, stop_server, start_server)
     finally:
         if server is not None:
             server.terminate()
@@ -206,9 +219,31 @@ async def main() -> None:
         f"| originals, computed at the same rate (not sent) | {sum(q['original'] for q in queued):,} | "
         f"≥ {naive_seconds:.0f} s |",
         "",
+        *webkit_lines(webkit),
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def webkit_lines(webkit: dict | None) -> list[str]:
+    heading = [f"## WebKit (Safari's engine, no Background Sync): {DEFECTS} queued defects after reconnecting", ""]
+    if webkit is None:
+        return heading + ["Not measured: WPE WebKit is not installed (`apt-get install wpewebkit-driver cog`).", ""]
+    sent = statistics.mean(webkit["queued"])
+    return heading + [
+        "WPE WebKit 2.38 (`WPEWebDriver`, `cog --platform=headless`, a 390 px wide page), the same photos. The "
+        "server is stopped while the defects are recorded and started again; the page hears `online` and sends "
+        "the outbox itself (bench/offline_webkit.py). WebKit cannot throttle its network: loopback speed. "
+        "This build's canvas writes only PNG, so the page sends each photo as taken (a PNG would be bigger) and "
+        "the server makes the display copy; Safari's canvas writes JPEG, and there the photo is downscaled "
+        "as in Chromium.",
+        "",
+        "| browser | bytes per photo sent (mean) | pixels | save tap to stored (median) | time to sync all |",
+        "| --- | ---: | --- | ---: | ---: |",
+        f"| WebKit | {sent:,.0f} | {webkit['size'][0]}×{webkit['size'][1]} | "
+        f"{statistics.median(webkit['save_seconds']) * 1000:.0f} ms | {webkit['sync_seconds']:.1f} s |",
+        "",
+    ]
 
 
 if __name__ == "__main__":

@@ -44,33 +44,40 @@
   var state = { syncing: false, signin: false, offline: false, fraction: 0, done: 0, total: 0 };
   var thumbs = [];
 
+  // Progress events come many times a second during an upload: they repaint from
+  // the records last read, not from IndexedDB again (each read holds the photos).
+  var lastRecords = null;
   function render() {
-    return Outbox.all().then(function (records) {
-      var n = records.length;
-      if (badge) {
-        badge.hidden = n === 0;
-        badge.querySelector("[data-outbox-count]").textContent = fmt(T.count, { num: n });
-      }
-      if (bar) {
-        var onLogin = location.pathname === "/login";
-        bar.hidden = n === 0 || onLogin;
-        var text = fmt(T.count, { num: n });
-        if (state.signin) text = T.signin;
-        else if (state.syncing && state.total) text = fmt(T.syncing, { done: Math.min(state.done + 1, state.total), total: state.total });
-        else if (state.offline) text = T.offline + " " + text;
-        bar.querySelector("[data-sync-text]").textContent = text;
-        var signin = bar.querySelector("[data-signin]");
-        signin.hidden = !state.signin;
-        signin.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
-        var progress = bar.querySelector("[data-sync-progress]");
-        progress.hidden = !state.syncing;
-        var percent = Math.round(100 * state.fraction);
-        bar.querySelector("[data-sync-fill]").style.width = percent + "%";
-        progress.setAttribute("aria-valuenow", percent);
-      }
-      if (sheet && !sheet.hidden) renderList(records);
-      return records;
-    });
+    return Outbox.all().then(paint);
+  }
+  function paint(records) {
+    paintBar(records);
+    if (sheet && !sheet.hidden) renderList(records);
+    return records;
+  }
+  function paintBar(records) {
+    lastRecords = records;
+    var n = records.length;
+    if (badge) {
+      badge.hidden = n === 0;
+      badge.querySelector("[data-outbox-count]").textContent = fmt(T.count, { num: n });
+    }
+    if (!bar) return;
+    var onLogin = location.pathname === "/login";
+    bar.hidden = n === 0 || onLogin;
+    var text = fmt(T.count, { num: n });
+    if (state.signin) text = T.signin;
+    else if (state.syncing && state.total) text = fmt(T.syncing, { done: Math.min(state.done + 1, state.total), total: state.total });
+    else if (state.offline) text = T.offline + " " + text;
+    bar.querySelector("[data-sync-text]").textContent = text;
+    var signin = bar.querySelector("[data-signin]");
+    signin.hidden = !state.signin;
+    signin.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+    var progress = bar.querySelector("[data-sync-progress]");
+    progress.hidden = !state.syncing;
+    var percent = Math.round(100 * state.fraction);
+    bar.querySelector("[data-sync-fill]").style.width = percent + "%";
+    progress.setAttribute("aria-valuenow", percent);
   }
 
   function renderList(records) {
@@ -161,7 +168,8 @@
     } else if (event.type === "idle") {
       state.syncing = false;
     }
-    render();
+    if (event.type === "progress" && lastRecords) paintBar(lastRecords);
+    else render();
   });
 
   // ------------------------------------------------------------ 2. sync
@@ -412,7 +420,20 @@
     }, viaImage);
   }
 
+  // A canvas that cannot write JPEG (WebKit's Linux build writes PNG whatever it is
+  // asked) would spend seconds on a PNG bigger than the photo: the photo goes as taken.
+  var writesJpeg = null;
+  function canvasWritesJpeg() {
+    if (writesJpeg === null) {
+      var probe = document.createElement("canvas");
+      probe.width = probe.height = 1;
+      writesJpeg = probe.toDataURL("image/jpeg").indexOf("data:image/jpeg") === 0;
+    }
+    return writesJpeg;
+  }
+
   function shrink(file) {
+    if (!canvasWritesJpeg()) return Promise.resolve(file);
     return decodeUpright(file).then(function (bitmap) {
       var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
       if (scale === 1 && file.type === "image/jpeg" && file.size <= 1024 * 1024) {

@@ -87,9 +87,11 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  // Photos are stored as bytes and their type, not as Blobs: WebKit's IndexedDB
-  // (WPE 2.38, and Safari before it learnt) refuses a Blob ("DataCloneError:
-  // BlobURLs are not yet supported"). The rest of the code sees Blobs.
+  // Where IndexedDB refuses a Blob (WebKit's WPE 2.38: "DataCloneError: BlobURLs
+  // are not yet supported"), photos are stored as bytes and their type instead;
+  // elsewhere as Blobs, which the browser keeps by reference (copying megabytes
+  // on every read would slow the outbox down). The rest of the code sees Blobs.
+  var blobsRefused = false;
   async function stored(record) {
     var copy = Object.assign({}, record);
     copy.photos = [];
@@ -122,8 +124,15 @@
   }
   async function get(clientId) { return loaded(await store(OUTBOX, "readonly", function (s) { return s.get(clientId); })); }
   async function put(record) {
-    var row = await stored(record);
-    await store(OUTBOX, "readwrite", function (s) { return s.put(row); });
+    try {
+      var row = blobsRefused ? await stored(record) : record;
+      await store(OUTBOX, "readwrite", function (s) { return s.put(row); });
+    } catch (e) {
+      if (blobsRefused || !e || e.name !== "DataCloneError") throw e;
+      blobsRefused = true;
+      var bytes = await stored(record);
+      await store(OUTBOX, "readwrite", function (s) { return s.put(bytes); });
+    }
     emit({ type: "changed" });
   }
   async function remove(clientId) {
