@@ -36,6 +36,8 @@ bench: $(STAMP) ## Run the benchmarks and write tables under bench/results/
 	$(BIN)/python -m bench.pdf_report
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.redis_outage
+	$(BIN)/python -m bench.sustained
+	FUZZ_EXAMPLES=6 $(BIN)/python -m pytest -q tests/test_fuzz_api.py  # figure 9's longer run (~15 min)
 
 restore-check: $(STAMP) ## PostgreSQL: back up, restore into a fresh database and media folder, compare counts and hashes
 	$(BIN)/python -m server restore-check $(if $(FROM),--from $(FROM))
