@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import mmap
+import os
 import re
 import sqlite3
 import time
@@ -60,7 +62,10 @@ class _PooledConnection:
 
     async def execute(self, sql: str, parameters: Any = None) -> Any:
         """BEGIN IMMEDIATE, COMMIT, SAVEPOINT…: in the connection's thread (they may wait for the lock)."""
-        return await _in_thread(self._connection, self._connection.execute, sql, parameters)
+        cursor = await _in_thread(self._connection, self._connection.execute, sql, parameters)
+        if sql in ("COMMIT", "ROLLBACK"):
+            _transaction_ended(self._connection, committed=sql == "COMMIT")
+        return cursor
 
     async def execute_fetchall(self, sql: str, parameters: Any = None) -> Any:
         return await self._engine.fetch(self._connection, sql, parameters or [])
@@ -77,11 +82,12 @@ connection's thread instead (see TunedSQLiteEngine.fetch)."""
 class _ConnectionState:
     """Per connection: trips under way in its thread, and the deadline of the SELECT run inline."""
 
-    __slots__ = ("busy", "deadline")
+    __slots__ = ("busy", "deadline", "credentials")
 
     def __init__(self) -> None:
         self.busy = 0
         self.deadline = math.inf
+        self.credentials = False  # the open transaction wrote a user, session or token
 
 
 def _state(connection: aiosqlite.Connection) -> _ConnectionState:
@@ -99,6 +105,74 @@ async def _in_thread(connection: aiosqlite.Connection, method: Any, *args: Any) 
 
 def _is_read(query: str) -> bool:
     return query.lstrip()[:6].upper() == "SELECT"
+
+
+_CREDENTIAL_TABLES = re.compile(r"\b(app_user|user_session|api_token)\b")
+
+
+def _wrote(connection: aiosqlite.Connection, query: str) -> None:
+    """After a write: one to a user, session or token changes the credentials' generation
+    (at once, or at its transaction's COMMIT)."""
+    if _CREDENTIAL_TABLES.search(query):
+        if connection.in_transaction:
+            _state(connection).credentials = True
+        else:
+            credentials_changed()
+
+
+def _transaction_ended(connection: aiosqlite.Connection, committed: bool) -> None:
+    state = _state(connection)
+    if state.credentials:
+        state.credentials = False
+        if committed:
+            credentials_changed()
+
+
+class _Generation:
+    """Eight bytes in a file beside the SQLite database, mapped into every process that uses it.
+
+    Any process that commits a change to a user, a session or a token writes new random
+    bytes there (after its COMMIT); a process that remembers a sign-in (accounts.services)
+    remembers it with the bytes it read before its query, and trusts it only while they
+    have not changed. Reading is a memory read, no system call. SQLite's processes share
+    one machine (its WAL needs shared memory), so they all see the same file.
+    """
+
+    def __init__(self, path: str) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < 8:
+                os.write(fd, os.urandom(8))
+            self._map = mmap.mmap(fd, 8)
+        finally:
+            os.close(fd)
+
+    def read(self) -> bytes:
+        return self._map[:8]
+
+    def change(self) -> None:
+        self._map[:8] = os.urandom(8)
+
+
+_GENERATION: _Generation | None = None
+
+
+def credentials_generation() -> bytes | None:
+    """What the credentials' generation is now (SQLite), or None: on PostgreSQL the web
+    processes may be on several machines, nothing cheap tells them all of a change, and
+    a sign-in is checked in the database every time."""
+    global _GENERATION
+    db = engine()
+    if not isinstance(db, TunedSQLiteEngine):
+        return None
+    if _GENERATION is None:
+        _GENERATION = _Generation(f"{db.path}-auth")
+    return _GENERATION.read()
+
+
+def credentials_changed() -> None:
+    if credentials_generation() is not None:
+        _GENERATION.change()  # type: ignore[union-attr]
 
 
 class TunedSQLiteEngine(SQLiteEngine):
@@ -160,7 +234,10 @@ class TunedSQLiteEngine(SQLiteEngine):
                     raise
             finally:
                 state.deadline = math.inf
-        return await _in_thread(connection, connection.execute_fetchall, query, args)
+        found = await _in_thread(connection, connection.execute_fetchall, query, args)
+        if not _is_read(query):
+            _wrote(connection, query)
+        return found
 
     async def acquire(self) -> aiosqlite.Connection:
         while self._idle:
@@ -190,6 +267,7 @@ class TunedSQLiteEngine(SQLiteEngine):
         try:
             if connection.in_transaction:  # never hand on a half-finished transaction
                 await connection.rollback()
+            _state(connection).credentials = False
         except Exception:  # noqa: BLE001 - a broken connection is simply not reused
             self._open -= 1
             await connection.close()
@@ -216,6 +294,7 @@ class TunedSQLiteEngine(SQLiteEngine):
             rows = await self.fetch(connection, query, args or [])
             if connection.in_transaction:  # with isolation_level=None only a query that began one
                 await connection.commit()
+                _transaction_ended(connection, committed=True)
             return rows
         finally:
             await self.release(connection)
@@ -283,6 +362,7 @@ class LazyReadTransaction(SQLiteTransaction):
         raw = object.__getattribute__(self.connection, "_connection")
         if raw.total_changes == self._changes and _state(raw).busy == 0:
             raw._conn.execute("COMMIT")  # noqa: SLF001 - ends a read: releases its snapshot, no I/O
+            _transaction_ended(raw, committed=True)
             self._committed = True
         else:
             await super().commit()

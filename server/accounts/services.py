@@ -11,7 +11,7 @@ from server.accounts import roles
 from server.accounts.passwords import MIN_PASSWORD_LENGTH, checked, hashed, needs_rehash
 from server.accounts.tables import ROLES, ApiToken, LoginAttempt, Session, UnitOwner, User
 from server.audit.services import audit_record
-from server.db import write_transaction
+from server.db import credentials_generation, write_transaction
 from server.errors import Invalid, NotFound, TooManyAttempts, Unauthenticated
 from server.i18n import _
 from server.org.tables import Party, Unit
@@ -229,15 +229,43 @@ def _user_by_credential_sql(table: Any) -> str:
     `table.objects(table.user).where(...)` cost about 1 ms, a third of a simple
     page (py-spy on bench/repairs.py's pages); the query is the same each time."""
     columns = ", ".join(f'u."{c._meta.db_column_name}" AS "{c._meta.name}"' for c in User._meta.columns)
-    return (f'SELECT {columns} FROM "{User._meta.tablename}" u JOIN "{table._meta.tablename}" c ON c."user" = u."id"'
+    return (f'SELECT {columns}, c."expires_at" AS "{_EXPIRES}" FROM "{User._meta.tablename}" u'
+            f' JOIN "{table._meta.tablename}" c ON c."user" = u."id"'
             ' WHERE c."key_hash" = {} AND c."expires_at" > {} LIMIT 1')
 
 
+_EXPIRES = "credential_expires_at"
+KNOWN_CREDENTIALS = 10_000
+"""How many signed-in sessions and tokens a web process remembers (the oldest are forgotten first)."""
+_known: dict[tuple[str, str], tuple[bytes, dict, datetime]] = {}
+
+
 async def _user_by_credential(table: Any, raw: str) -> User | None:
-    rows = await User.raw(_user_by_credential_sql(table), _digest(raw), now()).run()
+    """The signed-in user of this session or token, or None.
+
+    On SQLite a process remembers the credentials it has seen, with the credentials'
+    generation (server.db.credentials_generation) read before it looked them up, and
+    trusts what it remembers only while that generation is unchanged: any process that
+    commits a change to a user, a session or a token changes it (signing out, a new
+    password, a deactivated account, a new role), so the next request, in every process,
+    looks in the database again. On PostgreSQL every request looks (see there why)."""
+    digest = _digest(raw)
+    generation = credentials_generation()
+    key = (table._meta.tablename, digest)
+    if generation is not None:
+        known = _known.get(key)
+        if known is not None and known[0] == generation and known[2] > now():
+            return User(**known[1], _exists_in_db=True)
+    rows = await User.raw(_user_by_credential_sql(table), digest, now()).run()
     if not rows or not rows[0]["is_active"]:
         return None
-    return User(**rows[0], _exists_in_db=True)
+    row = dict(rows[0])
+    expires_at = row.pop(_EXPIRES)
+    if generation is not None:
+        if len(_known) >= KNOWN_CREDENTIALS:
+            del _known[next(iter(_known))]
+        _known[key] = (generation, row, expires_at)
+    return User(**row, _exists_in_db=True)
 
 
 async def user_for_session(raw: str) -> User | None:
