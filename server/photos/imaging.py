@@ -45,6 +45,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from server.clock import CHINA
 from server.photos import imaging_vips, jpeg_structure
+from server.photos.geometry import fitted_size
 
 pillow_heif.register_heif_opener()
 
@@ -148,16 +149,6 @@ def _strict_decoding() -> None:
 
 
 # ---------------------------------------------------------------- geometry
-
-def fitted_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
-    """`size` scaled down so its longest side is at most `max_side`; never up."""
-    width, height = size
-    longest = max(width, height)
-    if longest <= max_side:
-        return width, height
-    scale = max_side / longest
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
 
 def orientation_of(exif: Any) -> int:
     value = exif.get(EXIF_ORIENTATION, 1) if exif else 1

@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from server.photos.geometry import fitted_size  # the one definition of the sizes, shared with Pillow's path
+
 try:
     import pyvips
 except (ImportError, OSError):  # OSError: the Python package without the libvips library
@@ -62,7 +64,6 @@ def render_jpeg(source: Any, stored_size: tuple[int, int], display_size: tuple[i
 
     `source` is a path or a binary file; `display_size` is the fitted size as stored
     (before orientation). A truncated file raises (pyvips.Error), as Pillow's path does."""
-    from server.photos.imaging import fitted_size  # the one definition of the sizes
 
     shrink = jpeg_shrink(stored_size, display_size)
     options = {"shrink": shrink, "fail_on": "truncated", "access": "sequential"}
