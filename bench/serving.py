@@ -22,7 +22,7 @@ are written to bench/results/serving_profile.txt. uvicorn runs the same two
 pages once, for comparison with granian. Writes bench/results/serving.md.
 
 Run: .venv/bin/python -m bench.serving   (part of `make bench`)
-Environment: SERVING_SECONDS (per measurement, default 8), SERVING_ROUNDS (default 2).
+Environment: SERVING_SECONDS (per measurement, default 8), SERVING_ROUNDS (default 3).
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ RESULTS = ROOT / "bench" / "results" / "serving.md"
 PROFILE = ROOT / "bench" / "results" / "serving_profile.txt"
 CONNECTIONS = 16
 SECONDS = int(os.environ.get("SERVING_SECONDS", "8"))
-ROUNDS = int(os.environ.get("SERVING_ROUNDS", "2"))
+ROUNDS = int(os.environ.get("SERVING_ROUNDS", "3"))
 SHARE_TARGET = 0.5
 AUTH_TARGET_MS = 0.2
 RSS_TARGET_MB = 150
