@@ -82,12 +82,13 @@ connection's thread instead (see TunedSQLiteEngine.fetch)."""
 class _ConnectionState:
     """Per connection: trips under way in its thread, and the deadline of the SELECT run inline."""
 
-    __slots__ = ("busy", "deadline", "credentials")
+    __slots__ = ("busy", "deadline", "credentials", "stop_when_late")
 
     def __init__(self) -> None:
         self.busy = 0
         self.deadline = math.inf
         self.credentials = False  # the open transaction wrote a user, session or token
+        self.stop_when_late: Any = None
 
 
 def _state(connection: aiosqlite.Connection) -> _ConnectionState:
@@ -207,9 +208,10 @@ class TunedSQLiteEngine(SQLiteEngine):
         # Safe with WAL: a power cut may lose the last commit, never corrupt.
         await connection.execute("PRAGMA synchronous = NORMAL")
         state = connection._cs_state = _ConnectionState()  # type: ignore[attr-defined]
-        # Called every 1,000 SQLite instructions: a non-zero answer stops the statement
-        # ("interrupted"). Only an inline SELECT has a deadline; in the thread it is infinite.
-        await connection.set_progress_handler(lambda: time.perf_counter() > state.deadline, 1000)
+        # Called every 1,000 SQLite instructions while a SELECT runs inline (fetch): a true
+        # answer stops the statement ("interrupted"). Only then: in the connection's thread
+        # it would take the GIL every few microseconds of a long report's read.
+        state.stop_when_late = lambda: time.perf_counter() > state.deadline
         return connection
 
     async def fetch(self, connection: aiosqlite.Connection, query: str, args: Any) -> list:
@@ -226,13 +228,16 @@ class TunedSQLiteEngine(SQLiteEngine):
         """
         state = _state(connection)
         if state.busy == 0 and _is_read(query):
+            sqlite = connection._conn  # noqa: SLF001
             state.deadline = time.perf_counter() + INLINE_READ_SECONDS
+            sqlite.set_progress_handler(state.stop_when_late, 1000)
             try:
-                return connection._conn.execute(query, args).fetchall()  # noqa: SLF001
+                return sqlite.execute(query, args).fetchall()
             except sqlite3.OperationalError as exc:
                 if str(exc) != "interrupted":
                     raise
             finally:
+                sqlite.set_progress_handler(None, 0)
                 state.deadline = math.inf
         found = await _in_thread(connection, connection.execute_fetchall, query, args)
         if not _is_read(query):

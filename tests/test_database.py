@@ -55,3 +55,31 @@ async def test_concurrent_writer_processes_never_hit_a_locked_database(client):
         assert p.returncode == 0, err
         assert "locked" not in err
     assert await Project.count().run() == 240
+
+
+@sqlite_only
+async def test_a_long_select_does_not_hold_up_the_other_requests(client):
+    """Short SELECTs run on the event loop's thread (server.db TunedSQLiteEngine.fetch); one
+    still running after INLINE_READ_SECONDS is stopped and finished in the connection's thread."""
+    import asyncio
+
+    from server import db
+
+    counted = "SELECT COUNT(*) AS n FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c " \
+              "WHERE x < 2000000) SELECT x FROM c)"
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.001)
+            ticks += 1
+
+    ticker = asyncio.ensure_future(ticking())
+    try:
+        async with db.read_transaction():
+            rows = await engine().run_ddl(counted)
+    finally:
+        ticker.cancel()
+    assert rows == [{"n": 2_000_000}]
+    assert ticks > 20  # the loop went on while the count ran
