@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import OrderedDict
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -235,9 +236,9 @@ def _user_by_credential_sql(table: Any) -> str:
 
 
 _EXPIRES = "credential_expires_at"
-KNOWN_CREDENTIALS = 10_000
-"""How many signed-in sessions and tokens a web process remembers (the oldest are forgotten first)."""
-_known: dict[tuple[str, str], tuple[bytes, dict, datetime]] = {}
+KNOWN_CREDENTIALS = 2_000
+"""How many sessions and tokens a web process remembers (about 1 KB each); the oldest goes first."""
+_known: OrderedDict[tuple[str, str], tuple[bytes, dict, datetime]] = OrderedDict()
 
 
 async def _user_by_credential(table: Any, raw: str) -> User | None:
@@ -263,7 +264,7 @@ async def _user_by_credential(table: Any, raw: str) -> User | None:
     expires_at = row.pop(_EXPIRES)
     if generation is not None:
         if len(_known) >= KNOWN_CREDENTIALS:
-            del _known[next(iter(_known))]
+            _known.popitem(last=False)  # O(1), whatever the number remembered
         _known[key] = (generation, row, expires_at)
     return User(**row, _exists_in_db=True)
 
