@@ -19,7 +19,8 @@ from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
-from arq.worker import Worker, create_worker, func
+from arq.cron import CronJob
+from arq.worker import Function, Worker, create_worker, func
 from piccolo.engine.postgres import PostgresEngine
 
 from server import clock, db, jobs
@@ -122,13 +123,24 @@ class WorkerSettings:
     poll_delay = POLL_DELAY
 
 
+def cron_functions(cron_jobs: list[CronJob]) -> list[Function]:
+    """The crons as plain functions, for the workers that share the crons' queue without scheduling them.
+    arq's scheduler puts each cron's run on its worker's queue like any job, and whichever worker
+    on that queue polls first takes it: one that did not know the function failed it ("function
+    'sweep_photos' not found") and that run was lost. With 2 cores, about half of the sweeps,
+    so photos taken while Redis was gone waited minutes after it came back (bench/redis_outage.py)."""
+    return [func(job.coroutine, name=job.name, timeout=job.timeout_s, keep_result=job.keep_result_s,
+                 keep_result_forever=job.keep_result_forever, max_tries=job.max_tries) for job in cron_jobs]
+
+
 class ExtraWorkerSettings:
-    """One more worker on the default queue, without the cron jobs: `make run` starts one of these
+    """One more worker on the default queue, without the cron schedule: `make run` starts one of these
     for every core beyond the first (server/launcher.py), so photos are processed on every core while
-    each worker still claims one photo at a time. The crons stay with `WorkerSettings`: they are
-    unique anyway, and one process is where to look for them."""
+    each worker still claims one photo at a time. The schedule stays with `WorkerSettings` (one
+    process is where to look for it), but the crons' runs are queued on the default queue, so this
+    worker can run them too (`cron_functions`)."""
     queue_name = jobs.DEFAULT_QUEUE
-    functions = WorkerSettings.functions
+    functions = WorkerSettings.functions + cron_functions(WorkerSettings.cron_jobs)
     redis_settings = worker_redis_settings()
     on_startup = startup
     on_shutdown = shutdown

@@ -28,6 +28,7 @@ def test_the_first_worker_has_the_crons_and_the_others_only_the_jobs():
     assert worker_processes(1) == [("worker", "workers.settings.WorkerSettings"),
                                    ("heavy worker", "workers.settings.HeavyWorkerSettings")]
     assert [name for name, _ in worker_processes(3)] == ["worker", "worker 2", "worker 3", "heavy worker"]
-    assert ExtraWorkerSettings.functions == WorkerSettings.functions
+    # and the crons' functions too (tests/ops/test_crons_on_any_worker.py)
+    assert ExtraWorkerSettings.functions[:len(WorkerSettings.functions)] == WorkerSettings.functions
     assert ExtraWorkerSettings.queue_name == WorkerSettings.queue_name
     assert "cron_jobs" not in vars(ExtraWorkerSettings)
