@@ -18,6 +18,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -137,8 +138,10 @@ class WebKitDriver:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
+        # Its own process group: the cog and WPE processes it starts are in it too, and
+        # some outlive their WebDriver session; stop() ends the whole group.
         self.process = subprocess.Popen([WPE_DRIVER, f"--port={self.port}"], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
         self.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=120)
         deadline = time.monotonic() + 20
         while True:
@@ -168,6 +171,10 @@ class WebKitDriver:
         await self.http.aclose()
         self.process.terminate()
         self.process.wait(timeout=10)
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 class WebKitPhone(Phone):
