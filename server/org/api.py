@@ -7,16 +7,14 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import Parameter
 
 from server.accounts import roles
-from server.org import access, services
+from server.org import access, selectors, services
 from server.org import schemas as s
 from server.org.tables import Building, Party, Project, Unit, UnitType
-from server.db import Row, built_once
+from server.db import Row
 from server.pagination import Page
 from server.web.guards import allow, signed_in
 
 admin_only = [allow(roles.ADMIN)]
-UNIT_COLUMNS = (Unit.id, Unit.building, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
-"""What schemas.unit_item shows."""
 Limit = Parameter(query="limit", default=None, required=False)
 Offset = Parameter(query="offset", default=None, required=False)
 
@@ -40,19 +38,6 @@ async def _list(table: Any, where: Any, shape: Any, limit: Any, offset: Any, ord
         .offset(page.offset).run()
     total = await table.count().where(where).run()
     return {"items": [shape(Row(r)) for r in selected], "total": total}
-
-
-@built_once
-def _units_page(building: Any, *, limit: int, offset: int) -> Any:
-    """A building's units as every staff member sees them, a page in the list's order (the
-    where-clause is the general one's with a staff member's filter, so SQLite plans it the same)."""
-    return Unit.select(*UNIT_COLUMNS).where((Unit.building == building) & Unit.id.is_not_null()) \
-        .order_by(Unit.floor).limit(limit).offset(offset)
-
-
-@built_once
-def _units_count(building: Any) -> Any:
-    return Unit.count().where((Unit.building == building) & Unit.id.is_not_null())
 
 
 class OrgApi(Controller):
@@ -136,11 +121,11 @@ class OrgApi(Controller):
         await access.building_for(user, building_id)
         if access.is_staff(user):  # the common case, with its SQL written once
             page = Page.of(limit, offset)
-            selected = await _units_page(building_id, limit=page.limit, offset=page.offset)
-            total = (await _units_count(building_id))[0]["count"]
+            selected = await selectors.units_listed_for_staff(building_id, limit=page.limit, offset=page.offset)
+            total = await selectors.unit_count(building_id)
             return {"items": [s.unit_item(r) for r in selected], "total": total}
         where = (Unit.building == building_id) & access.visible_units_filter(user)
-        return await _list(Unit, where, s.unit_item, limit, offset, Unit.floor, UNIT_COLUMNS)
+        return await _list(Unit, where, s.unit_item, limit, offset, Unit.floor, selectors.UNIT_COLUMNS)
 
     @get("/units/{unit_id:int}", guards=[signed_in])
     async def get_unit(self, request: Request, unit_id: int) -> s.UnitOut:

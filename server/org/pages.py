@@ -21,13 +21,13 @@ from markupsafe import Markup
 from piccolo.query.functions.aggregate import Count
 
 from server.accounts import roles
-from server.db import built_once, get_by_id, rows as db_rows
+from server.db import get_by_id
 from server.errors import Invalid
 from server.i18n import _, ngettext
 from server.i18n import lazy_gettext as _l
 from server.inspections import trades
 from server.inspections.default_checklist import CATEGORIES
-from server.org import access, services
+from server.org import access, selectors, services
 from server.org.tables import PARTY_KINDS, Building, Party, Project, Unit, UnitStatus, UnitType
 from server.pagination import Page
 from server.web.flash import flash
@@ -56,10 +56,6 @@ UNIT_STATUS = {
     UnitStatus.RECTIFYING: (_l("Rectifying"), "orange"),
     UnitStatus.PASSED: (_l("Passed"), "green"),
 }
-
-
-TILE_COLUMNS = (Unit.id, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
-"""What a unit's tile on the building page shows."""
 
 
 def _unit_status_shown() -> dict[str, tuple[str, str, Markup]]:
@@ -123,24 +119,7 @@ def _unit_type_choices(unit_types: list[UnitType]) -> list[tuple[int, str]]:
 
 
 async def _unit_types_of(project_id: int) -> list[Any]:
-    return db_rows(await _unit_types(project_id))
-
-
-# The building page's queries, written once (server.db.built_once): it is the list page of issue 15.
-@built_once
-def _unit_types(project: Any) -> Any:
-    return UnitType.select().where(UnitType.project == project).order_by(UnitType.name).limit(CHOICES_LIMIT)
-
-
-@built_once
-def _tiles(building: Any, *, limit: int, offset: int) -> Any:
-    return Unit.select(*TILE_COLUMNS).where(Unit.building == building).order_by(Unit.floor, Unit.number) \
-        .limit(limit).offset(offset)
-
-
-@built_once
-def _units_count(building: Any) -> Any:
-    return Unit.count().where(Unit.building == building)
+    return await selectors.unit_types_of(project_id, limit=CHOICES_LIMIT)
 
 
 async def _trades_context(building_id: int, state: dict | None) -> dict:
@@ -248,8 +227,8 @@ class OrgAdminPages(Controller):
                              status_code: int = 200, **form_context: Any) -> Response:
         """The building with its units by floor, and the bulk-create form."""
         project = await get_by_id(Project, building.project)
-        units = {"rows": db_rows(await _tiles(building.id, limit=page.limit, offset=page.offset)),
-                 "total": (await _units_count(building.id))[0]["count"], "limit": page.limit, "offset": page.offset}
+        units = {"rows": await selectors.unit_tiles(building.id, limit=page.limit, offset=page.offset),
+                 "total": await selectors.unit_count(building.id), "limit": page.limit, "offset": page.offset}
         unit_types = await _unit_types_of(project.id)
         floors = [(floor, list(rows)) for floor, rows in groupby(units["rows"], key=lambda u: u.floor)]
         context = {"form": {}, "errors": {}, "message": None, **form_context}

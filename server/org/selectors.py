@@ -1,0 +1,59 @@
+"""Reads of the organisation for the hot pages: a building's units as a page and a JSON list.
+
+Their queries are built by Piccolo once and then run as SQL with each request's values
+(server.db.built_once): a building's 50-unit page and list are issue 15's measured requests
+(bench/serving.py), where building a select cost more than running it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from server.db import Row, built_once, rows
+from server.org.tables import Unit, UnitType
+
+UNIT_COLUMNS = (Unit.id, Unit.building, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
+"""What the API shows of a unit in a list (schemas.unit_item)."""
+TILE_COLUMNS = (Unit.id, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
+"""What a unit's tile on the building page shows."""
+
+
+@built_once
+def _units_listed(building: Any, *, limit: int, offset: int) -> Any:
+    # The where-clause is the API's general one with a staff member's filter, so SQLite plans
+    # (and orders units on one floor) as before.
+    return Unit.select(*UNIT_COLUMNS).where((Unit.building == building) & Unit.id.is_not_null()) \
+        .order_by(Unit.floor).limit(limit).offset(offset)
+
+
+@built_once
+def _tiles(building: Any, *, limit: int, offset: int) -> Any:
+    return Unit.select(*TILE_COLUMNS).where(Unit.building == building).order_by(Unit.floor, Unit.number) \
+        .limit(limit).offset(offset)
+
+
+@built_once
+def _count(building: Any) -> Any:
+    return Unit.count().where(Unit.building == building)
+
+
+@built_once
+def _unit_types(project: Any, *, limit: int) -> Any:
+    return UnitType.select().where(UnitType.project == project).order_by(UnitType.name).limit(limit)
+
+
+async def units_listed_for_staff(building_id: int, *, limit: int, offset: int) -> list[dict]:
+    """A page of a building's units in the API's order (by floor), as every staff member sees them."""
+    return await _units_listed(building_id, limit=limit, offset=offset)
+
+
+async def unit_tiles(building_id: int, *, limit: int, offset: int) -> list[Row]:
+    """A page of a building's units by floor and number, for the building page."""
+    return rows(await _tiles(building_id, limit=limit, offset=offset))
+
+
+async def unit_count(building_id: int) -> int:
+    return (await _count(building_id))[0]["count"]
+
+
+async def unit_types_of(project_id: int, *, limit: int) -> list[Row]:
+    return rows(await _unit_types(project_id, limit=limit))
