@@ -173,8 +173,10 @@ def main() -> int:
             worker_new=worker not in workers(run) and len(workers(run)) == 1,
             footprints=footprints, loads=loads)
         facts["launcher_exit"] = run.interrupt()
-        # What the launcher did, and what the sweeps queued, timed.
+        # What the launcher did, and what the sweeps queued, timed; REDIS_OUTAGE_LOG keeps every line.
         print("".join(line for line in run.lines if line.startswith("[") or "Photo sweep" in line))
+        if os.environ.get("REDIS_OUTAGE_LOG"):
+            Path(os.environ["REDIS_OUTAGE_LOG"]).write_text(run.output())
     finally:
         if field is not None:
             field.stop()
