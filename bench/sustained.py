@@ -49,7 +49,7 @@ from tests.launching import Launched
 ROOT = Path(__file__).resolve().parent.parent
 SUSTAINED_SECONDS = int(os.environ.get("SUSTAINED_SECONDS", "600"))
 STEP_SECONDS = int(os.environ.get("STEP_SECONDS", "120"))
-SCALES = [float(s) for s in os.environ.get("SCALES", "2,3,4,5,6").split(",") if s]
+SCALES = [float(s) for s in os.environ.get("SCALES", "1.25,1.5,2,3,4").split(",") if s]
 BASE = {"inspectors": 50, "owners": 200, "contractors": 20}
 OWNER_WINDOW = 300          # the base mix's owners all book within these 5 minutes
 SAVE_EVERY, BROWSE_EVERY, POLL_EVERY = 30.0, 10.0, 20.0

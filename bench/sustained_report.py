@@ -77,6 +77,9 @@ def write_results(steps: list, memory: dict[str, float], holds: Callable, load: 
             *kind_table(steps[0]), ""]
     if largest is not None and largest is not steps[0]:
         full += ["", *kind_table(largest), ""]
+    first_failed = next((s for s in steps if not holds(s)), None)
+    if first_failed is not None:
+        full += ["", *kind_table(first_failed), ""]
     (RESULTS / "sustained.md").write_text("\n".join(full) + "\n")
     section = "\n".join([BEGIN, "## Sustained load (figure 12)", "", *summary, "",
                          "Each request kind's figures: bench/results/sustained.md.", END])
