@@ -41,7 +41,7 @@ class InquiriesApi(Controller):
                                                where=access.owned_by(user) if owner else None)
         items = [selectors.for_owner(i) if owner else i for i in found["items"]]
         return s.InquiryPage(items=[s.inquiry(i) for i in items], total=found["total"], limit=found["limit"],
-                             offset=found["offset"])
+                             offset=found["offset"], total_is_lower_bound=found["total_is_lower_bound"])
 
     @get("/{inquiry_id:int}", guards=[allow(*access.CS, roles.OWNER)])
     async def get_one(self, request: Request, inquiry_id: int) -> s.InquiryOut:

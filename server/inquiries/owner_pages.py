@@ -23,7 +23,7 @@ async def _page(request: Request, *, form: dict, errors: dict, message: str | No
     found = await selectors.list_inquiries(page_of(limit, offset), where=access.owned_by(current_user(request)))
     return render(request, "inquiries/owner.html", status_code=status_code, form=form, errors=errors,
                   message=message, items=[selectors.for_owner(i) for i in found["items"]], back="/owner",
-                  page={k: found[k] for k in ("limit", "offset", "total")})
+                  page={k: found[k] for k in ("limit", "offset", "total", "total_is_lower_bound")})
 
 
 class OwnerInquiryPages(Controller):

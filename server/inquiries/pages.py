@@ -72,7 +72,7 @@ class InquiryPages(Controller):
         return render(request, "inquiries/list.html", items=result["items"], statuses=services.STATUSES,
                       projects=projects,
                       status=chosen, params={"status": chosen} if chosen else {},
-                      page={"limit": result["limit"], "offset": result["offset"], "total": result["total"]})
+                      page={key: result[key] for key in ("limit", "offset", "total", "total_is_lower_bound")})
 
     @get("/new")
     async def new(self, request: Request) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 from server.inquiries import sla, states
 from server.inquiries.services import CHANNELS, STATUSES
 from server.inquiries.tables import ContactSheet, Inquiry
-from server.pagination import Page
+from server.pagination import Page, bounded_total
 
 
 def _iso(value: Any) -> str | None:
@@ -55,10 +55,10 @@ async def list_inquiries(page: Page, *, status: str | None = None, where: Any = 
     condition = list_where(status=status, where=where)
     rows = await Inquiry.select().where(condition).order_by(Inquiry.id, ascending=False).limit(page.limit).offset(
         page.offset).run()
-    total = await Inquiry.count().where(condition).run()
+    total, lower_bound = await bounded_total(Inquiry.count().where(condition), page)
     late = await sla.overdue_of(rows)
-    return {"items": [inquiry_out(r, late.get(r["id"])) for r in rows], "total": total, "limit": page.limit,
-            "offset": page.offset}
+    return {"items": [inquiry_out(r, late.get(r["id"])) for r in rows], "total": total,
+            "total_is_lower_bound": lower_bound, "limit": page.limit, "offset": page.offset}
 
 
 SHEET_COLUMNS = (ContactSheet.party.name.as_alias("party_name"), ContactSheet.inquiry.question.as_alias("question"),

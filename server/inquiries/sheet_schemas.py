@@ -39,6 +39,8 @@ class InquiryPage(msgspec.Struct):
     total: int
     limit: int
     offset: int
+    total_is_lower_bound: bool = False
+    """True when the matches were counted only up to `total` (10,000): there are more."""
 
 
 class SheetOut(msgspec.Struct):

@@ -13,7 +13,7 @@ from server.inspections import schemas as s
 from server.inspections.selectors import defect_filters, defect_page, photos_by_subject, unit_timeline
 from server.inspections.default_checklist import CATEGORIES, CATEGORY_NAMES_ZH
 from server.inspections.tables import Defect, Inspection
-from server.pagination import Page
+from server.pagination import Page, bounded_total
 from server.photos.schemas import photo_out
 from server.photos.upload import receive_upload
 from server.web.guards import allow, current_user, signed_in
@@ -68,7 +68,8 @@ class InspectionsApi(Controller):
             where &= Inspection.status == status
         rows = await Inspection.objects().where(where).order_by(Inspection.id).limit(page.limit).offset(
             page.offset).run()
-        return {"items": [s.inspection_out(r) for r in rows], "total": await Inspection.count().where(where).run()}
+        total, lower_bound = await bounded_total(Inspection.count().where(where), page)
+        return {"items": [s.inspection_out(r) for r in rows], "total": total, "total_is_lower_bound": lower_bound}
 
     @get("/inspections/{inspection_id:int}", guards=[allow(*access.INSPECTION_READERS)])
     async def get_inspection(self, request: Request, inspection_id: int) -> s.InspectionOut:
@@ -238,12 +239,15 @@ class DefectsApi(Controller):
                            construction_unit_id: int | None = None, unit_id: int | None = None,
                            inspection_id: int | None = None, overdue: bool | None = None,
                            limit: int | None = Limit, offset: int | None = Offset) -> dict:
-        """A contractor sees only its own party's defects, whatever it asks for."""
+        """A contractor sees only its own party's defects, whatever it asks for. {items, total,
+        total_is_lower_bound}: matches are counted up to 10,000 (or the end of the page asked for); beyond,
+        `total` is that bound and `total_is_lower_bound` true."""
         where = defect_filters(current_user(request), status=status, construction_unit_id=construction_unit_id,
                                unit_id=unit_id, inspection_id=inspection_id, overdue=overdue)
-        rows, total = await defect_page(where, Page.of(limit, offset))
+        rows, total, lower_bound = await defect_page(where, Page.of(limit, offset))
         photos = await photos_by_subject("defect", [r.id for r in rows])
-        return {"items": [s.defect_out(r, photos.get(r.id, [])) for r in rows], "total": total}
+        return {"items": [s.defect_out(r, photos.get(r.id, [])) for r in rows], "total": total,
+                "total_is_lower_bound": lower_bound}
 
     @get("/{defect_id:int}", guards=[allow(*access.DEFECT_READERS)])
     async def get_defect(self, request: Request, defect_id: int) -> s.DefectOut:

@@ -302,7 +302,7 @@ class RecheckPages(Controller):
     @get("/")
     async def recheck_list(self, request: Request, limit: str | None = None, offset: str | None = None) -> Response:
         tasks = await grouped_defects(defect_filters(current_user(request), status="rectified"),
-                                      page_of(limit, offset, UNITS_PER_PAGE))
+                                      page_of(limit, offset, UNITS_PER_PAGE), open_first=False)
         return render(request, "rectification/rechecks.html", block="list", tasks=tasks,
                       checks=await _last_checks(tasks["groups"]), failed={}, **_base())
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from piccolo.querystring import QueryString
-
 from server.inspections.selectors import as_rows, defect_filters, photos_by_subject
 from server.inspections.tables import Defect, DefectCheck, Inspection, NoticeDelivery, Recheck, RectificationNotice
 from server.org.tables import Building, Party, Unit, UnitType
+from server.pagination import count_up_to
 from server.photos.tables import Photo
 
 
@@ -60,21 +59,62 @@ async def round_photos(rows: list[Defect]) -> dict[int, dict[str, list]]:
     return out
 
 
-async def grouped_defects(where: Any, page: Any) -> dict:
-    """A page of units having defects that match `where`, the unit with the
-    earliest open deadline first, each unit with those defects."""
-    total = await Unit.count().where(Unit.id.is_in(Defect.select(Defect.unit).where(where))).run()
-    first_open = QueryString("MIN(CASE WHEN \"defect\".\"status\" = 'open' THEN \"defect\".\"deadline\" END)")
-    rows = await Defect.select(Defect.unit).where(where).group_by(Defect.unit).order_by(
-        QueryString("{} IS NULL", first_open), first_open, QueryString('MIN("defect"."deadline")'), Defect.unit,
-    ).limit(page.limit).offset(page.offset).run()
-    unit_ids = [r["unit"] for r in rows]
+UNIT_COUNT_BOUND = 500
+"""A grouped list counts its units up to this many, then says "more than" (pagination.count_up_to): counting
+the distinct units of every matching defect read them all (bench/inspections.py)."""
+
+
+async def units_in_order(where: Any, wanted: int, *, open_first: bool = True) -> list[int]:
+    """The first `wanted` units having defects that match `where`, in the task lists' order: units with an
+    open defect first, by its earliest deadline; then the others by their earliest deadline; then those whose
+    defects have none, by unit. Units whose earliest deadlines are equal come in the order their defects
+    were recorded.
+
+    Found by walking the matching defects in deadline order and taking each unit where it first appears
+    (that is where its earliest deadline is), tier by tier, reading only as many defects as the page needs:
+    grouping every matching defect (GROUP BY unit) cost 80-240 ms on 20,000 homes and grew with the data.
+    A later tier may only start once the earlier ones were read to their end, since a unit placed earlier is
+    skipped in it. `open_first=False` when `where` holds no open defect (the recheck queue): the first tier
+    would be empty, and PostgreSQL still read the whole status to find that out."""
+    tiers = [
+        (where & (Defect.status == "open") & Defect.deadline.is_not_null(), (Defect.deadline, Defect.id)),
+        (where & Defect.deadline.is_not_null(), (Defect.deadline, Defect.id)),
+        (where, (Defect.unit,)),
+    ][0 if open_first else 1:]
+    placed: list[int] = []
+    for condition, order in tiers:
+        before = len(placed)
+        rows_wanted = max(64, (wanted - before) * 8)
+        while True:
+            rows = await Defect.select(Defect.unit).where(condition).order_by(*order).limit(rows_wanted).run()
+            seen = set(placed[:before])
+            del placed[before:]
+            for row in rows:
+                if row["unit"] not in seen:
+                    seen.add(row["unit"])
+                    placed.append(row["unit"])
+            if len(placed) >= wanted:
+                return placed[:wanted]
+            if len(rows) < rows_wanted:
+                break  # this tier read to its end: the next one may start
+            rows_wanted *= 4
+    return placed
+
+
+async def grouped_defects(where: Any, page: Any, *, open_first: bool = True) -> dict:
+    """A page of units having defects that match `where` (in `units_in_order`'s order), each unit with those
+    defects; the units counted up to UNIT_COUNT_BOUND (`total_is_lower_bound` beyond)."""
+    # The distinct units of the matching defects, read until the bound: not `unit IN (SELECT unit …)`, which
+    # SQLite answered by first listing every matching defect.
+    matching_units = Defect.select(Defect.unit).where(where).distinct()
+    total, lower_bound = await count_up_to(matching_units, max(UNIT_COUNT_BOUND, page.offset + page.limit))
+    unit_ids = (await units_in_order(where, page.offset + page.limit, open_first=open_first))[page.offset:]
     found = as_rows(await Defect.select().where(where & Defect.unit.is_in(unit_ids or [-1])).order_by(
         Defect.deadline).order_by(Defect.id).run())
     units = await units_of(unit_ids)
     groups = [(units[u], [d for d in found if d.unit == u]) for u in unit_ids if u in units]
-    return {"groups": groups, "total": total, "limit": page.limit, "offset": page.offset,
-            "photos": await round_photos(found)}
+    return {"groups": groups, "total": total, "total_is_lower_bound": lower_bound, "limit": page.limit,
+            "offset": page.offset, "photos": await round_photos(found)}
 
 
 async def defect_view(defect: Defect) -> dict:

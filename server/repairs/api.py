@@ -73,7 +73,8 @@ class RepairsApi(Controller):
                                            project_id=project_id)
         result = await paged(rows, count, Page.of(limit, offset))
         items = [s.repair(out) for out in await selectors.repairs_out(result["items"])]
-        return s.RepairPage(items=items, total=result["total"], limit=result["limit"], offset=result["offset"])
+        return s.RepairPage(items=items, total=result["total"], limit=result["limit"], offset=result["offset"],
+                            total_is_lower_bound=result["total_is_lower_bound"])
 
     @post("/repairs/{repair_id:int}/triage", guards=[allow(*states.TRANSITIONS["triage"].roles)], status_code=200)
     async def triage(self, request: Request, repair_id: int, data: s.TriageIn) -> s.RepairOut:

@@ -21,6 +21,7 @@ from server.errors import Conflict, Forbidden, Invalid
 from server.i18n import _, lazy_gettext as _l
 from server.org.access import unit_for
 from server.org.pages import Form, done, page_of, typed
+from server.pagination import bounded_total
 from server.org.tables import Building, Project, Unit
 from server.photos.upload import receive_upload
 from server.repairs import access, selectors, services, states, warranty
@@ -70,8 +71,9 @@ async def repair_page(queries: tuple[Any, Any], limit: Any, offset: Any) -> dict
     rows, count = queries
     page = page_of(limit, offset)
     items, places = await selectors.repairs_listed(await rows.limit(page.limit).offset(page.offset).run())
+    total, lower_bound = await bounded_total(count, page)
     return {"items": items, "places": places,
-            "page": {"limit": page.limit, "offset": page.offset, "total": await count.run()}}
+            "page": {"limit": page.limit, "offset": page.offset, "total": total, "total_is_lower_bound": lower_bound}}
 
 
 async def _detail_context(repair: RepairRequest, link_token: str = "") -> dict[str, Any]:
