@@ -8,6 +8,7 @@ the database's clock, and the helpers for hot reads (`Row`, `get_by_id`,
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 from datetime import datetime, timezone
@@ -68,22 +69,30 @@ async def lock_row(table: Any, row_id: Any) -> None:
 
 
 def read_transaction() -> Any:
-    """One connection for a request's reads (Piccolo's SQLite engine otherwise
-    opens a new connection for every query)."""
+    """Around a request's reads (GET): on SQLite one connection for all of them (Piccolo's
+    SQLite engine otherwise opens a new connection for every query).
+
+    On PostgreSQL nothing: at READ COMMITTED each statement sees what was committed when
+    it started, inside a transaction or not, so one would add only its BEGIN and COMMIT,
+    two round trips per request (a third of a 50-row JSON list's time, bench/serving.py);
+    each query borrows a pooled connection instead. A write in a GET still opens its own
+    `write_transaction()`."""
     db = engine()
     if isinstance(db, TunedSQLiteEngine):
         return LazyReadTransaction(engine=db, transaction_type=TransactionType.deferred)
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.deferred)
-    return db.transaction()
+    return contextlib.nullcontext()
 
 
-def credentials_generation() -> bytes | None:
-    """The credentials' generation now (SQLite: server.sqlite_engine._Generation), or None:
-    on PostgreSQL the web processes may be on several machines, nothing cheap tells them
-    all of a change, and a sign-in is checked in the database every time."""
+def credentials_generation() -> bytes | int | None:
+    """The credentials' generation now, or None when it cannot be known: a sign-in
+    remembered under the same generation is still what the database holds
+    (SQLite: server.sqlite_engine._Generation; PostgreSQL: server.postgres_credentials)."""
     db = engine()
-    return db.credentials_generation() if isinstance(db, TunedSQLiteEngine) else None
+    if isinstance(db, (TunedSQLiteEngine, ResilientPostgresEngine)):
+        return db.credentials_generation()
+    return None
 
 
 async def _keep_session(connection: Any) -> None:
@@ -99,10 +108,14 @@ async def start_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+    if isinstance(db, ResilientPostgresEngine):
+        await db.credentials.start()
 
 
 async def close_pool() -> None:
     db = engine()
+    if isinstance(db, ResilientPostgresEngine):
+        await db.credentials.stop()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
     elif isinstance(db, TunedSQLiteEngine):

@@ -12,6 +12,8 @@ from typing import Any, Iterator
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
+from server.postgres_credentials import CREDENTIAL_TABLES, CredentialsListener
+
 log = logging.getLogger("server.db")
 
 
@@ -80,6 +82,9 @@ class ResilientPostgresTransaction(PostgresTransaction):
     transaction of a session that died, and replays only committed ones after a crash.
     """
 
+    wrote_credentials = False
+    """A statement of this transaction changed a user, a session or a token (see _run)."""
+
     async def __aenter__(self) -> PostgresTransaction:
         if self._parent is not None:
             return self._parent
@@ -105,6 +110,8 @@ class ResilientPostgresTransaction(PostgresTransaction):
                         await self._rollback_keeping(exception)
                 elif not self._committed and not self._rolled_back:
                     await self.commit()
+                    if self.wrote_credentials:
+                        self.engine.credentials.changed_here()
         finally:
             self.engine.current_transaction.reset(self.context)
             await self._give_back()
@@ -136,20 +143,55 @@ class ResilientPostgresTransaction(PostgresTransaction):
 
 
 class ResilientPostgresEngine(PostgresEngine):
-    """Piccolo's PostgreSQL engine with ResilientPostgresTransaction, and a lost
-    connection raised as DatabaseUnavailable by every query."""
+    """Piccolo's PostgreSQL engine with ResilientPostgresTransaction, a lost connection
+    raised as DatabaseUnavailable by every query, and the credentials' generation
+    (server/postgres_credentials.py) kept by a listening connection."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.credentials = CredentialsListener(self.config)
+
+    def credentials_generation(self) -> int | None:
+        return self.credentials.generation()
 
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return ResilientPostgresTransaction(engine=self, allow_nested=allow_nested)
 
-    def _transaction_connection(self) -> Any:
-        current = self.current_transaction.get()
-        return current.connection if current is not None else None
-
     async def run_querystring(self, querystring: Any, in_pool: bool = True) -> Any:
-        with _unavailable_when_lost(self._transaction_connection()):
-            return await super().run_querystring(querystring, in_pool)
+        # Piccolo's own, with _run's additions.
+        query, query_args = querystring.compile_string(engine_type=self.engine_type)
+        query_id = self.get_query_id()
+        if self.log_queries:
+            self.print_query(query_id=query_id, query=querystring.__str__())
+        response = await self._run(query, query_args, in_pool)
+        if self.log_responses:
+            self.print_response(query_id=query_id, response=response)
+        return response
 
     async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
-        with _unavailable_when_lost(self._transaction_connection()):
-            return await super().run_ddl(ddl, in_pool)
+        query_id = self.get_query_id()
+        if self.log_queries:
+            self.print_query(query_id=query_id, query=ddl)
+        response = await self._run(ddl, (), in_pool)
+        if self.log_responses:
+            self.print_response(query_id=query_id, response=response)
+        return response
+
+    async def _run(self, query: str, args: Any, in_pool: bool) -> Any:
+        """Run on the transaction's connection, else a pooled one; a lost connection is
+        DatabaseUnavailable, and a change to a credential table counts in this process
+        (at once, or when its transaction commits)."""
+        current = self.current_transaction.get()
+        with _unavailable_when_lost(current.connection if current is not None else None):
+            if current is not None:
+                response = await current.connection.fetch(query, *args)
+            elif in_pool and self.pool:
+                response = await self._run_in_pool(query, args)
+            else:
+                response = await self._run_in_new_connection(query, args)
+        if query.lstrip()[:6].upper() != "SELECT" and CREDENTIAL_TABLES.search(query):
+            if current is not None:
+                current.wrote_credentials = True
+            else:
+                self.credentials.changed_here()
+        return response

@@ -244,12 +244,13 @@ _known: OrderedDict[tuple[str, str], tuple[bytes, dict, datetime]] = OrderedDict
 async def _user_by_credential(table: Any, raw: str) -> User | None:
     """The signed-in user of this session or token, or None.
 
-    On SQLite a process remembers the credentials it has seen, with the credentials'
-    generation (server.db.credentials_generation) read before it looked them up, and
-    trusts what it remembers only while that generation is unchanged: any process that
-    commits a change to a user, a session or a token changes it (signing out, a new
-    password, a deactivated account, a new role), so the next request, in every process,
-    looks in the database again. On PostgreSQL every request looks (see there why)."""
+    A process remembers the credentials it has seen, with the credentials' generation
+    (server.db.credentials_generation) read before it looked them up, and trusts what it
+    remembers only while that generation is unchanged: any process that commits a change
+    to a user, a session or a token changes it (signing out, a new password, a deactivated
+    account, a new role), so the next request, in every process, looks in the database
+    again. Where the generation cannot be known (PostgreSQL's listening connection down)
+    every request looks."""
     digest = _digest(raw)
     generation = credentials_generation()
     key = (table._meta.tablename, digest)

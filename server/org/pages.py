@@ -32,7 +32,7 @@ from server.org.tables import PARTY_KINDS, Building, Party, Project, Unit, UnitS
 from server.pagination import Page
 from server.web.flash import flash
 from server.web.guards import allow
-from server.web.templating import environment, is_htmx, render
+from server.web.templating import chip, is_htmx, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -61,7 +61,6 @@ UNIT_STATUS = {
 def _unit_status_shown() -> dict[str, tuple[str, str, Markup]]:
     """UNIT_STATUS in the request's language, with each status's chip: translated and
     rendered once per page, not once per tile (50 tiles: ~0.5 ms of a page)."""
-    chip = environment().get_template("_macros.html").module.chip  # type: ignore[attr-defined]
     return {key: (str(label), colour, chip(str(label), colour)) for key, (label, colour) in UNIT_STATUS.items()}
 
 

@@ -82,9 +82,9 @@ class LocaleMiddleware:
 
 
 class ReadTransactionMiddleware:
-    """GET and HEAD run all their queries on one connection, in one read transaction.
-
-    Piccolo's SQLite engine otherwise opens a connection per query. Writes
+    """GET and HEAD run inside `read_transaction()`: on SQLite all their queries on one
+    connection, in one read transaction (Piccolo's SQLite engine otherwise opens a
+    connection per query); on PostgreSQL no transaction (see there why). Writes
     (other methods) use `write_transaction()` in the services instead, so a
     read transaction is never upgraded to a write half-way.
     """

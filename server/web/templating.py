@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
+from markupsafe import Markup
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.utils.scope.state import ScopeState
@@ -21,6 +22,7 @@ from server.i18n import LANGUAGE_NAMES, current_locale, gettext, ngettext
 from server.settings import PROJECT_ROOT, get_settings
 from server.web.flash import pop_flash
 from server.web.nav import NAV_COUNTS, nav_for
+from server.web.template_translation import ConstantTranslations
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -37,6 +39,24 @@ def _static_version(path: str) -> str:
 def static_url(path: str) -> str:
     """A cache-busting URL for a file under static/."""
     return f"/static/{path}?v={_static_version(path)}"
+
+
+@lru_cache(maxsize=1024)
+def icon(name: str, cls: str = "") -> Markup:
+    """A Lucide icon drawn by CSS (app.css `.icon`), coloured by the text around it.
+
+    A Python function, not a Jinja macro: a page shows a few dozen icons, and a macro
+    call costs Jinja a new frame and context each time; the result is the same for the
+    same arguments, so it is remembered."""
+    return Markup('<span class="icon {}" style="--icon: url(\'{}\')" aria-hidden="true"></span>').format(
+        cls, static_url(f"vendor/lucide/{name}.svg"))
+
+
+def chip(text: str, colour: str = "grey") -> Markup:
+    """A status chip: a colour and a word (escaped, unless it is already markup).
+
+    A Python function for the reason `icon` is one: a list shows several per row."""
+    return Markup('<span class="chip chip_{}">{}</span>').format(colour, text)
 
 
 def _role_label(role: str) -> str:
@@ -58,20 +78,28 @@ class _RequestValue:
         return str(_request_values.get().get(self.key, ""))
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
+def environment(locale: str | None = None) -> Environment:
+    """The templates in `locale`, by default the current request's language."""
+    return _environment(locale or current_locale.get())
+
+
+@lru_cache(maxsize=None)
+def _environment(locale: str) -> Environment:
+    """One environment per language: its templates are compiled with their constant
+    words already translated (server/web/template_translation.py)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(["html", "xml"]),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", ConstantTranslations],
         trim_blocks=True,
         lstrip_blocks=True,
         # Re-checking every template file's mtime on each render costs a stat
         # per include and import (~45 per page): only while developing.
         auto_reload=get_settings().debug,
     )
+    env.translation_locale = locale  # type: ignore[attr-defined]  # read by ConstantTranslations
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(static_url=static_url, role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES,
+    env.globals.update(static_url=static_url, icon_html=icon, chip_html=chip, role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES,
                        csrf_token=_RequestValue("csrf_token"), current_path=_RequestValue("current_path"))
     return env
 
