@@ -51,10 +51,29 @@ async def count_up_to(select_query: Any, bound: int) -> tuple[int, bool]:
     return min(row["n"], bound), row["n"] > bound
 
 
+def total_shown_by(fetched: int, page: Page) -> int | None:
+    """The exact total when a page read with one row beyond its limit shows it, else None.
+
+    Read `limit + 1` rows: when no more than `limit` came back, nothing follows them, and
+    unless the page lies past the end (no rows at an offset) the total is offset + rows. A
+    list that fits on its page (a building's units, a day's appointments) then needs no count."""
+    if fetched <= page.limit and (fetched or not page.offset):
+        return page.offset + fetched
+    return None
+
+
+async def rows_and_total(query: Any, count_query: Any, page: Page) -> tuple[list, int, bool]:
+    """(the page's rows, total, total_is_lower_bound) of a select and its `Table.count()`: the rows read
+    with one beyond the limit, and counted (`bounded_total`) only when they do not show the total."""
+    rows = await query.limit(page.limit + 1).offset(page.offset).run()
+    total = total_shown_by(len(rows), page)
+    if total is not None:
+        return rows[:page.limit], total, False
+    return (rows[:page.limit], *await bounded_total(count_query, page))
+
+
 async def paged(query: Any, count_query: Any, page: Page) -> dict:
-    """Run a select with limit/offset and its bounded count (`bounded_total`):
-    {"items", "total", "total_is_lower_bound", "limit", "offset"}."""
-    items = await query.limit(page.limit).offset(page.offset).run()
-    total, lower_bound = await bounded_total(count_query, page)
+    """A select's page: {"items", "total", "total_is_lower_bound", "limit", "offset"} (`rows_and_total`)."""
+    items, total, lower_bound = await rows_and_total(query, count_query, page)
     return {"items": items, "total": total, "total_is_lower_bound": lower_bound, "limit": page.limit,
             "offset": page.offset}

@@ -7,7 +7,7 @@ from typing import Any
 from server.inquiries import sla, states
 from server.inquiries.services import CHANNELS, STATUSES
 from server.inquiries.tables import ContactSheet, Inquiry
-from server.pagination import Page, bounded_total
+from server.pagination import Page, rows_and_total
 
 
 def _iso(value: Any) -> str | None:
@@ -53,9 +53,8 @@ def list_where(*, status: str | None = None, where: Any = None) -> Any:
 
 async def list_inquiries(page: Page, *, status: str | None = None, where: Any = None) -> dict[str, Any]:
     condition = list_where(status=status, where=where)
-    rows = await Inquiry.select().where(condition).order_by(Inquiry.id, ascending=False).limit(page.limit).offset(
-        page.offset).run()
-    total, lower_bound = await bounded_total(Inquiry.count().where(condition), page)
+    rows, total, lower_bound = await rows_and_total(
+        Inquiry.select().where(condition).order_by(Inquiry.id, ascending=False), Inquiry.count().where(condition), page)
     late = await sla.overdue_of(rows)
     return {"items": [inquiry_out(r, late.get(r["id"])) for r in rows], "total": total,
             "total_is_lower_bound": lower_bound, "limit": page.limit, "offset": page.offset}

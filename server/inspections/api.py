@@ -13,7 +13,7 @@ from server.inspections import schemas as s
 from server.inspections.selectors import defect_filters, defect_page, photos_by_subject, unit_timeline
 from server.inspections.default_checklist import CATEGORIES, CATEGORY_NAMES_ZH
 from server.inspections.tables import Defect, Inspection
-from server.pagination import Page, bounded_total
+from server.pagination import Page, rows_and_total
 from server.photos.schemas import photo_out
 from server.photos.upload import receive_upload
 from server.web.guards import allow, current_user, signed_in
@@ -66,9 +66,8 @@ class InspectionsApi(Controller):
             where &= Inspection.unit == unit_id
         if status:
             where &= Inspection.status == status
-        rows = await Inspection.objects().where(where).order_by(Inspection.id).limit(page.limit).offset(
-            page.offset).run()
-        total, lower_bound = await bounded_total(Inspection.count().where(where), page)
+        rows, total, lower_bound = await rows_and_total(
+            Inspection.objects().where(where).order_by(Inspection.id), Inspection.count().where(where), page)
         return {"items": [s.inspection_out(r) for r in rows], "total": total, "total_is_lower_bound": lower_bound}
 
     @get("/inspections/{inspection_id:int}", guards=[allow(*access.INSPECTION_READERS)])

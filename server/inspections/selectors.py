@@ -9,7 +9,7 @@ from typing import Any
 from server.inspections.access import visible_defects
 from server.inspections.tables import Defect
 from server.org.tables import Party, Unit, UnitType
-from server.pagination import Page, bounded_total
+from server.pagination import Page, rows_and_total
 from server.photos.schemas import PhotoOut, photo_out
 from server.photos.tables import Photo, PhotoStatus
 
@@ -54,10 +54,9 @@ def as_rows(rows: list[dict]) -> list[SimpleNamespace]:
 
 async def defect_page(where: Any, page: Page) -> tuple[list[Any], int, bool]:
     """A page of defects (attribute-style rows), the total and whether it is only a lower bound
-    (pagination.bounded_total)."""
-    rows = await Defect.select().where(where).order_by(Defect.deadline).order_by(Defect.id).limit(
-        page.limit).offset(page.offset).run()
-    total, lower_bound = await bounded_total(Defect.count().where(where), page)
+    (pagination.rows_and_total)."""
+    rows, total, lower_bound = await rows_and_total(
+        Defect.select().where(where).order_by(Defect.deadline).order_by(Defect.id), Defect.count().where(where), page)
     return as_rows(rows), total, lower_bound
 
 

@@ -11,7 +11,7 @@ from server.org import access, selectors, services
 from server.org import schemas as s
 from server.org.tables import Building, Party, Project, Unit, UnitType
 from server.db import Row
-from server.pagination import Page
+from server.pagination import Page, total_shown_by
 from server.web.guards import allow, signed_in
 
 admin_only = [allow(roles.ADMIN)]
@@ -118,12 +118,16 @@ class OrgApi(Controller):
     async def list_units(self, request: Request, building_id: int, limit: int | None = Limit,
                          offset: int | None = Offset) -> dict:
         user = request.scope["user"]
-        await access.building_for(user, building_id)
         if access.is_staff(user):  # the common case, with its SQL written once
             page = Page.of(limit, offset)
-            selected = await selectors.units_listed_for_staff(building_id, limit=page.limit, offset=page.offset)
-            total = await selectors.unit_count(building_id)
-            return {"items": [s.unit_item(r) for r in selected], "total": total}
+            selected = await selectors.units_listed_for_staff(building_id, limit=page.limit + 1, offset=page.offset)
+            if not selected:  # units name their building: only an empty page must ask whether it exists
+                await access.building_for(user, building_id)
+            total = total_shown_by(len(selected), page)
+            if total is None:
+                total = await selectors.unit_count(building_id)
+            return {"items": [s.unit_item(r) for r in selected[:page.limit]], "total": total}
+        await access.building_for(user, building_id)
         where = (Unit.building == building_id) & access.visible_units_filter(user)
         return await _list(Unit, where, s.unit_item, limit, offset, Unit.floor, selectors.UNIT_COLUMNS)
 

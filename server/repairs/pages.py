@@ -21,7 +21,7 @@ from server.errors import Conflict, Forbidden, Invalid
 from server.i18n import _, lazy_gettext as _l
 from server.org.access import unit_for
 from server.org.pages import Form, done, page_of, typed
-from server.pagination import bounded_total
+from server.pagination import rows_and_total
 from server.org.tables import Building, Project, Unit
 from server.photos.upload import receive_upload
 from server.repairs import access, selectors, services, states, warranty
@@ -70,8 +70,8 @@ async def repair_page(queries: tuple[Any, Any], limit: Any, offset: Any) -> dict
     what they show (selectors.repairs_listed, which names their homes too) and the total, counted once."""
     rows, count = queries
     page = page_of(limit, offset)
-    items, places = await selectors.repairs_listed(await rows.limit(page.limit).offset(page.offset).run())
-    total, lower_bound = await bounded_total(count, page)
+    found, total, lower_bound = await rows_and_total(rows, count, page)
+    items, places = await selectors.repairs_listed(found)
     return {"items": items, "places": places,
             "page": {"limit": page.limit, "offset": page.offset, "total": total, "total_is_lower_bound": lower_bound}}
 
