@@ -103,9 +103,9 @@ async def list_sheets(user: Any, page: Page, *, status: str | None = None) -> di
     return {"items": [sheet_out(r) for r in rows], "total": total, "limit": page.limit, "offset": page.offset}
 
 
-async def waiting_sheets(user: Any) -> int:
-    """The nav count: sheets waiting for this user's department (for CS: every sheet waiting)."""
-    return await ContactSheet.count().where(sheets_where(user) & (ContactSheet.status == states.WAITING)).run()
+def waiting_sheets(user: Any) -> Any:
+    """The nav count's query: sheets waiting for this user's department (for CS: every sheet waiting)."""
+    return ContactSheet.count().where(sheets_where(user) & (ContactSheet.status == states.WAITING))
 
 
 async def callbacks_of(inquiry_id: int) -> list[dict[str, Any]]:

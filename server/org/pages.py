@@ -29,7 +29,7 @@ from server.inspections import trades
 from server.inspections.default_checklist import CATEGORIES
 from server.org import access, selectors, services
 from server.org.tables import PARTY_KINDS, Building, Party, Project, Unit, UnitStatus, UnitType
-from server.pagination import Page, total_shown_by
+from server.pagination import Page
 from server.web.flash import flash
 from server.web.guards import allow
 from server.web.templating import chip, is_htmx, render
@@ -226,10 +226,7 @@ class OrgAdminPages(Controller):
                              status_code: int = 200, **form_context: Any) -> Response:
         """The building with its units by floor, and the bulk-create form."""
         project = await get_by_id(Project, building.project)
-        tiles = await selectors.unit_tiles(building.id, limit=page.limit + 1, offset=page.offset)
-        total = total_shown_by(len(tiles), page)
-        units = {"rows": tiles[:page.limit], "limit": page.limit, "offset": page.offset,
-                 "total": total if total is not None else await selectors.unit_count(building.id)}
+        units = await selectors.unit_tiles_page(building.id, page)
         unit_types = await _unit_types_of(project.id)
         floors = [(floor, list(rows)) for floor, rows in groupby(units["rows"], key=lambda u: u.floor)]
         context = {"form": {}, "errors": {}, "message": None, **form_context}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.db import Row, built_once, rows
+from server.pagination import Page, total_shown_by
 from server.org.tables import Unit, UnitType
 
 UNIT_COLUMNS = (Unit.id, Unit.building, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
@@ -46,9 +47,13 @@ async def units_listed_for_staff(building_id: int, *, limit: int, offset: int) -
     return await _units_listed(building_id, limit=limit, offset=offset)
 
 
-async def unit_tiles(building_id: int, *, limit: int, offset: int) -> list[Row]:
-    """A page of a building's units by floor and number, for the building page."""
-    return rows(await _tiles(building_id, limit=limit, offset=offset))
+async def unit_tiles_page(building_id: int, page: Page) -> dict[str, Any]:
+    """A page of a building's units by floor and number, for the building page: {rows, total, limit, offset};
+    counted only when the page does not show the total (pagination.total_shown_by)."""
+    tiles = rows(await _tiles(building_id, limit=page.limit + 1, offset=page.offset))
+    total = total_shown_by(len(tiles), page)
+    return {"rows": tiles[:page.limit], "limit": page.limit, "offset": page.offset,
+            "total": total if total is not None else await unit_count(building_id)}
 
 
 async def unit_count(building_id: int) -> int:

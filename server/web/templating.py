@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.utils.scope.state import ScopeState
@@ -55,8 +55,9 @@ def icon(name: str, cls: str = "") -> Markup:
 def chip(text: str, colour: str = "grey") -> Markup:
     """A status chip: a colour and a word (escaped, unless it is already markup).
 
-    A Python function for the reason `icon` is one: a list shows several per row."""
-    return Markup('<span class="chip chip_{}">{}</span>').format(colour, text)
+    A Python function for the reason `icon` is one: a list shows several per row (`escape`, not
+    Markup.format, whose string.Formatter cost 60 µs a chip on a 100-defect page)."""
+    return Markup(f'<span class="chip chip_{escape(colour)}">{escape(text)}</span>')
 
 
 def _role_label(role: str) -> str:

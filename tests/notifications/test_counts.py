@@ -121,3 +121,27 @@ async def test_htmx_asks_for_a_fresh_bar_that_keeps_the_current_entry(personas):
     assert badges(bar.text) == {"/rechecks": 1, "/inbox": 2}
     assert re.search(r'<a href="/rechecks" class="weui-tabbar__item weui-bar__item_on"', bar.text)
     assert (await carol.get("/nav?path=//evil.example", headers={"HX-Request": "true"})).status_code == 200
+
+
+
+async def _unread_messages(user, numbers: range) -> None:
+    from server.notifications.tables import InboxMessage
+
+    await InboxMessage.insert(*[InboxMessage(user=user.id, title=f"消息 {n}", dedupe_key=f"badge-{user.id}-{n}")
+                                for n in numbers]).run()
+
+
+async def test_a_count_stops_at_99_plus(personas):
+    """Counting stops at 100 rows (waiting.BADGE_BOUND): the badge and the tile say 99+, the screen reader
+    "more than 99"; up to 99 the count is exact."""
+    carol = personas.user("carol")
+    await _unread_messages(carol, range(99))
+    page = await _page(personas, "carol", "/")
+    assert badges(page) == {"/inbox": 99} and tiles(page) == {"/inbox": 99}
+    assert page.count(">99</span>") == 2 and "（99 项待处理）" in page
+
+    await _unread_messages(carol, range(99, 249))
+    page = await _page(personas, "carol", "/")
+    assert badges(page) == {"/inbox": 100} and tiles(page) == {"/inbox": 100}  # 100: "more than 99"
+    assert page.count(">99+</span>") == 2  # the tab bar's badge and the home tile's
+    assert "（超过 99 项待处理）" in page and ">249<" not in page
