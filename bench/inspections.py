@@ -31,6 +31,7 @@ import httpx
 
 from bench import scale_data
 from bench.load import free_port, have_wrk, wrk
+from bench.scale_plans import request_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "inspections.md"
@@ -79,7 +80,7 @@ def percentile(values: list[float], q: float) -> float:
 async def measure(base: str, path: str, token: str, seconds: int = WRK_SECONDS,
                   clients: int = CONCURRENCY) -> dict:
     if have_wrk():
-        result = await asyncio.to_thread(wrk, base + path, {"Authorization": f"Bearer {token}"}, clients, seconds)
+        result = await asyncio.to_thread(wrk, base + path, request_headers(path, token), clients, seconds)
         return {**result, "statuses": [200] if not result["errors"] else [0]}
     return await measure_with_httpx(base, path, token, clients)
 
@@ -89,7 +90,7 @@ async def measure_with_httpx(base: str, path: str, token: str, clients: int = CO
     statuses: set[int] = set()
     failed = 0
     counter = iter(range(REQUESTS))
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60,
+    async with httpx.AsyncClient(base_url=base, headers=request_headers(path, token), timeout=60,
                                  limits=httpx.Limits(max_connections=clients)) as client:
         async def one_client() -> None:
             nonlocal failed
@@ -236,7 +237,8 @@ def write_results(runs: dict[str, tuple[list[dict], float]], load_at_start: str)
         "",
         f"granian, {WEB_WORKERS} workers (one per core); load from "
         f"{'wrk (one thread)' if have_wrk() else f'httpx ({REQUESTS} requests per row)'} on the same 2-core "
-        f"machine. Target: p95 < {TARGET_P95_MS} ms with {CONCURRENCY} concurrent clients.",
+        f"machine. Target: p95 < {TARGET_P95_MS} ms with {CONCURRENCY} concurrent clients. Pages are asked for as a "
+        "browser asks (`Accept: text/html`, so the tab bar's counts are read too); the API with a bearer token.",
         "",
         f"Produced by `{COMMAND}` ({dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC); the machine's load "
         f"average (1, 5, 15 min) was {load_at_start} at the start and {load_at_end} at the end.",

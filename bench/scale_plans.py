@@ -45,6 +45,15 @@ def _unique(items: list[str]) -> str:
     return "; ".join(seen)
 
 
+
+def request_headers(path: str, token: str) -> dict[str, str]:
+    """A page is asked for as a browser asks (`Accept: text/html`, so its tab bar's counts are read too,
+    server/web/nav.py); the API with the token alone."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if not path.startswith("/api/"):
+        headers["Accept"] = "text/html,application/xhtml+xml"
+    return headers
+
 async def _explain_pg(url: str, queries: list[tuple[str, list]]) -> list[dict]:
     import asyncpg
 
@@ -110,7 +119,7 @@ async def main() -> None:
             if who not in tokens:
                 answer = await client.post("/api/v1/auth/token", json={"username": who, "password": password})
                 tokens[who] = answer.json()["token"]
-            headers = {"Authorization": f"Bearer {tokens[who]}"}
+            headers = request_headers(path, tokens[who])
             await client.get(path, headers=headers)  # caches filled: what a warm process runs
             recorded.clear()
             engine.run_querystring = recording
