@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -37,10 +37,15 @@ this many index entries."""
 async def bounded_total(count_query: Any, page: Page | None = None) -> tuple[int, bool]:
     """(total, total_is_lower_bound) for a Piccolo `Table.count().where(…)`: its matches counted up to
     COUNT_BOUND, or to the end of `page` when that lies further (a deep page still knows where it is)."""
+    return await count_matches_up_to(count_query, max(COUNT_BOUND, page.offset + page.limit if page else 0))
+
+
+async def count_matches_up_to(count_query: Any, bound: int) -> tuple[int, bool]:
+    """(the matches of a Piccolo `Table.count().where(…)` counted up to `bound`, whether there are more)."""
     table = count_query.table
     matching = table.select(table._meta.primary_key)
     matching.where_delegate._where = count_query.where_delegate._where  # as Piccolo's own Count builds its select
-    return await count_up_to(matching, max(COUNT_BOUND, page.offset + page.limit if page else 0))
+    return await count_up_to(matching, bound)
 
 
 async def count_up_to(select_query: Any, bound: int) -> tuple[int, bool]:
@@ -60,6 +65,12 @@ def total_shown_by(fetched: int, page: Page) -> int | None:
     if fetched <= page.limit and (fetched or not page.offset):
         return page.offset + fetched
     return None
+
+
+async def total_or_count(fetched: int, page: Page, count: Callable[[], Awaitable[int]]) -> int:
+    """The total a page read with one row beyond its limit shows (`total_shown_by`), else `count()`'s."""
+    total = total_shown_by(fetched, page)
+    return total if total is not None else await count()
 
 
 async def rows_and_total(query: Any, count_query: Any, page: Page) -> tuple[list, int, bool]:

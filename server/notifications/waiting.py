@@ -25,7 +25,7 @@ from server.inspections.access import visible_defects
 from server.inspections.tables import Defect
 from server.notifications.services import addressed_to
 from server.notifications.tables import InboxMessage
-from server.pagination import count_up_to
+from server.pagination import count_matches_up_to
 
 PUBLISH_URL = "/delivery/announcements"
 
@@ -37,10 +37,7 @@ growing with the data (bench/inspections.md); stopping at 100 rows reads at most
 
 async def bounded_count(count_query: Any) -> int:
     """A Piccolo `Table.count().where(…)` counted up to BADGE_BOUND; BADGE_BOUND + 1 means more."""
-    table = count_query.table
-    matching = table.select(table._meta.primary_key)
-    matching.where_delegate._where = count_query.where_delegate._where  # as pagination.bounded_total does
-    total, more = await count_up_to(matching, BADGE_BOUND)
+    total, more = await count_matches_up_to(count_query, BADGE_BOUND)
     return total + more
 
 

@@ -11,7 +11,7 @@ from server.org import access, selectors, services
 from server.org import schemas as s
 from server.org.tables import Building, Party, Project, Unit, UnitType
 from server.db import Row
-from server.pagination import Page, total_shown_by
+from server.pagination import Page, total_or_count
 from server.web.guards import allow, signed_in
 
 admin_only = [allow(roles.ADMIN)]
@@ -123,9 +123,7 @@ class OrgApi(Controller):
             selected = await selectors.units_listed_for_staff(building_id, limit=page.limit + 1, offset=page.offset)
             if not selected:  # units name their building: only an empty page must ask whether it exists
                 await access.building_for(user, building_id)
-            total = total_shown_by(len(selected), page)
-            if total is None:
-                total = await selectors.unit_count(building_id)
+            total = await total_or_count(len(selected), page, lambda: selectors.unit_count(building_id))
             return {"items": [s.unit_item(r) for r in selected[:page.limit]], "total": total}
         await access.building_for(user, building_id)
         where = (Unit.building == building_id) & access.visible_units_filter(user)

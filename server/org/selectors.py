@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.db import Row, built_once, rows
-from server.pagination import Page, total_shown_by
+from server.pagination import Page, total_or_count
 from server.org.tables import Unit, UnitType
 
 UNIT_COLUMNS = (Unit.id, Unit.building, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
@@ -51,9 +51,8 @@ async def unit_tiles_page(building_id: int, page: Page) -> dict[str, Any]:
     """A page of a building's units by floor and number, for the building page: {rows, total, limit, offset};
     counted only when the page does not show the total (pagination.total_shown_by)."""
     tiles = rows(await _tiles(building_id, limit=page.limit + 1, offset=page.offset))
-    total = total_shown_by(len(tiles), page)
     return {"rows": tiles[:page.limit], "limit": page.limit, "offset": page.offset,
-            "total": total if total is not None else await unit_count(building_id)}
+            "total": await total_or_count(len(tiles), page, lambda: unit_count(building_id))}
 
 
 async def unit_count(building_id: int) -> int:
