@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 
 from bench import scale_data
-from bench.load import free_port, have_wrk, wrk
+from bench.load import free_port, have_wrk, wait_until_up, wrk
 from bench.scale_plans import request_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,6 @@ WEB_WORKERS = str(os.cpu_count() or 1)
 TARGET_P95_MS = 150
 WRK_SECONDS = 10
 ALONE_SECONDS = 3
-STARTUP_SECONDS = 120
 PASSWORD = "bench-password-1"
 
 TARGETS: list[tuple[str, str, str]] = [
@@ -134,17 +133,6 @@ asyncio.run(main())
                                        capture_output=True, text=True).stdout.strip().splitlines()[-1])
     return {"unit_id": middle["unit"], "inspection_id": middle["id"], "plan_id": middle["plan"],
             "builder_party": ids["first_builder"]}
-
-
-async def wait_until_up(base: str, label: str) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=10) as c:
-        for _ in range(STARTUP_SECONDS * 10):  # a busy machine starts the workers slowly
-            try:
-                await c.get("/login")
-                return
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    raise RuntimeError(f"{label}: the server did not answer within {STARTUP_SECONDS} s")
 
 
 async def run_on(label: str, kind: str, env: dict) -> tuple[list[dict], list[dict], float]:

@@ -2,6 +2,7 @@
 so the cores stay with the server being measured), else the caller's httpx client."""
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -41,3 +42,21 @@ def wrk(url: str, headers: dict[str, str], connections: int, seconds: int) -> di
     p50, p95, p99, requests, micros, bad_status, errors = map(int, out.split("RESULT")[1].split())
     return {"p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000, "rps": requests / (micros / 1e6),
             "requests": requests, "errors": bad_status + errors}
+
+
+STARTUP_SECONDS = 120
+"""How long a benchmark waits for the server it started: a busy machine starts the workers slowly."""
+
+
+async def wait_until_up(base: str, label: str) -> None:
+    """Until the server at `base` answers (its sign-in page), at most STARTUP_SECONDS."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        for _ in range(STARTUP_SECONDS * 10):
+            try:
+                await client.get("/login")
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError(f"{label}: the server did not answer within {STARTUP_SECONDS} s")

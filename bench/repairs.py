@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 
 from bench.inspections import CONCURRENCY, REQUESTS, WEB_WORKERS, WRK_SECONDS, measure, postgres_available
-from bench.load import free_port, have_wrk, wrk
+from bench.load import free_port, have_wrk, wait_until_up, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "repairs.md"
@@ -40,7 +40,6 @@ REPAIRS_PER_UNIT = 10                                    # 20,000 repair request
 TARGET_P95_MS = 150
 ALONE_SECONDS = 4
 WARM_UP = 20
-STARTUP_SECONDS = 120
 PASSWORD = "bench-password-1"
 COMMAND = "make bench  (or: .venv/bin/python -m bench.repairs)"
 
@@ -159,15 +158,8 @@ async def run_on(label: str, env: dict) -> list[dict]:
     base = f"http://127.0.0.1:{port}"
     rows = []
     try:
+        await wait_until_up(base, label)
         async with httpx.AsyncClient(base_url=base, timeout=10) as c:
-            for _ in range(STARTUP_SECONDS * 10):  # a busy machine starts the workers slowly
-                try:
-                    await c.get("/login")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"{label}: the server did not answer within {STARTUP_SECONDS} s")
             tokens = {name: (await c.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD})).json()[
                 "token"] for name in ("cs", "owner", "repairer")}
         for name, path, who in TARGETS:
