@@ -70,7 +70,10 @@ async def test_a_leak_reported_without_signal_arrives_once(personas, chromium, l
         await expect(page.locator(".shot")).to_have_count(1)
         await assert_accessible(page, "refused repair form")
         assert await RepairRequest.count().run() == 1
-        await page.locator("input[name=component][value=pipes_electrical]").check(force=True)
+        # Tap the chip as a person does: Playwright waits for it to hold still, since the page scrolls
+        # smoothly to the message (a forced click during the scroll once landed beside it, CI on PostgreSQL).
+        await page.locator("label.pick:has(input[name=component][value=pipes_electrical])").click()
+        await expect(page.locator("input[name=component][value=pipes_electrical]")).to_be_checked()
         await page.click("button[data-save]")
         await page.wait_for_url("**/owner/repairs/*")
         await expect(page.locator("[data-description]")).to_have_text("厨房水管接口渗水")
