@@ -20,12 +20,12 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
 
-from server.clock import CHINA, local_time
+from server.clock import local_time
 from server.errors import DomainError, Invalid, NotFound
 from server.i18n import _
 from server.inspections import access, defects
-from server.inspections.default_checklist import CATEGORIES
 from server.inspections.notices import notice_from_token
+from server.inspections.pages_defect_rows import ROW_HELPERS
 from server.inspections.rectification_reads import (
     defect_view,
     grouped_defects,
@@ -35,7 +35,6 @@ from server.inspections.rectification_reads import (
     units_of,
 )
 from server.inspections.selectors import defect_filters
-from server.inspections.states import DEFECT_STATUS_LABELS, SEVERITY_LABELS
 from server.inspections.tables import Defect, DefectCheck, RectificationNotice
 from server.org.pages import Form, done, opt_int, page_of, typed
 from server.org.tables import Building, Party, Project, Unit, UnitType
@@ -49,18 +48,6 @@ from server.web.templating import is_htmx, render
 UNITS_PER_PAGE = 10
 # Where a defect page's back arrow leads, by role: the list the person came from.
 BACK_TO = (("/tasks", access.RECTIFIERS), ("/checks", access.CHECKERS), ("/rechecks", access.RECHECKERS))
-LABELS = {"status": DEFECT_STATUS_LABELS, "severity": SEVERITY_LABELS, "category": CATEGORIES}
-
-
-def due_of(defect: Defect, now: dt.datetime) -> tuple[str, int] | None:
-    """("overdue", days late) / ("left", days left) for open work with a deadline."""
-    if defect.status != "open" or defect.deadline is None:
-        return None
-    seconds = (defect.deadline - now).total_seconds()
-    if seconds < 0:  # whole days late, as people count them; any lateness is at least one day
-        return "overdue", max(1, int(-seconds // 86400))
-    # Days left by the calendar on site: due later today is 0 ("due today"), tomorrow is 1.
-    return "left", (defect.deadline.astimezone(CHINA).date() - now.astimezone(CHINA).date()).days
 
 
 @dataclass(frozen=True)
@@ -91,8 +78,8 @@ async def _plan_of(defect: Defect) -> Response:
 
 def _base(**ctx: Any) -> dict:
     """What every page here renders with, plus `ctx`."""
-    return {"labels": LABELS, "now": dt.datetime.now(dt.timezone.utc), "due_of": due_of, "when": local_time,
-            "photo_base": "/photos/", **ctx}
+    return {**ROW_HELPERS, "now": dt.datetime.now(dt.timezone.utc), "when": local_time, "photo_base": "/photos/",
+            **ctx}
 
 
 async def _rectify(request: Request, actor: Any, defect: Defect, page: dict) -> Response:
@@ -318,11 +305,12 @@ class RecheckPages(Controller):
             # Only this defect's card comes back, its reason field marked and what was typed kept.
             tasks = {"groups": [((await units_of([defect.unit]))[defect.unit], [defect])], "total": 1, "limit": 1,
                      "offset": 0, "photos": await round_photos([defect])}
-            ctx = {"tasks": tasks, "checks": await _last_checks(tasks["groups"]), "defect": defect,
+            ctx = {"tasks": tasks, "checks": await _last_checks(tasks["groups"]),
                    "failed": {"id": defect.id, "errors": exc.field_errors, "form": typed(data),
                               "message": exc.message}, **_base()}
-            template = "rectification/_recheck_card.html" if is_htmx(request) else "rectification/rechecks.html"
-            return render(request, template, status_code=400, **ctx)
+            if is_htmx(request):  # the card alone draws the card of `defect`
+                return render(request, "rectification/_recheck_card.html", status_code=400, defect=defect, **ctx)
+            return render(request, "rectification/rechecks.html", status_code=400, **ctx)
         if result == "pass":
             return done(request, "/rechecks", _("Passed: the defect is closed."))
         return done(request, "/rechecks", _("Not passed: the defect goes back to the contractor."))

@@ -247,8 +247,11 @@ async def test_the_cs_center_rechecks_side_by_side_and_a_fail_needs_a_reason(per
     no_reason = await carol.post(url, data={"result": "fail", "note": " "}, headers={"HX-Request": "true"})
     assert no_reason.status_code == 400 and "<html" not in no_reason.text
     assert "Give the reason it failed." in no_reason.text and 'aria-invalid="true"' in no_reason.text
+    assert no_reason.text.count('<form class="recheck') == 1 and f'id="recheck-{made["mine"]}"' in no_reason.text
     whole_page = await carol.post(url, data={"result": "fail", "note": ""})
     assert whole_page.status_code == 400 and "<html" in whole_page.text
+    assert whole_page.text.count('<form class="recheck') == 1  # the list, this defect's card marked
+    assert f'id="f-note-{made["mine"]}" name="note" rows="3" maxlength="1000" aria-invalid="true"' in whole_page.text
     failed = await carol.post(url, data={"result": "fail", "note": "仍有空鼓"}, follow_redirects=False)
     assert failed.status_code == 303
     defect = await Defect.objects().get(Defect.id == made["mine"]).run()
