@@ -1,0 +1,79 @@
+"""A defect's row in the task, check and notice lists (server/inspections/pages_defect_rows.py), drawn
+in Python for speed: what it shows, in each language, called from a template as the pages call it."""
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from server.clock import CHINA
+from server.i18n import current_locale
+from server.inspections.pages_defect_rows import ROW_HELPERS
+from server.web.templating import environment
+
+NOW = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 on site
+CALL = '{{ defect_row(defect, "/tasks/defects/%s" % defect.id, found, extra) }}|{{ due(defect) }}'
+
+
+def _defect(**fields) -> SimpleNamespace:
+    base = {"id": 7, "room": "客厅", "category": "wall", "description": "墙面空鼓", "status": "open",
+            "severity": "minor", "reopen_count": 0, "deadline": NOW + dt.timedelta(days=2)}
+    return SimpleNamespace(**{**base, **fields})
+
+
+def _render(defect, *, found=(), extra="", locale="zh_CN", photo_base="/photos/") -> tuple[str, str]:
+    token = current_locale.set(locale)
+    try:
+        html = environment(locale).from_string(CALL).render(
+            **ROW_HELPERS, now=NOW, photo_base=photo_base, defect=defect, found=list(found), extra=extra)
+    finally:
+        current_locale.reset(token)
+    row, due = html.split("|")
+    return row, due
+
+
+def test_an_open_defect_shows_its_place_state_and_days_left():
+    row, due = _render(_defect())
+    assert row.startswith('<a class="task" href="/tasks/defects/7">')
+    assert '<span class="task__title">客厅 · 墙面</span>' in row and '<span class="task__text">墙面空鼓</span>' in row
+    assert '<span class="chip chip_orange">待整改</span>' in row
+    assert "还剩 2 天" in row and "due_soon" not in row and "chip_red" not in row
+    assert due.startswith('<span class="due">') and "还剩 2 天" in due
+    assert "vendor/lucide/camera.svg" in row  # no photo yet: the camera icon holds its place
+
+
+def test_a_late_defect_is_marked_with_whole_days_late_and_its_chips():
+    late = _defect(deadline=NOW - dt.timedelta(days=3, hours=5), severity="urgent", reopen_count=2)
+    row, due = _render(late)
+    assert row.startswith('<a class="task task_late"')
+    assert '<span class="due due_late">' in row and "逾期 3 天" in row and "逾期 3 天" in due
+    assert '<span class="chip chip_red">紧急</span>' in row and '<span class="chip chip_red">退回 2 次</span>' in row
+
+
+def test_due_later_today_says_today_and_english_plurals_follow_the_number():
+    today = _defect(deadline=NOW.astimezone(CHINA).replace(hour=18).astimezone(dt.timezone.utc), severity="major")
+    row, _due = _render(today, locale="en")
+    assert '<span class="due due_soon">' in row and "Due today" in row
+    assert '<span class="chip chip_orange">Major</span>' in row
+    row, _due = _render(_defect(deadline=NOW + dt.timedelta(days=1), reopen_count=1), locale="en")
+    assert "1 day left" in row and "Sent back 1 time" in row
+
+
+@pytest.mark.parametrize("status, colour, word", [("rectified", "blue", "待复验"), ("closed", "green", "已关闭")])
+def test_work_that_is_not_open_shows_no_deadline(status, colour, word):
+    row, due = _render(_defect(status=status, deadline=NOW - dt.timedelta(days=9)))
+    assert f'<span class="chip chip_{colour}">{word}</span>' in row
+    assert "task_late" not in row and 'class="due' not in row and due == ""
+
+
+def test_the_first_ready_photo_is_shown_from_the_pages_photo_base_and_the_text_is_escaped():
+    photos = [SimpleNamespace(id=41, status="ready"), SimpleNamespace(id=42, status="ready")]
+    row, _due = _render(_defect(description='<b onclick="x">裂</b>', room="A&B"), found=photos,
+                        photo_base="/n/tok123/photos/", extra='<span class="chip chip_green">OK</span>')
+    assert '<img src="/n/tok123/photos/41/thumb" alt="" loading="lazy">' in row and "/42/" not in row
+    assert "&lt;b onclick=&#34;x&#34;&gt;裂&lt;/b&gt;" in row and "<b " not in row and "A&amp;B · " in row
+    assert "&lt;span class=" in row  # `extra` as plain text is escaped; the pages pass a chip (markup)
+    processing = [SimpleNamespace(id=43, status="processing")]
+    row, _due = _render(_defect(description=""), found=processing)
+    assert "/43/" not in row and "vendor/lucide/camera.svg" in row and "task__text" not in row
