@@ -20,7 +20,7 @@ from server.inspections.tables import (
     InspectionPlan,
 )
 from server.once import create_once
-from server.org.tables import Party, Unit, UnitStatus
+from server.org.tables import Building, Party, Unit, UnitStatus
 
 ATTENDEE_KINDS = ("project_department", "supervision_unit", "construction_unit")
 
@@ -95,6 +95,12 @@ async def _inspection_create(*, actor: Any, unit_id: int, inspector_id: int | No
         unit = await Unit.objects().get(Unit.id == unit_id).run()
         if unit is None:
             raise Invalid(_("Please correct the marked fields."), field_errors={"unit_id": _("No such unit.")})
+        if plan_id is not None and not await InspectionPlan.exists().where(
+                (InspectionPlan.id == plan_id) & InspectionPlan.project.is_in(
+                    Building.select(Building.project).where(Building.id == unit.building))).run():
+            # A plan's schedule counts its units by its project's buildings (plans.plan_schedule).
+            raise Invalid(_("Please correct the marked fields."),
+                          field_errors={"plan_id": _("Choose a plan of this unit's project.")})
         await inspector_check(inspector_id)
         earlier = await Inspection.exists().where(counts_as_earlier(unit_id)).run()
         template = await template_for_unit(unit)

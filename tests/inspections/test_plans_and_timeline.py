@@ -33,6 +33,13 @@ async def test_the_schedule_shows_planned_against_done_per_day_and_building(pers
     outside = await carol.post(f"/api/v1/inspection-plans/{plan['id']}/units", json={
         "unit_ids": units["2号楼"][2:], "scheduled_for": "2027-01-01"})
     assert outside.status_code == 400 and "scheduled_for" in outside.json()["errors"]
+    # One inspection added to the plan by itself counts too; a unit of another project is refused.
+    _other, other_units = await _project_with_units(personas)
+    foreign = await carol.post("/api/v1/inspections", json={"unit_id": other_units["1号楼"][0], "plan_id": plan["id"]})
+    assert foreign.status_code == 400 and foreign.json()["errors"] == {"plan_id": "请选择该房屋所在项目的验收计划。"}
+    one = await carol.post("/api/v1/inspections", json={
+        "unit_id": units["2号楼"][2], "plan_id": plan["id"], "scheduled_for": "2026-12-02"})
+    assert one.status_code == 201 and one.json()["plan_id"] == plan["id"]
 
     ian = await personas.api("ian")
     planned = (await ian.get("/api/v1/inspections?status=planned&limit=100")).json()["items"]
@@ -43,10 +50,10 @@ async def test_the_schedule_shows_planned_against_done_per_day_and_building(pers
     schedule = (await carol.get(f"/api/v1/inspection-plans/{plan['id']}/schedule")).json()
     assert schedule["days"] == [
         {"date": "2026-12-01", "planned": 4, "done": 3, "percent": 75},
-        {"date": "2026-12-02", "planned": 2, "done": 0, "percent": 0},
+        {"date": "2026-12-02", "planned": 3, "done": 0, "percent": 0},
     ]
-    assert [(b["name"], b["planned"], b["done"]) for b in schedule["buildings"]] == [("1号楼", 4, 3), ("2号楼", 2, 0)]
-    assert schedule["total"] == {"planned": 6, "done": 3, "percent": 50}
+    assert [(b["name"], b["planned"], b["done"]) for b in schedule["buildings"]] == [("1号楼", 4, 3), ("2号楼", 3, 0)]
+    assert schedule["total"] == {"planned": 7, "done": 3, "percent": 43}
 
 
 async def test_the_timelines_show_every_step(personas):
