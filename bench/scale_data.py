@@ -140,6 +140,9 @@ def statements(kind: str, scale: Scale, ids: dict[str, int]) -> list[tuple[str, 
             SELECT i.id, {c0} + (i.unit + k.n) % {c}, 'ZG' || CAST(i.id AS TEXT) || '-' || CAST(k.n AS TEXT),
                    {d['ts']('7')}
             FROM inspection i JOIN bench_numbers k ON k.n <= 2 ORDER BY i.id, k.n"""),
+        ("notices", """INSERT INTO party_project (party, project)
+            SELECT DISTINCT n.party, b.project FROM rectification_notice n JOIN inspection i ON i.id = n.inspection
+            JOIN unit u ON u.id = i.unit JOIN building b ON b.id = u.building"""),
         ("defects", f"""INSERT INTO defect (inspection, unit, room, category, severity, description,
                                 construction_unit, status, notice, deadline, created_at)
             SELECT i.id, i.unit, {_by_turn('n.n', ROOMS)}, {_by_turn('i.id + n.n', list(CATEGORIES))},

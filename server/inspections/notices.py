@@ -8,10 +8,10 @@ from typing import Any
 
 from server import signing
 from server.audit.services import audit_record
-from server.inspections.tables import Defect, Inspection, NoticeDelivery, RectificationNotice
+from server.inspections.tables import Defect, Inspection, NoticeDelivery, PartyProject, RectificationNotice
 from server.jobs import enqueue
 from server.notifications.channels import email_enabled
-from server.org.tables import Party
+from server.org.tables import Party, Unit
 from server.settings import get_settings
 
 LINK_PURPOSE = "notice"
@@ -72,7 +72,17 @@ async def notices_create(*, actor: Any, inspection: Inspection) -> list[int]:
         await audit_record(actor=actor, object_type="rectification_notice", object_id=notice.id, action="create",
                            details={"party_id": party_id, "defects": len(party_defects), "channels": channels})
         notice_ids.append(notice.id)
+    if by_party:
+        await _remember_projects(inspection, list(by_party))
     return notice_ids
+
+
+async def _remember_projects(inspection: Inspection, party_ids: list[int]) -> None:
+    """These parties now have work in the inspection's project (PartyProject: their task list's filter).
+    DO NOTHING on the pair already there, also when another inspection of the project just added it."""
+    place = await Unit.select(Unit.building.project.as_alias("project")).where(Unit.id == inspection.unit).first().run()
+    await PartyProject.insert(*[PartyProject(party=p, project=place["project"]) for p in party_ids]).on_conflict(
+        action="DO NOTHING").run()
 
 
 async def notices_dispatch(notice_ids: list[int]) -> None:

@@ -35,7 +35,7 @@ from server.inspections.rectification_reads import (
     units_of,
 )
 from server.inspections.selectors import defect_filters
-from server.inspections.tables import Defect, DefectCheck, RectificationNotice
+from server.inspections.tables import Defect, DefectCheck, PartyProject, RectificationNotice
 from server.org.pages import Form, done, opt_int, page_of, typed
 from server.org.tables import Building, Party, Project, Unit, UnitType
 from server.photos import services as photo_services
@@ -109,12 +109,13 @@ class ContractorPages(Controller):
                         offset: str | None = None) -> Response:
         user = current_user(request)
         project_id, building_id = opt_int(project), opt_int(building)
-        where, filters = task_filters(user, status=status, project_id=project_id, building_id=building_id,
-                                      overdue=bool(overdue))
+        where, filters = await task_filters(user, status=status, project_id=project_id, building_id=building_id,
+                                            overdue=bool(overdue))
         mine = Unit.select(Unit.building).where(Unit.id.is_in(Defect.select(Defect.unit).where(
             access.visible_defects(user) & Defect.notice.is_not_null())))
-        projects = await Project.select(Project.id, Project.name).where(
-            Project.id.is_in(Building.select(Building.project).where(Building.id.is_in(mine)))).run()
+        projects = await Project.select(Project.id, Project.name).where(Project.id.is_in(
+            PartyProject.select(PartyProject.project).where(PartyProject.party == user.party))).order_by(
+            Project.name).run()
         buildings = await Building.select(Building.id, Building.name).where(
             Building.id.is_in(mine) & (Building.project == project_id)).order_by(Building.name).run() \
             if project_id else []

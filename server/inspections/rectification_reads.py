@@ -19,8 +19,8 @@ from server.photos.tables import Photo
 TASK_STATUSES = ("open", "rectified", "closed", "all")
 
 
-def task_filters(user: Any, *, status: str | None, project_id: int | None, building_id: int | None,
-                 overdue: bool) -> tuple[Any, dict]:
+async def task_filters(user: Any, *, status: str | None, project_id: int | None, building_id: int | None,
+                       overdue: bool) -> tuple[Any, dict]:
     """The contractor's task list (/tasks) as its query asks: (where-clause, the filters in force for links).
     Defects with a notice (work handed over), seen by this user; an unknown status is "open". Its Excel
     download (server/reports/) reads the same, so the file holds exactly what the list shows."""
@@ -30,8 +30,10 @@ def task_filters(user: Any, *, status: str | None, project_id: int | None, build
     if building_id:
         where &= Defect.unit.is_in(Unit.select(Unit.id).where(Unit.building == building_id))
     elif project_id:
-        where &= Defect.unit.is_in(Unit.select(Unit.id).where(Unit.building.is_in(
-            Building.select(Building.id).where(Building.project == project_id))))
+        # The project's buildings named, not a subquery: PostgreSQL then finds their units through
+        # unit_building, where it read all 100,000 units (38 ms of a project's task list, bench/inspections.py).
+        buildings = [r["id"] for r in await Building.select(Building.id).where(Building.project == project_id).run()]
+        where &= Defect.unit.is_in(Unit.select(Unit.id).where(Unit.building.is_in(buildings or [-1])))
     filters = {k: v for k, v in (("status", status), ("project", project_id), ("building", building_id),
                                  ("overdue", "1" if overdue else None)) if v}
     return where, filters

@@ -43,8 +43,8 @@ class ListExports(Controller):
                     building: str | None = None, overdue: str | None = None) -> Stream:
         """The task list's filters; a contractor gets its own party's defects, staff (who have no task list) every
         party's, as each sees them on a defect's page."""
-        where, _filters = task_filters(current_user(request), status=status, project_id=opt_int(project),
-                                       building_id=opt_int(building), overdue=bool(overdue))
+        where, _filters = await task_filters(current_user(request), status=status, project_id=opt_int(project),
+                                             building_id=opt_int(building), overdue=bool(overdue))
         path = await write_list(_("Rectification tasks"), lists.defect_headers(), lists.defect_rows(where))
         return _download(path, "defects")
 

@@ -116,6 +116,28 @@ async def test_overdue_work_comes_first_in_red_with_the_days_late(personas):
     assert htmx.status_code == 200 and "<html" not in htmx.text and 'id="task-list"' in htmx.text
 
 
+async def test_the_project_filter_lists_the_projects_a_contractor_has_notices_in(personas):
+    from server.inspections.tables import PartyProject
+    from server.org.services import building_create, project_create, units_bulk_create
+
+    made = await notices(personas)  # 阳光花园: builders A and B
+    await another_unit_with_a_defect(personas, made["unit"]["building_id"], "门框松动 C")  # A again: no new row
+    second = await project_create(actor=None, name="滨江一号")
+    building = await building_create(actor=None, project_id=second.id, name="5号楼")
+    await units_bulk_create(actor=None, building_id=building.id, floor_from=1, floor_to=1, units_per_floor=1)
+    await another_unit_with_a_defect(personas, building.id, "窗框渗水 D")  # A in the second project
+    a, b = personas.parties["builder_a"].id, personas.parties["builder_b"].id
+    rows = await PartyProject.select(PartyProject.party, PartyProject.project.name.as_alias("name")).run()
+    assert sorted((r["party"], r["name"]) for r in rows) == sorted([(a, "阳光花园"), (b, "阳光花园"), (a, "滨江一号")])
+    bob = await personas.browser("bob")
+    page = (await bob.get("/tasks")).text
+    options = page[page.index('id="f-project"'):page.index("</select>", page.index('id="f-project"'))]
+    assert options.index("滨江一号") < options.index("阳光花园")  # by name
+    assert f'<option value="{second.id}">滨江一号</option>' in options
+    bert_page = (await (await personas.browser("bert")).get("/tasks")).text
+    assert "滨江一号" not in bert_page and "窗框渗水 D" not in bert_page
+
+
 async def test_rectifying_needs_an_after_photo_and_keeps_the_note(personas):
     made = await notices(personas)
     bob = await personas.browser("bob")
