@@ -114,6 +114,12 @@ async def units_in_order(where: Any, wanted: int, *, open_first: bool = True) ->
     return placed
 
 
+LIST_COLUMNS = (Defect.id, Defect.unit, Defect.room, Defect.category, Defect.severity, Defect.description,
+                Defect.status, Defect.reopen_count, Defect.deadline, Defect.rectify_note)
+"""What a grouped list draws of a defect (pages_defect_rows.defect_row, the recheck card): a page reads 100
+defects, and the other columns (six timestamps, two decimals, a UUID) cost their conversion each."""
+
+
 async def grouped_defects(where: Any, page: Any, *, open_first: bool = True) -> dict:
     """A page of units having defects that match `where` (in `units_in_order`'s order), each unit with those
     defects; the units counted up to UNIT_COUNT_BOUND (`total_is_lower_bound` beyond)."""
@@ -122,7 +128,7 @@ async def grouped_defects(where: Any, page: Any, *, open_first: bool = True) -> 
     matching_units = Defect.select(Defect.unit).where(where).distinct()
     total, lower_bound = await count_up_to(matching_units, max(UNIT_COUNT_BOUND, page.offset + page.limit))
     unit_ids = (await units_in_order(where, page.offset + page.limit, open_first=open_first))[page.offset:]
-    found = as_rows(await Defect.select().where(where & Defect.unit.is_in(unit_ids or [-1])).order_by(
+    found = as_rows(await Defect.select(*LIST_COLUMNS).where(where & Defect.unit.is_in(unit_ids or [-1])).order_by(
         Defect.deadline).order_by(Defect.id).run())
     units = await units_of(unit_ids)
     groups = [(units[u], [d for d in found if d.unit == u]) for u in unit_ids if u in units]
