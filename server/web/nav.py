@@ -97,11 +97,15 @@ def nav_items_for(user: Any | None) -> list[NavItem]:
 def nav_for(user: Any | None, counts: dict[str, int] | None = None) -> list[dict]:
     """The entries this user sees. `prefixes` are the paths (besides "/" for
     Home, matched exactly) under which the template marks the entry current;
-    `count` is how many things wait there for the user (see load_nav_counts)."""
+    `count` is how many things wait there for the user (see load_nav_counts), and `more` whether the
+    count stopped at its bound (the badge then shows "99+")."""
+    from server.notifications.waiting import BADGE_BOUND
+
     return [
         {"label": item.label, "url": item.url, "icon": item.icon, "hint": item.hint,
          "prefixes": (item.url, *item.also) if item.url != "/" else (),
-         "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab, "count": (counts or {}).get(item.url, 0)}
+         "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab, "count": (counts or {}).get(item.url, 0),
+         "more": (counts or {}).get(item.url, 0) > BADGE_BOUND}
         for item in nav_items_for(user)
     ]
 
