@@ -7,7 +7,9 @@ the app with granian (one worker per core) and measures every list of
 `TARGETS`, first with one client alone, then under CONCURRENCY clients (wrk
 when installed, else httpx). Target: p95 < 150 ms under CONCURRENCY clients.
 Beside the times, the queries each list runs, with their plans (the index
-used) and times (bench/scale_plans.py). Writes bench/results/inspections.md.
+used) and times (bench/scale_plans.py); for a list that misses the target, where its time goes
+(py-spy under the same load, bench/spy.py). Writes bench/results/inspections.md and
+bench/results/inspections_profile.txt.
 
 `--sqlite-only` skips PostgreSQL; `--keep` keeps the loaded databases (their
 names are printed) for looking into a plan by hand.
@@ -32,9 +34,11 @@ import httpx
 from bench import scale_data
 from bench.load import free_port, have_wrk, wait_until_up, wrk
 from bench.scale_plans import request_headers
+from bench.spy import OUTSIDE, PARTS, profile, worker_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "inspections.md"
+PROFILE = ROOT / "bench" / "results" / "inspections_profile.txt"
 COMMAND = "make bench  (or: .venv/bin/python -m bench.inspections)"
 CONCURRENCY, REQUESTS = 20, 600
 WEB_WORKERS = str(os.cpu_count() or 1)
@@ -42,6 +46,8 @@ WEB_WORKERS = str(os.cpu_count() or 1)
 TARGET_P95_MS = 150
 WRK_SECONDS = 10
 ALONE_SECONDS = 3
+PROFILE_SECONDS = 8
+"""py-spy samples one of the web workers this long while a list that misses the target is under load."""
 PASSWORD = "bench-password-1"
 
 TARGETS: list[tuple[str, str, str]] = [
@@ -165,6 +171,9 @@ async def run_on(label: str, kind: str, env: dict) -> tuple[list[dict], list[dic
             rows.append({"database": label, "what": name, "path": path, "alone": alone, "plan": plan,
                          "load": os.getloadavg()[0], **result})
             print(label, name, {k: rows[-1][k] for k in ("p50", "p95", "errors")}, flush=True)
+            if not _meets(rows[-1]) and have_wrk():  # where its time goes, under the same load
+                rows[-1]["profile"] = await profile(base, worker_of(server.pid), path,
+                                                    request_headers(path, tokens[who]), CONCURRENCY, PROFILE_SECONDS)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -263,8 +272,31 @@ def write_results(runs: dict[str, tuple[list[dict], float]], load_at_start: str)
             for q in r["plan"]["queries"]:
                 sql, plan = q["sql"].replace("|", "\\|"), q["plan"].replace("|", "\\|")
                 lines.append(f"| {label} | {r['what']} | {q['ms']:.2f} | `{sql}` | {plan} |")
+    lines += _where_the_time_goes(runs)
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _where_the_time_goes(runs: dict[str, tuple[list[dict], float]]) -> list[str]:
+    """The lists that miss the target: py-spy's shares by part of the request (the table) and the top 20
+    frames of each (bench/results/inspections_profile.txt)."""
+    missed = [(label, r) for label, (rows, _s) in runs.items() for r in rows if r.get("profile", (0, {}))[1]]
+    if not missed:
+        return []
+    names = [name for name, _ in PARTS] + [OUTSIDE]
+    lines = ["", "## Where the time goes in the lists that miss the target", "",
+             f"py-spy on one of the {WEB_WORKERS} web workers for {PROFILE_SECONDS} s under the same "
+             f"{CONCURRENCY}-client load, share of its event loop's samples by part of the request "
+             "(bench/spy.py PARTS); the top 20 frames of each are in bench/results/inspections_profile.txt.", "",
+             "| database | list | " + " | ".join(names) + " |", "| --- | --- |" + " ---: |" * len(names)]
+    text = [f"# py-spy on a granian web worker, {CONCURRENCY} clients, lists that miss p95 < {TARGET_P95_MS} ms",
+            "# written by bench/inspections.py", ""]
+    for label, r in missed:
+        top, shares = r["profile"]
+        lines.append(f"| {label} | {r['what']} | " + " | ".join(f"{shares[n] * 100:.0f} %" for n in names) + " |")
+        text += [f"## {label}: {r['what']} `{r['path']}`", *top, ""]
+    PROFILE.write_text("\n".join(text))
+    return lines
 
 
 if __name__ == "__main__":

@@ -35,12 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import httpx
 
 from bench.load import free_port, have_wrk, wrk
+from bench.spy import OUTSIDE, PARTS, profile, worker_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "serving.md"
@@ -124,11 +124,7 @@ class Server:
     @property
     def worker(self) -> int:
         """The process that serves: granian's one worker, or uvicorn's own process."""
-        try:
-            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        except OSError:
-            children = []
-        return int(children[0]) if children else self.process.pid
+        return worker_of(self.process.pid)
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.worker}/stat").read_text().rsplit(")", 1)[1].split()
@@ -175,74 +171,6 @@ def mean(results: list[dict]) -> dict:
     return out
 
 
-def py_spy() -> str | None:
-    found = Path(sys.executable).parent / "py-spy"
-    return str(found) if found.exists() else shutil.which("py-spy")
-
-
-# Where a sample of the event loop's thread is spent: the first of these found anywhere in its stack.
-PARTS = [
-    ("sign-in check", ("_user_by_credential",)),
-    ("templates (Jinja)", ("Template.render", "render_block")),
-    ("database and ORM (queries, Piccolo)", ("Query.run", "Query._run", "built_once.<locals>.run", "get_by_id",
-                                            "TunedSQLiteEngine.fetch", "run_querystring", "Transaction.__a")),
-    ("handler's own code", ("HTTPRoute._call_handler_function",)),
-    ("framework and middleware (Litestar, ours)", ("Litestar.__call__",)),
-]
-OUTSIDE = "granian and the event loop (outside the app)"
-
-
-def part_of(frames: list[str]) -> str:
-    for name, marks in PARTS:
-        if any(frame.startswith(mark) for frame in frames for mark in marks):
-            return name
-    return OUTSIDE
-
-
-async def profile(server: Server, path: str, headers: dict) -> tuple[list[str], dict[str, float]]:
-    """py-spy on the worker's event-loop thread under load: the top 20 frames by time inside
-    them, and the share of the samples in each of PARTS."""
-    spy = py_spy()
-    if spy is None:
-        return ["(py-spy is not installed: `.venv/bin/pip install py-spy`)"], {}
-    raw = Path(tempfile.mkstemp(suffix=".txt")[1])
-    load = asyncio.ensure_future(asyncio.to_thread(wrk, server.base + path, headers, CONNECTIONS, SECONDS + 2))
-    await asyncio.sleep(1)
-    await asyncio.to_thread(subprocess.run, [spy, "record", "-p", str(server.worker), "-d", str(SECONDS), "-r", "250",
-                                             "-f", "raw", "-o", str(raw), "--nonblocking"], capture_output=True)
-    await load
-    inclusive: Counter = Counter()
-    own: Counter = Counter()
-    parts: Counter = Counter()
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if "asgi" not in stack:  # the event loop's thread only (not aiosqlite's, not the idle pool)
-            continue
-        frames = [frame.split(" (")[0] + " (" + frame.split(" (")[1].split(":")[0].rsplit("/", 1)[-1] + ")"
-                  for frame in stack.split(";") if " (" in frame]
-        app = next((i for i, frame in enumerate(frames) if frame.startswith("Litestar.__call__")), None)
-        inside = frames[app + 1:] if app is not None else []  # below granian's own frames
-        total += int(count)
-        for frame in set(inside):
-            inclusive[frame] += int(count)
-        if frames:
-            own[frames[-1]] += int(count)
-        parts[part_of(frames)] += int(count)
-    raw.unlink()
-    if not total:
-        return ["(no samples)"], {}
-    shares = {name: parts[name] / total for name, _ in PARTS + [(OUTSIDE, ())]}
-    lines = [f"{total} samples of the event loop's thread; share of them inside each frame below Litestar.__call__ "
-             "(inclusive; the rest is granian and the event loop):"]
-    lines += [f"  {n / total * 100:5.1f} %  {frame}" for frame, n in inclusive.most_common(20)]
-    lines += ["", "the same samples by the frame running at the time (self):"]
-    lines += [f"  {n / total * 100:5.1f} %  {frame}" for frame, n in own.most_common(20)]
-    lines += ["", "the same samples by part of the request (bench/serving.py PARTS):"]
-    lines += [f"  {share * 100:5.1f} %  {name}" for name, share in shares.items()]
-    return lines, shares
-
-
 async def run_on(label: str, env: dict) -> dict:
     ids = await asyncio.to_thread(prepare, env)
     building = ids["building"]
@@ -273,7 +201,8 @@ async def run_on(label: str, env: dict) -> dict:
         out["me"] = await measure(product, "/api/v1/auth/me", api)
         out["rss_idle"] = product.rss_mb()
         for name, path, headers, _ in cases:
-            out["profiles"].append((name, await profile(product, path, headers)))
+            out["profiles"].append((name, await profile(product.base, product.worker, path, headers, CONNECTIONS,
+                                                              SECONDS)))
     finally:
         product.stop()
         bare.stop()
