@@ -4,7 +4,7 @@ SQLite (the embedded default) runs on `server.sqlite_engine.TunedSQLiteEngine`,
 PostgreSQL on `server.postgres_engine.ResilientPostgresEngine`; this module picks
 one and gives the services what they use on either: transactions, row locks,
 the database's clock, and the helpers for hot reads (`Row`, `get_by_id`,
-`built_once`).
+`built_once`, `ids_in`).
 """
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import re
 import sqlite3
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterable
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -228,6 +229,20 @@ def built_once(build: Callable[..., Any]) -> Callable[..., Awaitable[list[dict]]
 
     run.__name__ = build.__name__
     return run
+
+
+def ids_in(column: Any, ids: Iterable[Any]) -> Any:
+    """`column.is_in(ids)` for a page's ids (a defect list's 100), cheaper to build: Piccolo makes each
+    id a parameter, ~0.4 ms a query on either database, more than running it. PostgreSQL gets the ids
+    as one array parameter (`= ANY`); SQLite, which has no arrays, gets them written into the statement,
+    each through int() so nothing but a number goes in. No ids: nothing matches."""
+    values = [int(value) for value in ids]
+    if not values:
+        return WhereRaw("FALSE")
+    name = column._meta.get_full_name(with_alias=False)
+    if engine().engine_type == "postgres":
+        return WhereRaw(f"{name} = ANY({{}})", values)
+    return WhereRaw(f"{name} IN ({', '.join(map(str, values))})")
 
 
 def rows(selected: list[dict]) -> list[Row]:

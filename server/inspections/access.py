@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+
 from server.accounts import roles
 from server.errors import NotFound
 from server.i18n import _
@@ -52,7 +54,9 @@ async def inspection_to_work(user: Any, inspection_id: int) -> Inspection:
 def visible_defects(user: Any) -> Any:
     """A where-clause: the defects this user may see."""
     if is_staff(user):
-        return Defect.id.is_not_null()
+        # Every defect: TRUE, which the database drops, so a list's count can be answered from an index
+        # alone (`id IS NOT NULL` made PostgreSQL read each row: 3 ms of the check and recheck lists).
+        return WhereRaw("TRUE")
     if user is not None and user.role == roles.CONTRACTOR and user.party:
         return Defect.construction_unit == user.party
     return Defect.id.is_null()

@@ -21,6 +21,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
 
 from server.clock import local_time
+from server.db import ids_in
 from server.errors import DomainError, Invalid, NotFound
 from server.i18n import _
 from server.inspections import access, defects
@@ -235,7 +236,7 @@ async def _last_checks(groups: list) -> dict[int, dict]:
     ids = [d.id for _unit, rows in groups for d in rows]
     rows = await DefectCheck.select(DefectCheck.defect, DefectCheck.result, DefectCheck.note,
                                     DefectCheck.by.display_name.as_alias("by_name")).where(
-        DefectCheck.defect.is_in(ids or [-1])).order_by(DefectCheck.id).run()
+        ids_in(DefectCheck.defect, ids)).order_by(DefectCheck.id).run()
     return {r["defect"]: r for r in rows}
 
 

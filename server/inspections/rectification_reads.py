@@ -9,6 +9,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
+from server.db import ids_in
 from server.inspections.selectors import as_rows, defect_filters
 from server.inspections.tables import Defect, DefectCheck, Inspection, NoticeDelivery, Recheck, RectificationNotice
 from server.org.tables import Building, Party, Unit, UnitType
@@ -57,12 +58,12 @@ async def round_photos(rows: list[Defect]) -> dict[int, dict[str, list]]:
     # full photo (photos_by_subject: every column, URLs) cost a quarter of a check list's request.
     photos: dict[int, list[SimpleNamespace]] = defaultdict(list)
     for row in await Photo.select(*ROUND_PHOTO_COLUMNS).where(
-            (Photo.subject_type == "defect") & Photo.subject_id.is_in(ids or [-1])).order_by(Photo.id).run():
+            (Photo.subject_type == "defect") & ids_in(Photo.subject_id, ids)).order_by(Photo.id).run():
         photos[row["subject_id"]].append(SimpleNamespace(**row))
     # Failed rechecks are few (one per reopening); the last one per defect wins.
     # (Not MAX(): SQLite would answer the timestamp as text.)
     fails = {r["defect"]: r["created_at"] for r in await Recheck.select(Recheck.defect, Recheck.created_at).where(
-        Recheck.defect.is_in(ids or [-1]) & (Recheck.result == "fail")).order_by(Recheck.id).run()}
+        ids_in(Recheck.defect, ids) & (Recheck.result == "fail")).order_by(Recheck.id).run()}
     out = {}
     for d in rows:
         since = fails.get(d.id)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
+from server.db import ids_in
 from server.inspections.access import visible_defects
 from server.inspections.tables import Defect
 from server.org.tables import Party, Unit, UnitType
@@ -21,7 +22,7 @@ async def photos_by_subject(subject_type: str, ids: list[int]) -> dict[int, list
         return grouped
     # Plain rows, not Table objects: building Piccolo objects costs more than
     # the query itself on a 50-row list (measured by bench/inspections.py).
-    rows = await Photo.select().where((Photo.subject_type == subject_type) & Photo.subject_id.is_in(ids)).order_by(
+    rows = await Photo.select().where((Photo.subject_type == subject_type) & ids_in(Photo.subject_id, ids)).order_by(
         Photo.id).run()
     for row in rows:
         grouped[row["subject_id"]].append(photo_out(SimpleNamespace(**row)))
