@@ -83,3 +83,17 @@ async def test_a_long_select_does_not_hold_up_the_other_requests(client):
         ticker.cancel()
     assert rows == [{"n": 2_000_000}]
     assert ticks > 20  # the loop went on while the count ran
+
+
+async def test_ids_in_matches_exactly_the_listed_ids_and_takes_nothing_but_numbers(migrated_db):
+    from server.db import ids_in
+    from server.org.tables import Project
+
+    made = [(await Project.insert(Project(name=f"ids-{n}")).returning(Project.id).run())[0]["id"] for n in range(4)]
+    found = await Project.select(Project.id).where(ids_in(Project.id, [made[0], str(made[2]), made[2]])).run()
+    assert sorted(r["id"] for r in found) == [made[0], made[2]]  # "5" is 5; a repeat matches once
+    assert await Project.select(Project.id).where(ids_in(Project.id, [])).run() == []
+    both = await Project.select(Project.id).where(ids_in(Project.id, made) & (Project.name == "ids-3")).run()
+    assert [r["id"] for r in both] == [made[3]]
+    with pytest.raises(ValueError):
+        ids_in(Project.id, ["1) OR (1=1"])  # never written into the statement

@@ -94,20 +94,25 @@ def nav_items_for(user: Any | None) -> list[NavItem]:
     return [item for item in NAV_ITEMS if item.roles is None or user.role in item.roles]
 
 
-def nav_for(user: Any | None, counts: dict[str, int] | None = None) -> list[dict]:
-    """The entries this user sees. `prefixes` are the paths (besides "/" for
-    Home, matched exactly) under which the template marks the entry current;
-    `count` is how many things wait there for the user (see load_nav_counts), and `more` whether the
-    count stopped at its bound (the badge then shows "99+")."""
+def nav_for(user: Any | None, counts: dict[str, int] | None = None, current_path: str = "") -> list[dict]:
+    """The entries this user sees, each `on` when `current_path` is its page or under it (or under one
+    of its `also` prefixes; Home only on "/" itself); `count` is how many things wait there for the
+    user (see load_nav_counts), and `more` whether the count stopped at its bound (the badge then
+    shows "99+"). Worked out here, not in base.html: every page draws the bar, and Jinja's loop over
+    each entry's prefixes cost more than the rest of it."""
     from server.notifications.waiting import BADGE_BOUND
 
-    return [
-        {"label": item.label, "url": item.url, "icon": item.icon, "hint": item.hint,
-         "prefixes": (item.url, *item.also) if item.url != "/" else (),
-         "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab, "count": (counts or {}).get(item.url, 0),
-         "more": (counts or {}).get(item.url, 0) > BADGE_BOUND}
-        for item in nav_items_for(user)
-    ]
+    counts = counts or {}
+    entries = []
+    for item in nav_items_for(user):
+        prefixes = (item.url, *item.also) if item.url != "/" else ()
+        on = current_path == "/" if item.url == "/" else any(
+            current_path == prefix or current_path.startswith(prefix + "/") for prefix in prefixes)
+        count = counts.get(item.url, 0)
+        entries.append({"label": item.label, "url": item.url, "icon": item.icon, "hint": item.hint, "on": on,
+                        "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab, "count": count,
+                        "more": count > BADGE_BOUND})
+    return entries
 
 
 NAV_COUNTS = "nav_counts"

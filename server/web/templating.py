@@ -128,7 +128,6 @@ def render(
         "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
         "locale": current_locale.get(),
         "html_lang": "zh-CN" if current_locale.get() == "zh_CN" else "en",
-        "nav": nav_for(user, request.scope.get(NAV_COUNTS)),
         # Only the whole page shows the flash (base.html, outside every block): a
         # fragment must leave it for the page it belongs to. Otherwise the tab bar's
         # refresh after an htmx POST eats the message its redirect was to show.
@@ -136,6 +135,7 @@ def render(
         "current_path": request.url.path,
         **context,
     }
+    ctx.setdefault("nav", nav_for(user, request.scope.get(NAV_COUNTS), ctx["current_path"]))
     env = environment()
     _request_values.set({"csrf_token": ctx["csrf_token"], "current_path": ctx["current_path"]})
     if fragment:

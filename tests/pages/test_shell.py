@@ -111,3 +111,19 @@ def test_no_role_has_more_than_five_entries_in_the_phone_tab_bar():
     for role in ROLES:
         tabs = [item for item in nav_for(SimpleNamespace(role=role)) if item["tab"]]
         assert len(tabs) <= 5, (role, [str(t["label"]) for t in tabs])
+
+
+def test_the_entry_of_the_page_and_of_the_pages_under_it_is_the_current_one():
+    from types import SimpleNamespace
+
+    from server.web.nav import nav_for
+
+    def current(role: str, path: str) -> list[str]:
+        return [item["url"] for item in nav_for(SimpleNamespace(role=role), {}, path) if item["on"]]
+
+    assert current("cs_staff", "/") == ["/"]
+    assert current("cs_staff", "/rechecks") == ["/rechecks"]
+    assert current("cs_staff", "/rechecks/defects/5") == ["/rechecks"]
+    assert current("cs_staff", "/rechecksx") == []  # a prefix of the word is not the page
+    assert current("admin", "/admin/buildings/3") == ["/admin/projects"]  # through the entry's `also`
+    assert current("admin", "/admin/projects/new") == ["/admin/projects"]
