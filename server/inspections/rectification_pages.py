@@ -29,6 +29,7 @@ from server.inspections.notices import notice_from_token
 from server.inspections.pages_defect_rows import ROW_HELPERS
 from server.inspections.rectification_reads import (
     defect_view,
+    first_photos,
     grouped_defects,
     notice_view,
     round_photos,
@@ -120,7 +121,7 @@ class ContractorPages(Controller):
         buildings = await Building.select(Building.id, Building.name).where(
             Building.id.is_in(mine) & (Building.project == project_id)).order_by(Building.name).run() \
             if project_id else []
-        tasks = await grouped_defects(where, page_of(limit, offset, UNITS_PER_PAGE))
+        tasks = await grouped_defects(where, page_of(limit, offset, UNITS_PER_PAGE), photos=first_photos)
         return render(request, "rectification/tasks.html", block="list", tasks=tasks, filters=filters,
                       projects=projects, buildings=buildings, **_base())
 
@@ -252,7 +253,7 @@ class CheckPages(Controller):
         status = status if status in ("open", "rectified") else ""
         where = defect_filters(current_user(request), status=status or None) & Defect.notice.is_not_null() \
             & Defect.status.is_in(["open", "rectified"])
-        tasks = await grouped_defects(where, page_of(limit, offset, UNITS_PER_PAGE))
+        tasks = await grouped_defects(where, page_of(limit, offset, UNITS_PER_PAGE), photos=first_photos)
         return render(request, "rectification/checks.html", block="list", tasks=tasks, status=status,
                       checks=await _last_checks(tasks["groups"]), **_base())
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Awaitable, Callable
+
+from piccolo.query.functions.aggregate import Min
 
 from server.db import ids_in
 from server.inspections.selectors import as_rows, defect_filters
@@ -121,9 +123,22 @@ LIST_COLUMNS = (Defect.id, Defect.unit, Defect.room, Defect.category, Defect.sev
 defects, and the other columns (six timestamps, two decimals, a UUID) cost their conversion each."""
 
 
-async def grouped_defects(where: Any, page: Any, *, open_first: bool = True) -> dict:
+async def first_photos(rows: list[Any]) -> dict[int, dict[str, list]]:
+    """Each defect's first before photo, all a task or check list shows of them, in round_photos' shape
+    ({"found": [it], "rectified": []}): one row a defect instead of every photo, and no rechecks read."""
+    firsts = Photo.select(Min(Photo.id)).where(
+        (Photo.subject_type == "defect") & (Photo.stage == "found") & ids_in(Photo.subject_id, [d.id for d in rows])
+    ).group_by(Photo.subject_id)
+    found = {row["subject_id"]: SimpleNamespace(**row)
+             for row in await Photo.select(*ROUND_PHOTO_COLUMNS).where(Photo.id.is_in(firsts)).run()}
+    return {d.id: {"found": [found[d.id]] if d.id in found else [], "rectified": []} for d in rows}
+
+
+async def grouped_defects(where: Any, page: Any, *, open_first: bool = True,
+                          photos: Callable[[list[Any]], Awaitable[dict]] = round_photos) -> dict:
     """A page of units having defects that match `where` (in `units_in_order`'s order), each unit with those
-    defects; the units counted up to UNIT_COUNT_BOUND (`total_is_lower_bound` beyond)."""
+    defects and their `photos` (round_photos, or first_photos for a list that shows one); the units
+    counted up to UNIT_COUNT_BOUND (`total_is_lower_bound` beyond)."""
     # The distinct units of the matching defects, read until the bound: not `unit IN (SELECT unit …)`, which
     # SQLite answered by first listing every matching defect.
     matching_units = Defect.select(Defect.unit).where(where).distinct()
@@ -134,7 +149,7 @@ async def grouped_defects(where: Any, page: Any, *, open_first: bool = True) -> 
     units = await units_of(unit_ids)
     groups = [(units[u], [d for d in found if d.unit == u]) for u in unit_ids if u in units]
     return {"groups": groups, "total": total, "total_is_lower_bound": lower_bound, "limit": page.limit,
-            "offset": page.offset, "photos": await round_photos(found)}
+            "offset": page.offset, "photos": await photos(found)}
 
 
 async def defect_view(defect: Defect) -> dict:

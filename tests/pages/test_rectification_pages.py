@@ -308,3 +308,28 @@ async def test_the_inbox_shows_the_notice_message_unread_first_and_opening_marks
     bert = await personas.browser("bert")
     assert made["notice"].number not in (await bert.get("/inbox")).text
     assert (await bert.post(f"/inbox/{message.id}/read")).status_code == 404
+
+
+async def test_the_lists_show_each_defects_first_before_photo(personas):
+    """first_photos (the task and check lists) picks what round_photos' first before photo is."""
+    from types import SimpleNamespace
+
+    from server.inspections.rectification_reads import first_photos, round_photos
+    from server.photos.tables import Photo
+
+    made = await notices(personas)
+    await Photo.delete().where(Photo.subject_type == "defect").run()
+
+    def photo(defect: int, stage: str, status: str = "ready") -> Photo:
+        return Photo(subject_type="defect", subject_id=defect, stage=stage, status=status, image_format="JPEG",
+                     byte_size=1, original_key="x")
+
+    await Photo.insert(photo(made["mine"], "rectified"), photo(made["mine"], "found", "processing"),
+                       photo(made["mine"], "found"), photo(made["theirs"], "rectified")).run()
+    ids = {(r["subject_id"], r["stage"], r["status"]): r["id"] for r in await Photo.select().run()}
+    rows = [SimpleNamespace(id=made["mine"]), SimpleNamespace(id=made["theirs"])]
+    first, every = await first_photos(rows), await round_photos(rows)
+    assert [p.id for p in first[made["mine"]]["found"]] == [ids[(made["mine"], "found", "processing")]]
+    assert first[made["mine"]]["found"][0].status == "processing"  # the row then shows the camera, not a later photo
+    assert first[made["theirs"]] == {"found": [], "rectified": []}  # no before photo at all
+    assert [p.id for p in every[made["mine"]]["found"]][:1] == [p.id for p in first[made["mine"]]["found"]]
