@@ -77,3 +77,17 @@ def test_the_first_ready_photo_is_shown_from_the_pages_photo_base_and_the_text_i
     processing = [SimpleNamespace(id=43, status="processing")]
     row, _due = _render(_defect(description=""), found=processing)
     assert "/43/" not in row and "vendor/lucide/camera.svg" in row and "task__text" not in row
+
+
+def test_a_groups_rows_come_at_once_with_each_rows_link_photo_and_check():
+    rows = [_defect(id=7), _defect(id=8, room="卧室"), _defect(id=9, room="厨房")]
+    photos = {7: {"found": [SimpleNamespace(id=70, status="ready")]}, 8: {"found": []}, 9: {"found": []}}
+    checks = {7: {"result": "ok"}, 8: {"result": "not_ok"}}
+    html = environment("zh_CN").from_string('{{ defect_rows(rows, "/checks/defects/%s", photos, checks) }}').render(
+        **ROW_HELPERS, now=NOW, photo_base="/photos/", rows=rows, photos=photos, checks=checks)
+    cards = html.split("</a>")[:-1]
+    assert [c.split('href="')[1].split('"')[0] for c in cards] == [f"/checks/defects/{n}" for n in (7, 8, 9)]
+    assert '<img src="/photos/70/thumb"' in cards[0] and "<img" not in cards[1]
+    assert '<span class="chip chip_green">检查：合格</span>' in cards[0]
+    assert '<span class="chip chip_red">检查：不合格</span>' in cards[1]
+    assert "检查：" not in cards[2]  # not checked yet
