@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import select
 from typing import Any
 
@@ -32,9 +31,6 @@ log = logging.getLogger("server.db")
 
 CHANNEL = "credentials_changed"
 RECONNECT_SECONDS = 1.0
-
-CREDENTIAL_TABLES = re.compile(r'\b(app_user|user_session|api_token)\b')
-"""The tables a sign-in is read from (accounts.tables User, Session, ApiToken)."""
 
 TRIGGER_STATEMENTS = [
     f"""CREATE OR REPLACE FUNCTION credentials_changed_notify() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -12,7 +12,8 @@ from typing import Any, Iterator
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
-from server.postgres_credentials import CREDENTIAL_TABLES, CredentialsListener
+from server.credential_writes import writes_credentials
+from server.postgres_credentials import CredentialsListener
 
 log = logging.getLogger("server.db")
 
@@ -189,7 +190,7 @@ class ResilientPostgresEngine(PostgresEngine):
                 response = await self._run_in_pool(query, args)
             else:
                 response = await self._run_in_new_connection(query, args)
-        if query.lstrip()[:6].upper() != "SELECT" and CREDENTIAL_TABLES.search(query):
+        if writes_credentials(query):
             if current is not None:
                 current.wrote_credentials = True
             else:

@@ -18,7 +18,6 @@ import asyncio
 import math
 import mmap
 import os
-import re
 import sqlite3
 import time
 from collections import deque
@@ -26,6 +25,8 @@ from typing import Any
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, dict_factory
+
+from server.credential_writes import is_read, writes_credentials
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -102,17 +103,10 @@ async def _in_thread(connection: aiosqlite.Connection, method: Any, *args: Any) 
         state.busy -= 1
 
 
-def _is_read(query: str) -> bool:
-    return query.lstrip()[:6].upper() == "SELECT"
-
-
-_CREDENTIAL_TABLES = re.compile(r"\b(app_user|user_session|api_token)\b")
-
-
 def _wrote(connection: aiosqlite.Connection, query: str) -> None:
     """After a write: one to a user, session or token changes the credentials' generation
     (at once, or at its transaction's COMMIT)."""
-    if _CREDENTIAL_TABLES.search(query):
+    if writes_credentials(query):
         state = _state(connection)
         if connection.in_transaction:
             state.credentials = True
@@ -216,7 +210,7 @@ class TunedSQLiteEngine(SQLiteEngine):
         waits for no lock.
         """
         state = _state(connection)
-        if state.busy == 0 and _is_read(query):
+        if state.busy == 0 and is_read(query):
             sqlite = connection._conn  # noqa: SLF001
             state.deadline = time.perf_counter() + INLINE_READ_SECONDS
             sqlite.set_progress_handler(state.stop_when_late, 1000)
@@ -229,7 +223,7 @@ class TunedSQLiteEngine(SQLiteEngine):
                 sqlite.set_progress_handler(None, 0)
                 state.deadline = math.inf
         found = await _in_thread(connection, connection.execute_fetchall, query, args)
-        if not _is_read(query):
+        if not is_read(query):
             _wrote(connection, query)
         return found
 
