@@ -110,6 +110,6 @@ def defect_rows(context: Context, rows: list, href: str, photos: dict, checks: d
         for d in rows)
 
 
-ROW_HELPERS = {"labels": LABELS, "due_of": due_of, "defect_row": defect_row, "defect_rows": defect_rows,
-               "due": due, "status_chip": status_chip}
+ROW_HELPERS = {"labels": LABELS, "defect_row": defect_row, "defect_rows": defect_rows, "due": due,
+               "status_chip": status_chip}
 """What a page that lists defects gets in its context (rectification_pages._base)."""
