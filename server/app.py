@@ -23,7 +23,7 @@ from server.web.middleware import AuthMiddleware, LocaleMiddleware, ReadTransact
 from server.web.nav import load_nav_counts
 from server.web.request_id import RequestIdMiddleware
 from server.web.unavailable import DatabaseUnavailableMiddleware
-from server.web.templating import STATIC_DIR
+from server.web.snippets import STATIC_DIR
 
 
 async def _on_startup() -> None:

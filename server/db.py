@@ -191,8 +191,8 @@ async def get_by_id(table: Any, object_id: Any) -> Any | None:
     return table(**found[0], _exists_in_db=True) if found else None
 
 
-class _Value:
-    """Stands for a call's n-th value while a `built_once` query is built and compiled."""
+class Value:
+    """Stands for a call's n-th value while a query is built and compiled (`built_once`, `template_of`)."""
 
     __slots__ = ("index",)
 
@@ -201,6 +201,15 @@ class _Value:
 
 
 _PLACEHOLDER = re.compile(r"\?|\$\d+")
+
+
+def template_of(query: Any, engine_type: str) -> tuple[str, list[Any]]:
+    """A Piccolo query compiled for `engine_type`, as a `Table.raw` template ("{}" where each parameter
+    goes) and its parameters, among them the `Value`s it was built with, for the caller to fill in."""
+    sql, args = query.querystrings[0].compile_string(engine_type=engine_type)
+    if len(_PLACEHOLDER.findall(sql)) != len(args) or "{" in sql or "}" in sql:
+        raise ValueError(f"template_of: cannot tell the parameters of {sql!r}")
+    return _PLACEHOLDER.sub("{}", sql), list(args)
 
 
 def built_once(build: Callable[..., Any]) -> Callable[..., Awaitable[list[dict]]]:
@@ -218,12 +227,11 @@ def built_once(build: Callable[..., Any]) -> Callable[..., Awaitable[list[dict]]
         key = (engine().engine_type, *sorted(fixed.items()))
         entry = compiled.get(key)
         if entry is None:
-            query = build(*[_Value(i) for i in range(len(values))], **fixed)
-            sql, args = query.querystrings[0].compile_string(engine_type=key[0])
-            if (not all(isinstance(arg, _Value) for arg in args) or len(_PLACEHOLDER.findall(sql)) != len(args)
-                    or "{" in sql or "}" in sql):
+            query = build(*[Value(i) for i in range(len(values))], **fixed)
+            template, args = template_of(query, key[0])
+            if not all(isinstance(arg, Value) for arg in args):
                 raise ValueError(f"built_once: every value of {build.__name__} must be a compared value")
-            entry = compiled[key] = (query.table, _PLACEHOLDER.sub("{}", sql), [arg.index for arg in args])
+            entry = compiled[key] = (query.table, template, [arg.index for arg in args])
         table, template, order = entry
         return await table.raw(template, *[values[i] for i in order]).run()
 

@@ -42,16 +42,25 @@ async def bounded_total(count_query: Any, page: Page | None = None) -> tuple[int
 
 async def count_matches_up_to(count_query: Any, bound: int) -> tuple[int, bool]:
     """(the matches of a Piccolo `Table.count().where(…)` counted up to `bound`, whether there are more)."""
+    return await _count_of(matching_up_to(count_query, bound), bound)
+
+
+def matching_up_to(count_query: Any, bound: int) -> Any:
+    """The keys of the rows a Piccolo `Table.count().where(…)` counts, no more than `bound` + 1: counted,
+    they say whether there are more than `bound`, and the database stops reading there."""
     table = count_query.table
-    matching = table.select(table._meta.primary_key)
+    matching = table.select(table._meta.primary_key).limit(bound + 1)
     matching.where_delegate._where = count_query.where_delegate._where  # as Piccolo's own Count builds its select
-    return await count_up_to(matching, bound)
+    return matching
 
 
 async def count_up_to(select_query: Any, bound: int) -> tuple[int, bool]:
     """(rows of a Piccolo select counted up to `bound`, whether there are more): the database stops reading
     at bound + 1 rows."""
-    limited = select_query.limit(bound + 1)
+    return await _count_of(select_query.limit(bound + 1), bound)
+
+
+async def _count_of(limited: Any, bound: int) -> tuple[int, bool]:
     [row] = await limited.table.raw("SELECT COUNT(*) AS n FROM ({}) AS matching", limited.querystrings[0]).run()
     return min(row["n"], bound), row["n"] > bound
 

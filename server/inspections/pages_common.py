@@ -14,7 +14,7 @@ from server.i18n import _
 from server.i18n import lazy_gettext as _l
 from server.inspections.default_checklist import CATEGORIES
 from server.inspections.states import DEFECT_STATUS_LABELS, INSPECTION_STATUS_LABELS, SEVERITY_LABELS
-from server.org.pages import UNIT_STATUS
+from server.org.pages_unit_tiles import UNIT_STATUS
 from server.org.tables import Building, Party, Project, Unit
 from server.photos.tables import PhotoStatus
 

@@ -22,7 +22,7 @@ from server.clock import CHINA
 from server.i18n import gettext, ngettext
 from server.inspections.default_checklist import CATEGORIES
 from server.inspections.states import DEFECT_STATUS_LABELS, SEVERITY_LABELS
-from server.web.templating import chip, icon
+from server.web.snippets import chip, icon
 
 LABELS = {"status": DEFECT_STATUS_LABELS, "severity": SEVERITY_LABELS, "category": CATEGORIES}
 STATUS_COLOURS = {"open": "orange", "rectified": "blue", "closed": "green"}

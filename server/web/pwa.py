@@ -16,7 +16,8 @@ from litestar import Request, Response, get
 from server.accounts import roles
 from server.i18n import _
 from server.web.guards import allow
-from server.web.templating import STATIC_DIR, render, static_url
+from server.web.snippets import STATIC_DIR, static_url
+from server.web.templating import render
 
 # The app shell: what a phone needs to open the app at all without signal.
 # The outbox and the capture page's own files are part of it: a defect can be

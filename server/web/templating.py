@@ -5,14 +5,12 @@ it (jinja2-fragments), with `Vary: HX-Request` since one URL answers both ways.
 """
 from __future__ import annotations
 
-import hashlib
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
-from markupsafe import Markup, escape
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.utils.scope.state import ScopeState
@@ -20,44 +18,13 @@ from litestar.utils.scope.state import ScopeState
 from server.accounts.roles import ROLE_LABELS
 from server.i18n import LANGUAGE_NAMES, current_locale, gettext, ngettext
 from server.settings import PROJECT_ROOT, get_settings
+from server.web import widgets
 from server.web.flash import pop_flash
 from server.web.nav import NAV_COUNTS, nav_for
+from server.web.snippets import chip, icon, static_url
 from server.web.template_translation import ConstantTranslations
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STATIC_DIR = PROJECT_ROOT / "static"
-
-
-@lru_cache(maxsize=None)
-def _static_version(path: str) -> str:
-    try:
-        return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
-    except OSError:
-        return "0"
-
-
-def static_url(path: str) -> str:
-    """A cache-busting URL for a file under static/."""
-    return f"/static/{path}?v={_static_version(path)}"
-
-
-@lru_cache(maxsize=1024)
-def icon(name: str, cls: str = "") -> Markup:
-    """A Lucide icon drawn by CSS (app.css `.icon`), coloured by the text around it.
-
-    A Python function, not a Jinja macro: a page shows a few dozen icons, and a macro
-    call costs Jinja a new frame and context each time; the result is the same for the
-    same arguments, so it is remembered."""
-    return Markup('<span class="icon {}" style="--icon: url(\'{}\')" aria-hidden="true"></span>').format(
-        cls, static_url(f"vendor/lucide/{name}.svg"))
-
-
-def chip(text: str, colour: str = "grey") -> Markup:
-    """A status chip: a colour and a word (escaped, unless it is already markup).
-
-    A Python function for the reason `icon` is one: a list shows several per row (`escape`, not
-    Markup.format, whose string.Formatter cost 60 µs a chip on a 100-defect page)."""
-    return Markup(f'<span class="chip chip_{escape(colour)}">{escape(text)}</span>')
 
 
 def _role_label(role: str) -> str:
@@ -100,7 +67,8 @@ def _environment(locale: str) -> Environment:
     )
     env.translation_locale = locale  # type: ignore[attr-defined]  # read by ConstantTranslations
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(static_url=static_url, icon_html=icon, chip_html=chip, role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES,
+    env.globals.update(static_url=static_url, icon_html=icon, chip_html=chip, select_html=widgets.select,
+                       nav_entries=widgets.nav_entries, role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES,
                        csrf_token=_RequestValue("csrf_token"), current_path=_RequestValue("current_path"))
     return env
 

@@ -1,0 +1,52 @@
+"""A building's units as tiles, floor by floor (the admin's building page), drawn in Python.
+
+The building page lists up to 60 units. In Jinja each tile cost ~20 µs (its status looked up, four
+values escaped, the aria label put together): 1 ms, the half of the page's render and more than the
+whole of the bare page it is measured against (bench/results/serving.md). Built here with `escape`
+it costs a few µs and the HTML is the same but whitespace.
+"""
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from server.i18n import _
+from server.i18n import lazy_gettext as _l
+from server.org.tables import UnitStatus
+from server.web.snippets import chip
+
+# (label, chip colour) per unit status: a colour and a word, never colour alone.
+UNIT_STATUS = {
+    UnitStatus.NOT_INSPECTED: (_l("Not inspected"), "grey"),
+    UnitStatus.INSPECTING: (_l("Inspecting"), "blue"),
+    UnitStatus.RECTIFYING: (_l("Rectifying"), "orange"),
+    UnitStatus.PASSED: (_l("Passed"), "green"),
+}
+
+
+def floor_label(floor: int) -> str:
+    """"B2" for the second basement floor, "12F" above ground (the words of the request's language)."""
+    return _("B%(n)s", n=-floor) if floor < 0 else _("%(n)sF", n=floor)
+
+
+def floors_of_tiles(units: list[Any], unit_type_names: dict[int, str]) -> Markup:
+    """`units` (in floor order) as a row of tiles per floor, each linking to the unit's edit form, with
+    its status chip; its aria label says the number, the status and the unit type."""
+    sep = _(", ")
+    shown = {key: (str(label), chip(str(label), colour)) for key, (label, colour) in UNIT_STATUS.items()}
+    parts = []
+    for floor, rows in groupby(units, key=lambda unit: unit.floor):
+        parts.append(f'<div class="floor">\n  <div class="floor__label num">{escape(floor_label(floor))}</div>\n'
+                     f'  <div class="floor__units">\n')
+        for unit in rows:
+            status = shown.get(unit.status)
+            number = escape(unit.number)
+            label = str(unit.number) + (sep + status[0] if status else "") + (
+                sep + unit_type_names.get(unit.unit_type, "") if unit.unit_type else "")
+            parts.append(f'    <a class="unit-tile" href="/admin/units/{int(unit.id)}/edit" aria-label="{escape(label)}">\n'
+                         f'      <span class="unit-tile__number num">{number}</span>\n'
+                         f'      {status[1] if status else ""}\n    </a>\n')
+        parts.append('  </div>\n</div>\n')
+    return Markup("".join(parts))

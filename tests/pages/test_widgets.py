@@ -1,0 +1,117 @@
+"""A form's select, the tab bar's entries (server/web/widgets.py) and a building's unit tiles
+(server.org.pages_unit_tiles.py), drawn in Python for speed: what they show, called as the templates call them."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from server.i18n import current_locale
+from server.org.pages_unit_tiles import floors_of_tiles
+from server.web.nav import nav_for
+from server.web.templating import environment
+
+SELECT = '{% from "_macros.html" import select %}{{ select(name, label, options, form, errors, **more) }}'
+
+
+def _in(locale: str, template: str, **context) -> str:
+    token = current_locale.set(locale)
+    try:
+        return environment(locale).from_string(template).render(**context)
+    finally:
+        current_locale.reset(token)
+
+
+def _select(options, form=None, errors=None, locale="zh_CN", **more) -> str:
+    return _in(locale, SELECT, name="building_id", label="楼栋", options=options, form=form, errors=errors, more=more)
+
+
+def test_a_select_marks_the_typed_choice_whatever_its_type():
+    html = _select([(1, "1号楼"), (12, "12号楼")], form={"building_id": "12"}, blank="请选择", required=True)
+    assert '<select class="weui-select" id="f-building_id" name="building_id" required>' in html
+    assert '<label class="weui-label" for="f-building_id">楼栋<span class="muted" aria-hidden="true"> *</span></label>' in html
+    assert html.index('<option value="">请选择</option>') < html.index('<option value="1">1号楼</option>')
+    assert '<option value="12" selected>12号楼</option>' in html
+    assert html.count(" selected") == 1
+    # The form holds what was typed as text, or the record's value as a number: either marks it.
+    assert '<option value="12" selected>' in _select([(1, "1号楼"), (12, "12号楼")], form={"building_id": 12})
+
+
+def test_a_select_without_a_choice_or_a_blank_marks_nothing():
+    html = _select([(1, "1号楼")], form={})
+    assert '<option value="">' not in html and " selected" not in html and " required" not in html
+    assert "aria-invalid" not in html and "field-error" not in html
+
+
+def test_a_select_shows_its_error_instead_of_its_hint_and_escapes_what_it_shows():
+    html = _select([("a&b", "<b>甲</b>")], form={"building_id": "a&b"}, errors={"building_id": "请选择楼栋。"},
+                   hint="提示")
+    assert 'weui-cell_select-after weui-cell_warn"' in html
+    assert 'aria-invalid="true" aria-describedby="e-building_id"' in html
+    assert '<span class="field-error" id="e-building_id">请选择楼栋。</span>' in html and "提示" not in html
+    assert '<option value="a&amp;b" selected>&lt;b&gt;甲&lt;/b&gt;</option>' in html
+    plain = _select([], form={}, errors={}, hint="已有的房号会跳过")
+    assert '<span class="form-hint">已有的房号会跳过</span>' in plain and "weui-cell_warn" not in plain
+
+
+def _nav(role: str, counts: dict, path: str, locale: str) -> str:
+    user = SimpleNamespace(id=1, role=role, party=None)
+    token = current_locale.set(locale)
+    try:
+        entries = nav_for(user, counts, path)
+        return _in(locale, "{{ nav_entries(nav) }}", nav=entries)
+    finally:
+        current_locale.reset(token)
+
+
+def test_the_tab_bar_marks_the_current_entry_and_says_what_waits():
+    html = _nav("cs_staff", {"/rechecks": 3, "/inbox": 100}, "/rechecks/defects/4", "zh_CN")
+    links = html.split("<a ")[1:]
+    current = [link for link in links if 'aria-current="page"' in link]
+    assert len(current) == 1 and current[0].startswith('href="/rechecks" class="weui-tabbar__item weui-bar__item_on"')
+    recheck = current[0]
+    assert '<span class="weui-badge app-nav__badge num" data-count="3" aria-hidden="true">3</span>' in recheck
+    assert '<span class="sr-only">（3 项待处理）</span>' in recheck
+    inbox = next(link for link in links if link.startswith('href="/inbox"'))
+    assert 'data-count="100" aria-hidden="true">99+</span>' in inbox and "（超过 99 项待处理）" in inbox
+    home = next(link for link in links if link.startswith('href="/"'))
+    assert "weui-badge" not in home and "sr-only" not in home and "aria-current" not in home
+    # Desktop-menu-only entries are marked so the phone's bar hides them.
+    assert 'href="/inspection-plans" class="weui-tabbar__item app-nav__more"' in html
+
+
+def test_the_tab_bar_speaks_english_when_asked():
+    html = _nav("cs_staff", {"/rechecks": 1}, "/", "en")
+    assert '<span class="weui-tabbar__label">To recheck<span class="sr-only">(1 waiting)</span></span>' in html
+    assert 'href="/" class="weui-tabbar__item weui-bar__item_on" aria-current="page"' in html
+
+
+def _unit(id, number, floor, status="not_inspected", unit_type=None):
+    return SimpleNamespace(id=id, number=number, floor=floor, status=status, unit_type=unit_type)
+
+
+def _tiles(units, names, locale="zh_CN") -> str:
+    token = current_locale.set(locale)
+    try:
+        return str(floors_of_tiles(units, names))
+    finally:
+        current_locale.reset(token)
+
+
+def test_units_show_as_tiles_floor_by_floor_with_status_and_type():
+    html = _tiles([_unit(1, "B101", -1), _unit(2, "1201", 12, "passed", 5), _unit(3, "1202", 12, "rectifying")],
+                  {5: "三室两厅"})
+    floors = html.split('<div class="floor">')[1:]
+    assert len(floors) == 2
+    assert '<div class="floor__label num">地下1层</div>' in floors[0] and '<div class="floor__label num">12层</div>' in floors[1]
+    assert floors[1].count('class="unit-tile"') == 2
+    assert '<a class="unit-tile" href="/admin/units/2/edit" aria-label="1201、已通过、三室两厅">' in floors[1]
+    assert '<span class="unit-tile__number num">1201</span>' in floors[1]
+    assert '<span class="chip chip_green">已通过</span>' in floors[1]
+    assert 'aria-label="1202、整改中">' in floors[1] and '<span class="chip chip_orange">整改中</span>' in floors[1]
+    english = _tiles([_unit(2, "1201", 12, "passed", 5)], {5: "3-bed"}, "en")
+    assert 'aria-label="1201, Passed, 3-bed"' in english and '<div class="floor__label num">12F</div>' in english
+
+
+def test_a_tile_escapes_what_it_shows():
+    html = _tiles([_unit(9, '<i>1"</i>', 1, unit_type=4)], {4: "a&b"})
+    assert '<span class="unit-tile__number num">&lt;i&gt;1&#34;&lt;/i&gt;</span>' in html
+    assert 'aria-label="&lt;i&gt;1&#34;&lt;/i&gt;、未验房、a&amp;b"' in html
