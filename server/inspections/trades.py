@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.audit.services import audit_record
-from server.db import write_transaction
+from server.db import built_once, write_transaction
 from server.errors import Invalid
 from server.i18n import _
 from server.inspections.default_checklist import CATEGORIES
@@ -18,11 +18,16 @@ from server.inspections.tables import TradeAssignment
 from server.org.tables import Party
 
 
+@built_once
+def _assignments(building: Any) -> Any:
+    return TradeAssignment.select(TradeAssignment.category, TradeAssignment.party).where(
+        TradeAssignment.building == building).order_by(TradeAssignment.id)
+
+
 async def trades_of(building_id: int) -> dict[str, int]:
-    """{category: party id} for the building (one query)."""
-    rows = await TradeAssignment.select(TradeAssignment.category, TradeAssignment.party).where(
-        TradeAssignment.building == building_id).order_by(TradeAssignment.id).run()
-    return {row["category"]: row["party"] for row in rows}
+    """{category: party id} for the building (one query, compiled once: the capture form and the
+    building page ask on every visit)."""
+    return {row["category"]: row["party"] for row in await _assignments(building_id)}
 
 
 async def _put(actor: Any, building_id: int, category: str, party_id: int | None, before: int | None,

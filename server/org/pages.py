@@ -108,10 +108,9 @@ async def _unit_types_of(project_id: int) -> list[Any]:
 async def _trades_context(building_id: int, state: dict | None) -> dict:
     """The building's trade assignments form: a select per defect category."""
     current = await trades.trades_of(building_id)
-    builders = await Party.select(Party.id, Party.name).where(Party.kind == "construction_unit") \
-        .order_by(Party.name).limit(CHOICES_LIMIT).run()
+    builders = await selectors.parties_of_kind("construction_unit", limit=CHOICES_LIMIT)
     form = (state or {}).get("form") or {f"trade_{k}": str(v) for k, v in current.items()}
-    return {"categories": list(CATEGORIES.items()), "choices": [(p["id"], p["name"]) for p in builders],
+    return {"categories": list(CATEGORIES.items()), "choices": builders,
             "form": form, "errors": (state or {}).get("errors", {}), "message": (state or {}).get("message")}
 
 

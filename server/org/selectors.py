@@ -10,7 +10,7 @@ from typing import Any
 
 from server.db import Row, built_once, rows
 from server.pagination import Page, total_or_count
-from server.org.tables import Unit, UnitType
+from server.org.tables import Party, Unit, UnitType
 
 UNIT_COLUMNS = (Unit.id, Unit.building, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
 """What the API shows of a unit in a list (schemas.unit_item)."""
@@ -40,6 +40,16 @@ def _count(building: Any) -> Any:
 @built_once
 def _unit_types(project: Any, *, limit: int) -> Any:
     return UnitType.select().where(UnitType.project == project).order_by(UnitType.name).limit(limit)
+
+
+@built_once
+def _parties_of_kind(kind: Any, *, limit: int) -> Any:
+    return Party.select(Party.id, Party.name).where(Party.kind == kind).order_by(Party.name).limit(limit)
+
+
+async def parties_of_kind(kind: str, *, limit: int) -> list[tuple[int, str]]:
+    """(id, name) of the parties of `kind` by name, for a select (the building page's construction units)."""
+    return [(row["id"], row["name"]) for row in await _parties_of_kind(kind, limit=limit)]
 
 
 async def units_listed_for_staff(building_id: int, *, limit: int, offset: int) -> list[dict]:

@@ -84,8 +84,8 @@ def test_the_tab_bar_speaks_english_when_asked():
     assert 'href="/" class="weui-tabbar__item weui-bar__item_on" aria-current="page"' in html
 
 
-def _unit(id, number, floor, status="not_inspected", unit_type=None):
-    return SimpleNamespace(id=id, number=number, floor=floor, status=status, unit_type=unit_type)
+def _unit(id, number, floor, status="not_inspected", unit_type=None) -> dict:
+    return {"id": id, "number": number, "floor": floor, "status": status, "unit_type": unit_type}
 
 
 def _tiles(units, names, locale="zh_CN") -> str:
