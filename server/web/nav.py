@@ -109,7 +109,7 @@ def nav_for(user: Any | None, counts: dict[str, int] | None = None, current_path
         on = current_path == "/" if item.url == "/" else any(
             current_path == prefix or current_path.startswith(prefix + "/") for prefix in prefixes)
         count = counts.get(item.url, 0)
-        entries.append({"label": item.label, "url": item.url, "icon": item.icon, "hint": item.hint, "on": on,
+        entries.append({"label": str(item.label), "url": item.url, "icon": item.icon, "hint": item.hint, "on": on,
                         "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab, "count": count,
                         "more": count > BADGE_BOUND})
     return entries
