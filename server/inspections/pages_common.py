@@ -94,10 +94,6 @@ def category_label(code: str) -> str:
     return str(CATEGORIES.get(code, code))
 
 
-def floor_label(floor: int) -> str:
-    return _("B%(n)s", n=-floor) if floor < 0 else _("%(n)sF", n=floor)
-
-
 def _state_word(object_type: str, state: str | None) -> str:
     labels = {"inspection": INSPECTION_STATUS_LABELS, "defect": DEFECT_STATUS_LABELS,
               "unit": {k: v[0] for k, v in UNIT_STATUS.items()}}.get(object_type, {})

@@ -26,13 +26,13 @@ from server.inspections.pages_common import (
     ATTENDEE_PARTY_KINDS,
     category_label,
     defect_chip,
-    floor_label,
     inspection_chip,
     local_day,
     party_names,
     severity_chip,
     timeline_rows,
 )
+from server.org.pages_unit_tiles import floor_label
 from server.inspections.selectors import as_rows, parties_of_kinds, photos_by_subject, unit_place, unit_timeline
 from server.inspections.tables import (
     ChecklistItem,

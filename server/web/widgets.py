@@ -6,7 +6,8 @@ bare equivalent costs 0.6 ms all told (bench/results/serving.md). A macro call b
 a context, and every value in it goes through `escape` and Jinja's attribute lookup; built here
 with `escape` the HTML is the same but whitespace. Templates call them as before:
 `select(name, label, options, form, errors, required=…, blank=…, hint=…)` (_macros.html) and
-`nav_entries(nav)` (base.html).
+`nav_entries(nav)` (base.html), `progress_bar(done, planned, percent, label)` (inspections/_progress.html)
+and a schedule's rows, `progress_rows(rows, today)` (inspections/plan_schedule.html).
 """
 from __future__ import annotations
 
@@ -73,4 +74,38 @@ def nav_entries(nav: list[dict]) -> Markup:
             f'  <span class="app-nav__icon">{icon(item["icon"], "weui-tabbar__icon")}{badge}</span>\n'
             f'  <span class="weui-tabbar__label">{escape(item["label"])}{words}</span>\n'
             f'</a>\n')
+    return Markup("".join(parts))
+
+
+def progress_bar(done: int, planned: int, percent: Any, label: Any) -> Markup:
+    """A progress bar (an inspection plan's, a day's, a building's) with its share in words for screen
+    readers. A schedule draws one per day and per building: ~100 on a large project's plan."""
+    words = gettext("%(done)s of %(planned)s done, %(percent)s%%", done=done, planned=planned, percent=percent)
+    percent = escape(percent)
+    return Markup(
+        f'<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{percent}"\n'
+        f'     aria-label="{escape(label)}" aria-valuetext="{escape(words)}">\n'
+        f'  <span class="bar__track"><span class="bar__fill" style="width: {percent}%"></span></span>\n'
+        f'  <span class="bar__text num">{percent}%</span>\n'
+        f'</div>')
+
+
+def progress_rows(rows: list[dict], today: Any = None) -> Markup:
+    """A plan's schedule by day (rows with a "date": the day, or "no day set"; `today` marked) or by
+    building (rows with a "name"), each with its "done of planned" and its bar."""
+    parts = []
+    for row in rows:
+        done, planned = row["done"], row["planned"]
+        if "date" in row:
+            day = row["date"]
+            label = day.isoformat() if day else gettext("No day set")
+            mark = f' · <strong>{escape(gettext("Today"))}</strong>' if day is not None and day == today else ""
+            head = f'<span class="num">{escape(label)}{mark}</span>'
+        else:
+            label = row["name"]
+            head = f'<span>{escape(label)}</span>'
+        counted = gettext("%(done)s of %(planned)s", done=done, planned=planned)
+        parts.append(f'<div class="progress-row">\n  <div class="progress-row__head">\n    {head}\n'
+                     f'    <span class="progress-row__sub num">{escape(counted)}</span>\n  </div>\n'
+                     f'  {progress_bar(done, planned, row["percent"], label)}\n</div>\n')
     return Markup("".join(parts))

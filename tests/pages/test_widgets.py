@@ -115,3 +115,27 @@ def test_a_tile_escapes_what_it_shows():
     html = _tiles([_unit(9, '<i>1"</i>', 1, unit_type=4)], {4: "a&b"})
     assert '<span class="unit-tile__number num">&lt;i&gt;1&#34;&lt;/i&gt;</span>' in html
     assert 'aria-label="&lt;i&gt;1&#34;&lt;/i&gt;、未验房、a&amp;b"' in html
+
+
+def test_a_schedule_draws_a_row_and_a_bar_a_day_with_today_marked():
+    import datetime as dt
+
+    from server.web.widgets import progress_rows
+
+    today = dt.date(2026, 12, 7)
+    days = [{"date": today, "planned": 4, "done": 1, "percent": 25},
+            {"date": None, "planned": 2, "done": 0, "percent": 0}]
+    token = current_locale.set("zh_CN")
+    try:
+        html = str(progress_rows(days, today))
+        buildings = str(progress_rows([{"name": "<1号楼>", "planned": 3, "done": 3, "percent": 100}]))
+    finally:
+        current_locale.reset(token)
+    first, second = html.split('<div class="progress-row">')[1:]
+    assert '<span class="num">2026-12-07 · <strong>今天</strong></span>' in first
+    assert '<span class="progress-row__sub num">1 / 4</span>' in first
+    assert 'aria-valuenow="25"' in first and 'aria-label="2026-12-07"' in first
+    assert 'aria-valuetext="已完成 1 / 4，25%"' in first and 'style="width: 25%"' in first
+    assert '<span class="num">未定日期</span>' in second and "今天" not in second
+    assert '<span>&lt;1号楼&gt;</span>' in buildings and 'aria-label="&lt;1号楼&gt;"' in buildings
+    assert '<span class="bar__text num">100%</span>' in buildings
