@@ -23,6 +23,7 @@ from server.i18n import current_locale, gettext, ngettext
 from server.inspections.default_checklist import CATEGORIES
 from server.inspections.states import DEFECT_STATUS_LABELS, SEVERITY_LABELS
 from server.web.snippets import chip, icon
+from server.web.widgets import note_field, photos_before_after
 
 LABELS = {"status": DEFECT_STATUS_LABELS, "severity": SEVERITY_LABELS, "category": CATEGORIES}
 STATUS_COLOURS = {"open": "orange", "rectified": "blue", "closed": "green"}
@@ -137,6 +138,49 @@ def defect_rows(context: Context, rows: list, href: str, photos: dict, checks: d
              words) for d in rows))
 
 
+@pass_context
+def recheck_card(context: Context, defect: Any, photos: dict, last: dict | None, mine: dict) -> Markup:
+    """One rectified defect to recheck (the CS center's 待复验): what and where, before and after, the
+    contractor's note, the latest check, a reason field and 通过 / 不通过. `photos` as round_photos gives
+    them, `last` the latest check, `mine` the refused submit ({"form", "errors"}) when it is this defect's.
+    In Jinja a card cost ~80 µs (four nested macros): 8 ms of a 100-card page."""
+    words, number = _words_now(), int(defect.id)
+    category = words.labels["category"].get(defect.category, defect.category)
+    parts = [
+        f'<form class="recheck app-card" id="recheck-{number}" method="post" action="/rechecks/defects/{number}"\n'
+        f'      hx-post="/rechecks/defects/{number}" hx-target="this" hx-swap="outerHTML"\n'
+        f'      hx-disabled-elt="find button[type=submit]" novalidate>\n'
+        f'  <input type="hidden" name="_csrf_token" value="{escape(context.get("csrf_token") or "")}">\n'
+        f'  <div class="recheck__head">\n'
+        f'    <a href="/tasks/defects/{number}"><strong>{escape(defect.room)} · {escape(category)}</strong></a>\n']
+    if defect.reopen_count:
+        sent_back = ngettext("Sent back %(num)s time", "Sent back %(num)s times", defect.reopen_count)
+        parts.append(f'    {chip(sent_back, "red")}\n')
+    parts.append('  </div>\n')
+    if defect.description:
+        parts.append(f'  <p class="recheck__text">{escape(defect.description)}</p>\n')
+    parts.append(f'  {photos_before_after(escape(context.get("photo_base") or ""), photos)}\n')
+    if defect.rectify_note:
+        parts.append(f'  <p class="recheck__note">{icon("wrench", "icon_sm")} {escape(defect.rectify_note)}</p>\n')
+    if last:
+        verdict = chip(gettext("OK"), "green") if last["result"] == "ok" else chip(gettext("Not OK"), "red")
+        parts.append(f'  <p class="recheck__note">{icon("clipboard-check", "icon_sm")} {escape(last["by_name"] or "")}:\n'
+                     f'    {verdict} {escape(last["note"])}</p>\n')
+    # The words outside the f-strings, where Babel's extraction finds them.
+    reason = note_field(gettext("Reason (required to fail)"), mine.get("form", {}), mine.get("errors", {}),
+                        id=f"f-note-{number}")
+    passed, failed = escape(gettext("Pass")), escape(gettext("Fail"))
+    parts.append(
+        f'  {reason}\n'
+        f'  <div class="verdict">\n'
+        f'    <button type="submit" name="result" value="pass" class="bigbtn bigbtn_ok">{icon("circle-check")} '
+        f'{passed}</button>\n'
+        f'    <button type="submit" name="result" value="fail" class="bigbtn bigbtn_fail">{icon("circle-x")} '
+        f'{failed}</button>\n'
+        f'  </div>\n</form>')
+    return Markup("".join(parts))
+
+
 ROW_HELPERS = {"labels": LABELS, "defect_row": defect_row, "defect_rows": defect_rows, "due": due,
-               "status_chip": status_chip}
+               "status_chip": status_chip, "recheck_card": recheck_card}
 """What a page that lists defects gets in its context (rectification_pages._base)."""

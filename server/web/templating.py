@@ -69,7 +69,9 @@ def _environment(locale: str) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static_url=static_url, icon_html=icon, chip_html=chip, select_html=widgets.select,
                        nav_entries=widgets.nav_entries, progress_bar_html=widgets.progress_bar,
-                       progress_rows=widgets.progress_rows, role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES,
+                       progress_rows=widgets.progress_rows, thumbs_html=widgets.thumbs,
+                       before_after_html=widgets.before_after, note_field_html=widgets.note_field,
+                       role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES,
                        csrf_token=_RequestValue("csrf_token"), current_path=_RequestValue("current_path"))
     return env
 

@@ -7,12 +7,16 @@ a context, and every value in it goes through `escape` and Jinja's attribute loo
 with `escape` the HTML is the same but whitespace. Templates call them as before:
 `select(name, label, options, form, errors, required=…, blank=…, hint=…)` (_macros.html) and
 `nav_entries(nav)` (base.html), `progress_bar(done, planned, percent, label)` (inspections/_progress.html)
-and a schedule's rows, `progress_rows(rows, today)` (inspections/plan_schedule.html).
+and a schedule's rows, `progress_rows(rows, today)` (inspections/plan_schedule.html); a defect's photos,
+`thumbs(photos, label, size)` and `before_after(photos)`, and a note's textarea, `note_field(label, form,
+errors, …)` (rectification/_macros.html).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from server.i18n import gettext, ngettext
@@ -99,7 +103,8 @@ def progress_rows(rows: list[dict], today: Any = None) -> Markup:
         if "date" in row:
             day = row["date"]
             label = day.isoformat() if day else gettext("No day set")
-            mark = f' · <strong>{escape(gettext("Today"))}</strong>' if day is not None and day == today else ""
+            today_word = gettext("Today")  # outside the f-string, where Babel's extraction finds it
+            mark = f' · <strong>{escape(today_word)}</strong>' if day is not None and day == today else ""
             head = f'<span class="num">{escape(label)}{mark}</span>'
         else:
             label = row["name"]
@@ -109,3 +114,64 @@ def progress_rows(rows: list[dict], today: Any = None) -> Markup:
                      f'    <span class="progress-row__sub num">{escape(counted)}</span>\n  </div>\n'
                      f'  {progress_bar(done, planned, row["percent"], label)}\n</div>\n')
     return Markup("".join(parts))
+
+
+def photo_thumbs(photo_base: str, photos: list[Any], label: str, size: str = "") -> str:
+    """Photo thumbnails, each opening the display size; a photo still being processed (or failed) is a grey
+    tile with a word, never an empty box. `photo_base` is escaped markup: /photos/, or a link's own path."""
+    label = escape(label)
+    items = []
+    for n, photo in enumerate(photos, start=1):
+        if photo.status == "ready":
+            sized = f' width="{photo.width}" height="{photo.height}"' if photo.width and photo.height else ""
+            items.append(f'  <li>\n    <a href="{photo_base}{photo.id}/display" target="_blank" rel="noopener">\n'
+                         f'      <img src="{photo_base}{photo.id}/thumb" alt="{label} {n}" loading="lazy"{sized}></a>\n'
+                         f'  </li>\n')
+        else:
+            word = gettext("Photo failed") if photo.status == "failed" else gettext("Processing…")
+            items.append(f'  <li>\n    <span class="thumbs__pending">{escape(word)}</span>\n  </li>\n')
+    if not items:
+        none = gettext("No photos")  # outside the f-string, where Babel's extraction finds it
+        items.append(f'  <li class="thumbs__none">{escape(none)}</li>\n')
+    return f'<ul class="thumbs{" thumbs_" + escape(size) if size else ""}" aria-label="{label}">\n{"".join(items)}</ul>'
+
+
+def photos_before_after(photo_base: str, photos: dict[str, list]) -> str:
+    """Before and after side by side (`photos` as rectification_reads.round_photos gives them: "found" and
+    the current round's "rectified"), the first of each large and any others small below it."""
+    parts = []
+    for stage, label in (("found", gettext("Before")), ("rectified", gettext("After"))):
+        shown = photos[stage]
+        more = f'\n    {photo_thumbs(photo_base, shown[1:], label, "mini")}' if len(shown) > 1 else ""
+        parts.append(f'  <div><div class="before-after__label">{escape(label)}</div>\n'
+                     f'    {photo_thumbs(photo_base, shown[:1], label, "wide")}{more}</div>\n')
+    return f'<div class="before-after">\n{"".join(parts)}</div>'
+
+
+@pass_context
+def thumbs(context: Context, photos: list[Any], label: str, size: str = "") -> Markup:
+    return Markup(photo_thumbs(escape(context.get("photo_base") or ""), photos, label, size))
+
+
+@pass_context
+def before_after(context: Context, photos: dict[str, list]) -> Markup:
+    return Markup(photos_before_after(escape(context.get("photo_base") or ""), photos))
+
+
+def note_field(label: Any, form: Any, errors: Any, placeholder: Any = "", required: bool = False,
+               id: str = "f-note") -> Markup:
+    """A textarea cell for a note, its error beside it and the typed text kept (`form["note"]`)."""
+    error = errors.get("note") if errors else None
+    id = escape(id)
+    star = '<span class="muted" aria-hidden="true"> *</span>' if required else ""
+    attributes = (f' placeholder="{escape(placeholder)}"' if placeholder else "") + (
+        f' aria-invalid="true" aria-describedby="{id}-error"' if error else "")
+    shown_error = f'\n      <span class="field-error" id="{id}-error">{escape(error)}</span>' if error else ""
+    return Markup(
+        f'<div class="weui-cells weui-cells_form">\n'
+        f'  <div class="weui-cell weui-cell_active{" weui-cell_warn" if error else ""}">\n'
+        f'    <div class="weui-cell__bd">\n'
+        f'      <label class="note-label" for="{id}">{escape(label)}{star}</label>\n'
+        f'      <textarea class="weui-textarea" id="{id}" name="note" rows="3" maxlength="1000"{attributes}>'
+        f'{escape(form.get("note", ""))}</textarea>{shown_error}\n'
+        f'    </div>\n  </div>\n</div>')

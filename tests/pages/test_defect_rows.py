@@ -91,3 +91,36 @@ def test_a_groups_rows_come_at_once_with_each_rows_link_photo_and_check():
     assert '<span class="chip chip_green">检查：合格</span>' in cards[0]
     assert '<span class="chip chip_red">检查：不合格</span>' in cards[1]
     assert "检查：" not in cards[2]  # not checked yet
+
+
+def _card(defect, photos, last, mine, locale="zh_CN") -> str:
+    token = current_locale.set(locale)
+    try:
+        return environment(locale).from_string("{{ recheck_card(defect, photos, last, mine) }}").render(
+            **ROW_HELPERS, now=NOW, photo_base="/photos/", csrf_token="tok<1>", defect=defect, photos=photos,
+            last=last, mine=mine)
+    finally:
+        current_locale.reset(token)
+
+
+def test_a_recheck_card_posts_its_verdict_with_the_token_and_shows_the_round():
+    defect = _defect(status="rectified", reopen_count=1, rectify_note="已铲除重抹", description="")
+    photo = SimpleNamespace(id=41, status="ready", width=None, height=None)
+    html = _card(defect, {"found": [photo], "rectified": []}, {"result": "not_ok", "by_name": "监理 萨姆", "note": "未干透"},
+                 {})
+    assert html.startswith('<form class="recheck app-card" id="recheck-7" method="post" action="/rechecks/defects/7"')
+    assert '<input type="hidden" name="_csrf_token" value="tok&lt;1&gt;">' in html
+    assert '<a href="/tasks/defects/7"><strong>客厅 · 墙面</strong></a>' in html
+    assert '<span class="chip chip_red">退回 1 次</span>' in html and "recheck__text" not in html
+    assert '<img src="/photos/41/thumb" alt="整改前 1" loading="lazy"></a>' in html
+    assert "已铲除重抹</p>" in html and "监理 萨姆:" in html and '<span class="chip chip_red">不合格</span> 未干透</p>' in html
+    assert 'id="f-note-7" name="note"' in html and "field-error" not in html
+    assert 'value="pass" class="bigbtn bigbtn_ok">' in html and 'value="fail" class="bigbtn bigbtn_fail">' in html
+
+
+def test_a_refused_recheck_keeps_the_reason_typed_and_says_what_is_missing():
+    html = _card(_defect(status="rectified", rectify_note=""), {"found": [], "rectified": []}, None,
+                 {"form": {"note": "仍有裂缝"}, "errors": {"note": "请填写不通过的原因。"}}, locale="en")
+    assert ">仍有裂缝</textarea>" in html and '<span class="field-error" id="f-note-7-error">请填写不通过的原因。</span>' in html
+    assert "Pass</button>" in html and "Fail</button>" in html and "recheck__note" not in html
+    assert html.count('class="thumbs__none">No photos</li>') == 2

@@ -139,3 +139,43 @@ def test_a_schedule_draws_a_row_and_a_bar_a_day_with_today_marked():
     assert '<span class="num">未定日期</span>' in second and "今天" not in second
     assert '<span>&lt;1号楼&gt;</span>' in buildings and 'aria-label="&lt;1号楼&gt;"' in buildings
     assert '<span class="bar__text num">100%</span>' in buildings
+
+
+def _photo(id, status="ready", width=320, height=240) -> SimpleNamespace:
+    return SimpleNamespace(id=id, status=status, width=width, height=height)
+
+
+def test_thumbs_link_ready_photos_and_say_what_the_others_are_doing():
+    call = '{% from "rectification/_macros.html" import thumbs %}{{ thumbs(photos, "整改前", "wide") }}'
+    html = _in("zh_CN", call, photo_base="/n/tok/photos/",
+               photos=[_photo(5), _photo(6, width=None), _photo(7, "processing"), _photo(8, "failed")])
+    assert html.startswith('<ul class="thumbs thumbs_wide" aria-label="整改前">')
+    assert '<a href="/n/tok/photos/5/display" target="_blank" rel="noopener">' in html
+    assert '<img src="/n/tok/photos/5/thumb" alt="整改前 1" loading="lazy" width="320" height="240"></a>' in html
+    assert '<img src="/n/tok/photos/6/thumb" alt="整改前 2" loading="lazy"></a>' in html
+    assert '<span class="thumbs__pending">处理中…</span>' in html and '<span class="thumbs__pending">照片处理失败</span>' in html
+    none = _in("en", '{% from "rectification/_macros.html" import thumbs %}{{ thumbs([], "Before") }}', photo_base="/p/")
+    assert none == '<ul class="thumbs" aria-label="Before">\n  <li class="thumbs__none">No photos</li>\n</ul>'
+
+
+def test_before_and_after_show_the_first_photo_large_and_the_rest_small():
+    call = '{% from "rectification/_macros.html" import before_after %}{{ before_after(photos) }}'
+    html = _in("zh_CN", call, photo_base="/photos/", photos={"found": [_photo(1), _photo(2)], "rectified": []})
+    before, after = html.split('<div class="before-after__label">')[1:]
+    assert before.startswith("整改前</div>") and 'thumbs thumbs_wide' in before and 'thumbs thumbs_mini' in before
+    assert before.index("/photos/1/thumb") < before.index("thumbs_mini") < before.index("/photos/2/thumb")
+    assert after.startswith("整改后</div>") and "thumbs__none" in after and "thumbs_mini" not in after
+
+
+def test_a_note_field_keeps_what_was_typed_and_shows_its_error():
+    call = ('{% from "rectification/_macros.html" import note_field %}'
+            '{{ note_field("原因", form, errors, placeholder="现场所见", required=true, id="f-note-9") }}')
+    html = _in("zh_CN", call, form={"note": "<墙面>仍空鼓"}, errors={"note": "不通过时必须填写原因。"})
+    assert '<div class="weui-cell weui-cell_active weui-cell_warn">' in html
+    assert '<label class="note-label" for="f-note-9">原因<span class="muted" aria-hidden="true"> *</span></label>' in html
+    assert ('placeholder="现场所见" aria-invalid="true" aria-describedby="f-note-9-error">&lt;墙面&gt;仍空鼓</textarea>'
+            in html)
+    assert '<span class="field-error" id="f-note-9-error">不通过时必须填写原因。</span>' in html
+    plain = _in("zh_CN", call.replace(", required=true", ""), form={}, errors={})
+    assert "weui-cell_warn" not in plain and "field-error" not in plain and " *</span>" not in plain
+    assert 'maxlength="1000" placeholder="现场所见"></textarea>' in plain
