@@ -19,6 +19,7 @@ from server.photos.upload import receive_upload
 from server.repairs import access, closing, quotes, selectors, services, signoff, states, visits
 from server.repairs.closing_selectors import closing_of
 from server.repairs.pages import _detail_context
+from server.repairs.pages_repair_item import repair_item
 from server.repairs.tables import RepairRequest
 from server.settings import get_settings
 from server.web.guards import allow, current_user
@@ -130,9 +131,9 @@ class ClosingPages(Controller):
         """回访: the signed-off repairs to call, oldest first."""
         rows = await visits.call_list()
         repairs = await RepairRequest.select().where(RepairRequest.id.is_in([r["repair"] for r in rows] or [-1])).run()
-        listed, places = await selectors.repairs_listed(repairs)
+        listed, places = await selectors.repairs_listed(repairs, photos=False)
         return render(request, "repairs/visits.html", rows=rows, items={i["id"]: i for i in listed}, back="/repairs",
-                      places=places)
+                      places=places, repair_item=repair_item)
 
     @post("/{repair_id:int}/visit", guards=[allow(*visits.CALLERS)])
     async def visit(self, request: Request, repair_id: int, data: Form) -> Response:

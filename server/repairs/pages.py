@@ -26,6 +26,7 @@ from server.org.tables import Building, Project, Unit
 from server.photos.upload import receive_upload
 from server.repairs import access, selectors, services, states, warranty
 from server.repairs.job_reads import job_context
+from server.repairs.pages_repair_item import repair_item
 from server.repairs.tables import RepairRequest
 from server.web.guards import allow, current_user
 from server.web.templating import render
@@ -65,14 +66,14 @@ def _errors(exc: Invalid) -> dict[str, str]:
 
 
 async def repair_page(queries: tuple[Any, Any], limit: Any, offset: Any) -> dict[str, Any]:
-    """One page of a repair list, for its template: {items, places, page}. `queries` is (rows, count) from
+    """One page of a repair list, for its template: {items, places, page, repair_item (its row)}. `queries` is (rows, count) from
     selectors.list_query or jobs_query; whatever the list's length, the same few queries: the page's rows,
     what they show (selectors.repairs_listed, which names their homes too) and the total, counted once."""
     rows, count = queries
     page = page_of(limit, offset)
     found, total, lower_bound = await rows_and_total(rows, count, page)
-    items, places = await selectors.repairs_listed(found)
-    return {"items": items, "places": places,
+    items, places = await selectors.repairs_listed(found, photos=False)  # a list row shows none
+    return {"items": items, "places": places, "repair_item": repair_item,
             "page": {"limit": page.limit, "offset": page.offset, "total": total, "total_is_lower_bound": lower_bound}}
 
 

@@ -123,9 +123,11 @@ async def warranty_terms(unit_ids: Iterable[int]) -> dict[int, warranty.Terms]:
     return _terms_of(*await _settings_of_units(unit_ids))
 
 
-async def repairs_listed(repairs: list[RepairRequest] | list[dict]) -> tuple[list[dict], dict[int, dict]]:
+async def repairs_listed(repairs: list[RepairRequest] | list[dict], *, photos: bool = True
+                         ) -> tuple[list[dict], dict[int, dict]]:
     """(the API shape of each repair, unit id → its place) in a fixed number of queries: a list page names
-    its homes with the places read to find their projects (warranty terms, SLA hours), at no extra query."""
+    its homes with the places read to find their projects (warranty terms, SLA hours), at no extra query.
+    `photos=False` (a list page's rows, which show none): the shape without its "photos"."""
     rows = [r if isinstance(r, dict) else r.to_dict() for r in repairs]
     unit_ids = [row["unit"] for row in rows]
     days = await delivery_days(unit_ids)
@@ -133,12 +135,13 @@ async def repairs_listed(repairs: list[RepairRequest] | list[dict]) -> tuple[lis
     projects = {unit: place["project_id"] for unit, place in places.items()}
     settings = await _settings_of_projects(projects.values())  # read once, for the warranty and the SLA clock
     terms = _terms_of(projects, settings)
-    photos = await photos_by_subject("repair", [row["id"] for row in rows])
+    shown = await photos_by_subject("repair", [row["id"] for row in rows]) if photos else None
     from server.repairs.sla import overdue_of
 
     late = await overdue_of(rows, projects=projects, settings=settings)
     items = [{**_out(row, days.get(row["unit"]), terms.get(row["unit"], warranty.DEFAULT_TERMS),
-                     photos.get(row["id"], [])), "overdue": (late.get(row["id"]) or {}).get("stage")} for row in rows]
+                     shown.get(row["id"], []) if shown is not None else None),
+              "overdue": (late.get(row["id"]) or {}).get("stage")} for row in rows]
     return items, places
 
 
@@ -147,11 +150,12 @@ async def repairs_out(repairs: list[RepairRequest] | list[dict]) -> list[dict]:
     return (await repairs_listed(repairs))[0]
 
 
-def _out(row: dict, delivered_on: dt.date | None, terms: warranty.Terms, photos: list) -> dict[str, Any]:
+def _out(row: dict, delivered_on: dt.date | None, terms: warranty.Terms, photos: list | None) -> dict[str, Any]:
+    """The API's repair; without "photos" when `photos` is None (not read)."""
     import msgspec
 
     decision = warranty.decide(row["component"], delivered_on, row["reported_on"], terms)
-    return {
+    out = {
         "id": row["id"], "client_id": str(row["client_id"]) if row["client_id"] else None, "unit_id": row["unit"],
         "status": row["status"], "status_label": str(states.STATUS_LABELS.get(row["status"], row["status"])),
         "component": row["component"], "component_label": str(warranty.COMPONENT_LABELS[row["component"]]),
@@ -159,9 +163,11 @@ def _out(row: dict, delivered_on: dt.date | None, terms: warranty.Terms, photos:
         "reported_on": row["reported_on"].isoformat(), "reported_by_id": row["reported_by"],
         "channel": row["channel"], "preferred_times": row["preferred_times"], "urgency": row["urgency"] or None,
         "survey_needed": row["survey_needed"], "created_at": row["created_at"].isoformat(),
-        "photos": [msgspec.to_builtins(photo) for photo in photos],
         "warranty": decision.as_api(),
     }
+    if photos is not None:
+        out["photos"] = [msgspec.to_builtins(photo) for photo in photos]
+    return out
 
 
 async def repair_out(repair: RepairRequest) -> dict[str, Any]:
