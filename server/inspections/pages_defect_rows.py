@@ -51,6 +51,14 @@ class _Words:
         self.severity_chips = {code: chip(label, "red" if code == "urgent" else "orange")
                                for code, label in self.labels["severity"].items()}
         self.checked = {"ok": chip(gettext("Checked: OK"), "green"), "not_ok": chip(gettext("Checked: not OK"), "red")}
+        self.category_html = {code: str(escape(label)) for code, label in self.labels["category"].items()}
+        self.dues: dict[tuple[str, int] | None, str] = {}
+
+    def due(self, d: tuple[str, int] | None) -> str:
+        """`_due(d)`, remembered: a page's rows share a few dozen deadlines."""
+        if d not in self.dues:
+            self.dues[d] = str(_due(d))
+        return self.dues[d]
 
 
 _words: dict[str, _Words] = {}
@@ -86,28 +94,30 @@ def due(context: Context, defect: Any) -> Markup:
     return _due(due_of(defect, context["now"]))
 
 
-def _row(defect: Any, href: str, found: list | tuple, extra: Any, now: dt.datetime, photo_base: str,
+def _row(defect: Any, href: str, found: list | tuple, extra: str, now: dt.datetime, photo_base: str,
          words: _Words) -> str:
+    """A row's HTML; `href`, `extra` and `photo_base` come as markup (escaped by the caller, once a page)."""
     d = due_of(defect, now)
     if found and found[0].status == "ready":
         photo = f'<img src="{photo_base}{found[0].id}/thumb" alt="" loading="lazy">'
     else:
         photo = icon("camera")
     status, severity = defect.status, defect.severity
-    chips = words.status_chips.get(status) or chip(status)
+    # Plain strings joined, not Markup: `str + Markup` escapes the str (Markup.__radd__).
+    chips = [str(words.status_chips.get(status) or chip(status))]
     if severity != "minor":
-        chips += " " + (words.severity_chips.get(severity) or chip(severity, "orange"))
+        chips.append(str(words.severity_chips.get(severity) or chip(severity, "orange")))
     if defect.reopen_count:
-        chips += " " + chip(ngettext("Sent back %(num)s time", "Sent back %(num)s times", defect.reopen_count), "red")
+        chips.append(str(chip(ngettext("Sent back %(num)s time", "Sent back %(num)s times", defect.reopen_count), "red")))
     text = f'<span class="task__text">{escape(defect.description)}</span>' if defect.description else ""
-    category = words.labels["category"].get(defect.category, defect.category)
+    category = words.category_html.get(defect.category) or escape(defect.category)
     return (
-        f'<a class="task{" task_late" if d is not None and d[0] == "overdue" else ""}" href="{escape(href)}">\n'
+        f'<a class="task{" task_late" if d is not None and d[0] == "overdue" else ""}" href="{href}">\n'
         f'  <span class="task__photo">{photo}</span>\n'
         f'  <span class="task__body">\n'
-        f'    <span class="task__title">{escape(defect.room)} · {escape(category)}</span>\n'
+        f'    <span class="task__title">{escape(defect.room)} · {category}</span>\n'
         f'    {text}\n'
-        f'    <span class="task__meta">{chips} {_due(d)} {escape(extra)}</span>\n'
+        f'    <span class="task__meta">{" ".join(chips)} {words.due(d)} {extra}</span>\n'
         f'  </span>\n'
         f'  {icon("chevron-right", "task__go")}\n'
         f'</a>')
@@ -117,7 +127,8 @@ def _row(defect: Any, href: str, found: list | tuple, extra: Any, now: dt.dateti
 def defect_row(context: Context, defect: Any, href: str, found: list | tuple = (), extra: str = "") -> Markup:
     """One defect in a list: its first before photo, what and where, its state and deadline, `extra`
     (markup, e.g. the last check's chip) and a chevron; the whole row links to `href`."""
-    return Markup(_row(defect, href, found, extra, context["now"], escape(context["photo_base"]), _words_now()))
+    return Markup(_row(defect, escape(href), found, escape(extra), context["now"], escape(context["photo_base"]),
+                       _words_now()))
 
 
 def check_chip(last: dict | None) -> Markup:
@@ -133,9 +144,10 @@ def defect_rows(context: Context, rows: list, href: str, photos: dict, checks: d
     shape), and with `checks` (latest check by defect id) each row's check chip. One call a group, not
     one a row: the template's own work per row (a call, lookups, a set) cost a third of the rows."""
     now, photo_base, words = context["now"], escape(context["photo_base"]), _words_now()
+    pattern = str(escape(href))
     return Markup("\n".join(
-        _row(d, href % d.id, photos[d.id]["found"], check_chip(checks.get(d.id)) if checks else "", now, photo_base,
-             words) for d in rows))
+        _row(d, pattern % d.id, photos[d.id]["found"], check_chip(checks.get(d.id)) if checks else "", now,
+             photo_base, words) for d in rows))
 
 
 @pass_context

@@ -49,6 +49,9 @@ def test_a_late_defect_is_marked_with_whole_days_late_and_its_chips():
     assert row.startswith('<a class="task task_late"')
     assert '<span class="due due_late">' in row and "逾期 3 天" in row and "逾期 3 天" in due
     assert '<span class="chip chip_red">紧急</span>' in row and '<span class="chip chip_red">退回 2 次</span>' in row
+    # The chips side by side, each one markup (none escaped by its neighbour).
+    assert ('<span class="task__meta"><span class="chip chip_orange">待整改</span> <span class="chip chip_red">紧急</span> '
+            '<span class="chip chip_red">退回 2 次</span> <span class="due due_late">') in row
 
 
 def test_due_later_today_says_today_and_english_plurals_follow_the_number():
