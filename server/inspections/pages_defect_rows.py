@@ -193,6 +193,33 @@ def recheck_card(context: Context, defect: Any, photos: dict, last: dict | None,
     return Markup("".join(parts))
 
 
+STRIP_LENGTH = 6
+"""The unit page shows a defect's first six photos, then "+n"."""
+
+
+def photo_strip(defect_id: int, photos: list[Any]) -> Markup:
+    """A defect's photos on the unit page (inspections/_photos.html's "list" view, drawn in Python: it was
+    an include per defect, ~60 µs each): a small thumbnail each, a word for one still processing or
+    failed; while any is processing the strip asks for itself again every 2 s."""
+    number = int(defect_id)
+    waiting = any(photo.status in ("pending", "processing") for photo in photos)
+    poll = (f' hx-get="/inspections/defects/{number}/photos?view=list" hx-trigger="every 2s" hx-swap="outerHTML"'
+            if waiting else "")
+    failed, processing = escape(gettext("Photo failed")), escape(gettext("Processing"))
+    thumbs = []
+    for photo in photos[:STRIP_LENGTH]:
+        if photo.status == "ready" and photo.urls.thumb:
+            thumbs.append(f'<span class="thumb"><img src="{escape(photo.urls.thumb)}" alt="" loading="lazy"></span>')
+        elif photo.status == "failed":
+            thumbs.append(f'<span class="thumb thumb_failed" title="{escape(photo.failure_reason or "")}">{failed}</span>')
+        else:
+            thumbs.append(f'<span class="thumb thumb_waiting"><span>{processing}</span></span>')
+    if len(photos) > STRIP_LENGTH:
+        thumbs.append(f'<span class="thumb">+{len(photos) - STRIP_LENGTH}</span>')
+    return Markup(f'<div id="photos-{number}-list" class="thumbs"{poll}\n     aria-live="polite">\n  '
+                  + "\n  ".join(thumbs) + "\n</div>")
+
+
 ROW_HELPERS = {"labels": LABELS, "defect_row": defect_row, "defect_rows": defect_rows, "due": due,
                "status_chip": status_chip, "recheck_card": recheck_card}
 """What a page that lists defects gets in its context (rectification_pages._base)."""

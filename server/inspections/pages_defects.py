@@ -10,6 +10,7 @@ from server.audit.services import audit_timeline
 from server.errors import NotFound
 from server.i18n import _
 from server.inspections import access, defects
+from server.inspections.pages_defect_rows import photo_strip
 from server.inspections.pages_common import (
     PHOTO_STAGE_LABELS,
     WAITING,
@@ -79,7 +80,7 @@ class DefectPages(Controller):
         return render(request, "inspections/_photos.html", defect=defect, photos=photos,
                       view="detail" if view == "detail" else "list",
                       can_mark_up=request.scope["user"].role in access.INSPECTORS, stages=by_stage,
-                      status_code=200 if photos_waiting(photos) else HTMX_STOP_POLLING)
+                      photo_strip=photo_strip, status_code=200 if photos_waiting(photos) else HTMX_STOP_POLLING)
 
     @get("/{defect_id:int}/photos/{photo_id:int}/markup", guards=[allow(*access.INSPECTORS)])
     async def markup_page(self, request: Request, defect_id: int, photo_id: int) -> Response:

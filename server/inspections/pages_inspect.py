@@ -21,6 +21,7 @@ from server.i18n import _, ngettext
 from server.inspections import access, checklists, services
 from server.inspections.pages_capture import capture_context
 from server.inspections.pages_checklist import checklist_rooms, finish_question, undo_offer
+from server.inspections.pages_defect_rows import photo_strip
 from server.inspections.pages_common import (
     ATTENDEE_KIND_LABELS,
     ATTENDEE_PARTY_KINDS,
@@ -191,7 +192,7 @@ class InspectionPages(Controller):
             if can_inspect and inspection.status in ("planned", "in_progress") else [],
             "notices": notices, "inspector": inspector,
             "can_inspect": can_inspect, "recording": can_inspect and inspection.status == "in_progress",
-            "form": {}, "errors": {}, "message": None,
+            "form": {}, "errors": {}, "message": None, "photo_strip": photo_strip,
         }
         if can_inspect and inspection.status == "in_progress":
             if list_unchecked:

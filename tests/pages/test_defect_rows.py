@@ -127,3 +127,24 @@ def test_a_refused_recheck_keeps_the_reason_typed_and_says_what_is_missing():
     assert ">仍有裂缝</textarea>" in html and '<span class="field-error" id="f-note-7-error">请填写不通过的原因。</span>' in html
     assert "Pass</button>" in html and "Fail</button>" in html and "recheck__note" not in html
     assert html.count('class="thumbs__none">No photos</li>') == 2
+
+
+def test_a_defects_photo_strip_shows_six_and_counts_the_rest_and_polls_while_any_is_processing():
+    from server.inspections.pages_defect_rows import photo_strip
+
+    def photo(id, status="ready", reason=None):
+        return SimpleNamespace(id=id, status=status, failure_reason=reason,
+                               urls=SimpleNamespace(thumb=f"/photos/{id}/thumb" if status == "ready" else None))
+
+    token = current_locale.set("zh_CN")
+    try:
+        ready = str(photo_strip(7, [photo(n) for n in range(1, 9)]))
+        mixed = str(photo_strip(8, [photo(1, "failed", 'not a "photo"'), photo(2, "processing")]))
+    finally:
+        current_locale.reset(token)
+    assert ready.startswith('<div id="photos-7-list" class="thumbs"\n     aria-live="polite">') and "hx-get" not in ready
+    assert ready.count('<span class="thumb"><img src=') == 6 and '<span class="thumb">+2</span>' in ready
+    assert '/photos/7/thumb' not in ready and '<img src="/photos/6/thumb" alt="" loading="lazy">' in ready
+    assert 'hx-get="/inspections/defects/8/photos?view=list" hx-trigger="every 2s" hx-swap="outerHTML"' in mixed
+    assert '<span class="thumb thumb_failed" title="not a &#34;photo&#34;">照片处理失败</span>' in mixed
+    assert '<span class="thumb thumb_waiting"><span>处理中</span></span>' in mixed
