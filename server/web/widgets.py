@@ -1,4 +1,5 @@
-"""A form's select and the tab bar's entries, drawn in Python for every page.
+"""Parts many pages draw, in Python: a form's select, the tab bar's entries, progress bars, photo
+thumbnails and a note's textarea.
 
 As Jinja macros they were a large share of a page that only lists things: the building page's
 eleven selects (one per defect category) cost 0.26 ms, the tab bar's loop 0.3 ms, of a page whose
