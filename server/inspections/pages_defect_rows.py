@@ -6,8 +6,10 @@ translated plurals): 4.5 ms of a supervisor's /checks, a third of the request
 (bench/results/inspections.md). Built here with `escape` it costs ~15 µs and the
 HTML is the same. Pages get these functions in their context (rectification_pages._base)
 and call them as they called the macros: `defect_row(defect, href, found, extra)`,
-`due(defect)`, `status_chip(defect)`, and a group's rows at once, `defect_rows(rows, href, photos)`;
-the page's `now` and `photo_base` come from the context of the template that calls them.
+`due(defect)`, `status_chip(defect)`, a group's rows at once, `defect_rows(rows, href, photos)`,
+and a recheck card, `recheck_card(defect, photos, last, mine)`; the page's `now`, `photo_base` and
+`csrf_token` come from the context of the template that calls them. `photo_strip(defect_id, photos)`
+is the unit page's strip of a defect's photos (given by pages_inspect and pages_defects).
 """
 from __future__ import annotations
 
