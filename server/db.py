@@ -23,6 +23,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from server.postgres_engine import CONNECT_TIMEOUT_SECONDS, DatabaseUnavailable, ResilientPostgresEngine  # noqa: F401
 from server.settings import Settings, get_settings
 from server.sqlite_engine import SQLITE_BUSY_TIMEOUT_SECONDS, LazyReadTransaction, TunedSQLiteEngine  # noqa: F401
+from server.watched_writes import CREDENTIALS
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -86,14 +87,32 @@ def read_transaction() -> Any:
     return contextlib.nullcontext()
 
 
-def credentials_generation() -> bytes | int | None:
-    """The credentials' generation now, or None when it cannot be known: a sign-in
-    remembered under the same generation is still what the database holds
-    (SQLite: server.sqlite_engine._Generation; PostgreSQL: server.postgres_credentials)."""
+def generation(kind: str) -> bytes | int | None:
+    """The generation now of one kind of watched rows (server/watched_writes.py), or None when
+    it cannot be known: rows remembered under the same generation are still what the database
+    holds (SQLite: server.sqlite_engine._Generation; PostgreSQL: server.postgres_changes)."""
     db = engine()
     if isinstance(db, (TunedSQLiteEngine, ResilientPostgresEngine)):
-        return db.credentials_generation()
+        return db.generation(kind)
     return None
+
+
+def credentials_generation() -> bytes | int | None:
+    """The generation of users, sessions and tokens (what a remembered sign-in is checked against)."""
+    return generation(CREDENTIALS)
+
+
+def sees_reference(generation_now: bytes | int) -> bool:
+    """Whether the reference rows this request reads now are those of `generation_now`
+    (server.reference_cache may remember them): outside any transaction (PostgreSQL's reads
+    take none: each statement sees what is committed), or in a GET's read transaction on
+    SQLite whose snapshot is not older than the generation and which wrote nothing. Never
+    inside a write transaction, whose own uncommitted changes only it can see."""
+    db = engine()
+    current = db.current_transaction.get()
+    if current is None:
+        return True
+    return isinstance(current, LazyReadTransaction) and current.sees_reference(generation_now)
 
 
 async def _keep_session(connection: Any) -> None:
@@ -110,13 +129,13 @@ async def start_pool() -> None:
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
     if isinstance(db, ResilientPostgresEngine):
-        await db.credentials.start()
+        await db.changes.start()
 
 
 async def close_pool() -> None:
     db = engine()
     if isinstance(db, ResilientPostgresEngine):
-        await db.credentials.stop()
+        await db.changes.stop()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
     elif isinstance(db, TunedSQLiteEngine):
@@ -178,7 +197,7 @@ class Row(dict):
 
 
 @lru_cache(maxsize=None)
-def _by_id_sql(table: Any) -> str:
+def by_id_sql(table: Any) -> str:
     columns = ", ".join(f'"{c._meta.db_column_name}" AS "{c._meta.name}"' for c in table._meta.columns)
     return f'SELECT {columns} FROM "{table._meta.tablename}" WHERE "id" = {{}} LIMIT 1'
 
@@ -187,7 +206,7 @@ async def get_by_id(table: Any, object_id: Any) -> Any | None:
     """`table.objects().get(table.id == object_id)`, with the SQL written once per table:
     building Piccolo's query cost more than running it (~0.1 ms; every page fetches its
     object through an access helper)."""
-    found = await table.raw(_by_id_sql(table), object_id).run()
+    found = await table.raw(by_id_sql(table), object_id).run()
     return table(**found[0], _exists_in_db=True) if found else None
 
 

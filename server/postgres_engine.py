@@ -12,8 +12,8 @@ from typing import Any, Iterator
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
-from server.credential_writes import writes_credentials
-from server.postgres_credentials import CredentialsListener
+from server.postgres_changes import ChangeListener
+from server.watched_writes import kinds_written
 
 log = logging.getLogger("server.db")
 
@@ -83,8 +83,9 @@ class ResilientPostgresTransaction(PostgresTransaction):
     transaction of a session that died, and replays only committed ones after a crash.
     """
 
-    wrote_credentials = False
-    """A statement of this transaction changed a user, a session or a token (see _run)."""
+    wrote: frozenset[str] = frozenset()
+    """The kinds of remembered rows (server/watched_writes.py) a statement of this transaction changed
+    (see _run)."""
 
     async def __aenter__(self) -> PostgresTransaction:
         if self._parent is not None:
@@ -111,8 +112,8 @@ class ResilientPostgresTransaction(PostgresTransaction):
                         await self._rollback_keeping(exception)
                 elif not self._committed and not self._rolled_back:
                     await self.commit()
-                    if self.wrote_credentials:
-                        self.engine.credentials.changed_here()
+                    for kind in self.wrote:
+                        self.engine.changes.changed_here(kind)
         finally:
             self.engine.current_transaction.reset(self.context)
             await self._give_back()
@@ -145,15 +146,15 @@ class ResilientPostgresTransaction(PostgresTransaction):
 
 class ResilientPostgresEngine(PostgresEngine):
     """Piccolo's PostgreSQL engine with ResilientPostgresTransaction, a lost connection
-    raised as DatabaseUnavailable by every query, and the credentials' generation
-    (server/postgres_credentials.py) kept by a listening connection."""
+    raised as DatabaseUnavailable by every query, and the generations of what a process
+    remembers (server/postgres_changes.py) kept by a listening connection."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.credentials = CredentialsListener(self.config)
+        self.changes = ChangeListener(self.config)
 
-    def credentials_generation(self) -> int | None:
-        return self.credentials.generation()
+    def generation(self, kind: str) -> int | None:
+        return self.changes.generation(kind)
 
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return ResilientPostgresTransaction(engine=self, allow_nested=allow_nested)
@@ -180,8 +181,8 @@ class ResilientPostgresEngine(PostgresEngine):
 
     async def _run(self, query: str, args: Any, in_pool: bool) -> Any:
         """Run on the transaction's connection, else a pooled one; a lost connection is
-        DatabaseUnavailable, and a change to a credential table counts in this process
-        (at once, or when its transaction commits)."""
+        DatabaseUnavailable, and a change to a watched table (server/watched_writes.py) counts in
+        this process (at once, or when its transaction commits)."""
         current = self.current_transaction.get()
         with _unavailable_when_lost(current.connection if current is not None else None):
             if current is not None:
@@ -190,9 +191,9 @@ class ResilientPostgresEngine(PostgresEngine):
                 response = await self._run_in_pool(query, args)
             else:
                 response = await self._run_in_new_connection(query, args)
-        if writes_credentials(query):
+        for kind in kinds_written(query):
             if current is not None:
-                current.wrote_credentials = True
+                current.wrote = current.wrote | {kind}
             else:
-                self.credentials.changed_here()
+                self.changes.changed_here(kind)
         return response

@@ -9,8 +9,9 @@ without "database is locked", and to cost a request as little as it can:
 - pooled connections; short SELECTs run on the event loop's own thread
   (`TunedSQLiteEngine.fetch`), a GET's read transaction starts at its first query
   (`LazyReadTransaction`);
-- the credentials' generation (`_Generation`): what lets a web process remember a
-  sign-in without missing a change made by another process.
+- the generations of what a web process remembers (`_Generation`, one per kind in
+  server/watched_writes.py): what lets it remember a sign-in or a building's reference
+  rows without missing a change made by another process.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from typing import Any
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, dict_factory
 
-from server.credential_writes import is_read, writes_credentials
+from server.watched_writes import CREDENTIALS, REFERENCE, is_read, kinds_written
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -80,13 +81,13 @@ connection's thread instead (see TunedSQLiteEngine.fetch)."""
 class _ConnectionState:
     """Per connection: trips under way in its thread, and the deadline of the SELECT run inline."""
 
-    __slots__ = ("engine", "busy", "deadline", "credentials", "stop_when_late")
+    __slots__ = ("engine", "busy", "deadline", "wrote", "stop_when_late")
 
     def __init__(self, engine: "TunedSQLiteEngine") -> None:
         self.engine = engine
         self.busy = 0
         self.deadline = math.inf
-        self.credentials = False  # the open transaction wrote a user, session or token
+        self.wrote: set[str] = set()  # the kinds of watched rows the open transaction wrote
         self.stop_when_late: Any = None
 
 
@@ -104,31 +105,33 @@ async def _in_thread(connection: aiosqlite.Connection, method: Any, *args: Any) 
 
 
 def _wrote(connection: aiosqlite.Connection, query: str) -> None:
-    """After a write: one to a user, session or token changes the credentials' generation
-    (at once, or at its transaction's COMMIT)."""
-    if writes_credentials(query):
+    """After a write: one to a watched table (a user, a session, a building's reference rows)
+    changes its kind's generation (at once, or at its transaction's COMMIT)."""
+    for kind in kinds_written(query):
         state = _state(connection)
         if connection.in_transaction:
-            state.credentials = True
+            state.wrote.add(kind)
         else:
-            state.engine.credentials_changed()
+            state.engine.changed(kind)
 
 
 def _transaction_ended(connection: aiosqlite.Connection, committed: bool) -> None:
     state = _state(connection)
-    if state.credentials:
-        state.credentials = False
+    if state.wrote:
+        wrote, state.wrote = state.wrote, set()
         if committed:
-            state.engine.credentials_changed()
+            for kind in wrote:
+                state.engine.changed(kind)
 
 
 class _Generation:
     """Eight bytes in a file beside the SQLite database, mapped into every process that uses it.
 
-    Any process that commits a change to a user, a session or a token writes new random
-    bytes there (after its COMMIT); a process that remembers a sign-in (accounts.services)
-    remembers it with the bytes it read before its query, and trusts it only while they
-    have not changed. Reading is a memory read, no system call. SQLite's processes share
+    One file per kind of watched rows (server/watched_writes.py). Any process that commits a
+    change to a table of that kind (a user, a session or a token; a project, a building...)
+    writes new random bytes there (after its COMMIT); a process that remembers such rows (a
+    sign-in in accounts.services, server.reference_cache) remembers them with the bytes it
+    read before its query, and trusts them only while they have not changed. Reading is a memory read, no system call. SQLite's processes share
     one machine (its WAL needs shared memory), so they all see the same file.
     """
 
@@ -164,17 +167,22 @@ class TunedSQLiteEngine(SQLiteEngine):
         self._idle: list[aiosqlite.Connection] = []
         self._open = 0
         self._waiters: deque[asyncio.Future] = deque()
-        self._generation: _Generation | None = None
+        self._generations: dict[str, _Generation] = {}
 
-    def credentials_generation(self) -> bytes:
-        """The credentials' generation now (see _Generation)."""
-        if self._generation is None:
-            self._generation = _Generation(f"{self.path}-auth")
-        return self._generation.read()
+    def _generation(self, kind: str) -> _Generation:
+        found = self._generations.get(kind)
+        if found is None:
+            # "-auth" for the credentials: the file's name before there were two kinds.
+            suffix = "auth" if kind == CREDENTIALS else kind
+            found = self._generations[kind] = _Generation(f"{self.path}-{suffix}")
+        return found
 
-    def credentials_changed(self) -> None:
-        self.credentials_generation()
-        self._generation.change()  # type: ignore[union-attr]
+    def generation(self, kind: str) -> bytes:
+        """This kind's generation now (see _Generation)."""
+        return self._generation(kind).read()
+
+    def changed(self, kind: str) -> None:
+        self._generation(kind).change()
 
     async def _connect(self) -> aiosqlite.Connection:
         # The event loop's thread runs short SELECTs itself (fetch), the connection's own
@@ -255,7 +263,7 @@ class TunedSQLiteEngine(SQLiteEngine):
         try:
             if connection.in_transaction:  # never hand on a half-finished transaction
                 await connection.rollback()
-            _state(connection).credentials = False
+            _state(connection).wrote.clear()
         except Exception:  # noqa: BLE001 - a broken connection is simply not reused
             self._open -= 1
             await connection.close()
@@ -320,6 +328,7 @@ class LazyReadTransaction(SQLiteTransaction):
         self.connection = None
         self._opening: asyncio.Future | None = None
         self._changes = 0
+        self._reference_at_start: bytes | None = None
         self.context = self.engine.current_transaction.set(self)
         return self
 
@@ -333,12 +342,23 @@ class LazyReadTransaction(SQLiteTransaction):
             try:
                 connection = await self.engine.get_connection()
                 raw = object.__getattribute__(connection, "_connection")
+                self._reference_at_start = self.engine.generation(REFERENCE)
                 raw._conn.execute(f"BEGIN {self.transaction_type.value}")  # noqa: SLF001 - takes no lock
                 self._changes = raw.total_changes
                 self.connection = connection
             finally:
                 self._opening.set_result(None)
         return self.connection
+
+    def sees_reference(self, generation: bytes) -> bool:
+        """Whether what this transaction reads of the reference rows is what `generation` stands
+        for (server.reference_cache may remember it). Not when its snapshot began before a change
+        that has since moved the generation on (it would remember old rows under the new
+        generation), nor once it wrote (a nested write may have changed them, uncommitted)."""
+        if self.connection is None:
+            return True  # its snapshot begins after the caller read the generation
+        raw = object.__getattribute__(self.connection, "_connection")
+        return self._reference_at_start == generation and raw.total_changes == self._changes
 
     async def first_query(self, query: str, args: Any) -> Any:
         return await (await self._connection()).execute_fetchall(query, args)

@@ -11,6 +11,7 @@ from server.inspections.access import visible_defects
 from server.inspections.tables import Defect
 from server.org.tables import Party, Unit, UnitType
 from server.pagination import Page, rows_and_total
+from server.reference_cache import remembered
 from server.photos.schemas import PhotoOut, photo_out
 from server.photos.tables import Photo, PhotoStatus
 
@@ -87,9 +88,16 @@ async def unit_place(unit_id: int) -> dict:
     return row or {}
 
 
-async def parties_of_kinds(kinds: list[str], limit: int = 500) -> list[dict]:
-    return await Party.select(Party.id, Party.name, Party.kind).where(Party.kind.is_in(kinds)).order_by(
-        Party.name).limit(limit).run()
+async def parties_of_kinds(kinds: list[str], limit: int = 500) -> tuple[dict, ...]:
+    """The parties of these kinds by name (the capture form's construction units, the attendees'
+    choices), remembered while the reference rows are unchanged. The rows are shared: read only."""
+    return await _parties_of_kinds(tuple(kinds), limit)
+
+
+@remembered
+async def _parties_of_kinds(kinds: tuple[str, ...], limit: int) -> tuple[dict, ...]:
+    return tuple(await Party.select(Party.id, Party.name, Party.kind).where(Party.kind.is_in(list(kinds))).order_by(
+        Party.name).limit(limit).run())
 
 
 async def floor_plan_state(unit_type_id: int | None) -> dict:

@@ -7,7 +7,8 @@ the defect, in the same transaction). Every change is audited on the building.
 """
 from __future__ import annotations
 
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from server.audit.services import audit_record
 from server.db import built_once, write_transaction
@@ -16,6 +17,7 @@ from server.i18n import _
 from server.inspections.default_checklist import CATEGORIES
 from server.inspections.tables import TradeAssignment
 from server.org.tables import Party
+from server.reference_cache import remembered
 
 
 @built_once
@@ -24,10 +26,11 @@ def _assignments(building: Any) -> Any:
         TradeAssignment.building == building).order_by(TradeAssignment.id)
 
 
-async def trades_of(building_id: int) -> dict[str, int]:
-    """{category: party id} for the building (one query, compiled once: the capture form and the
-    building page ask on every visit)."""
-    return {row["category"]: row["party"] for row in await _assignments(building_id)}
+@remembered
+async def trades_of(building_id: int) -> Mapping[str, int]:
+    """{category: party id} for the building (one query, compiled once, and remembered while the
+    reference rows are unchanged: the capture form and the building page ask on every visit)."""
+    return MappingProxyType({row["category"]: row["party"] for row in await _assignments(building_id)})
 
 
 async def _put(actor: Any, building_id: int, category: str, party_id: int | None, before: int | None,

@@ -10,10 +10,10 @@ from typing import Any
 
 from server.accounts import roles
 from server.accounts.tables import UnitOwner
-from server.db import get_by_id
 from server.errors import NotFound
 from server.i18n import _
 from server.org.tables import Building, Party, Project, Unit
+from server.reference_cache import reference_by_id
 
 
 def _not_found() -> NotFound:
@@ -25,14 +25,14 @@ def is_staff(user: Any) -> bool:
 
 
 async def project_for(user: Any, project_id: int) -> Project:
-    project = await get_by_id(Project, project_id) if is_staff(user) else None
+    project = await reference_by_id(Project, project_id) if is_staff(user) else None
     if project is None:
         raise _not_found()
     return project
 
 
 async def building_for(user: Any, building_id: int) -> Building:
-    building = await get_by_id(Building, building_id) if is_staff(user) else None
+    building = await reference_by_id(Building, building_id) if is_staff(user) else None
     if building is None:
         raise _not_found()
     return building

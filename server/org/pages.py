@@ -19,7 +19,7 @@ from litestar_htmx import ClientRedirect
 from piccolo.query.functions.aggregate import Count
 
 from server.accounts import roles
-from server.db import get_by_id
+from server.reference_cache import reference_by_id
 from server.errors import Invalid
 from server.i18n import _, ngettext
 from server.i18n import lazy_gettext as _l
@@ -208,7 +208,7 @@ class OrgAdminPages(Controller):
     async def _building_page(self, request: Request, building: Building, page: Page, *, block: str | None,
                              status_code: int = 200, **form_context: Any) -> Response:
         """The building with its units by floor, and the bulk-create form."""
-        project = await get_by_id(Project, building.project)
+        project = await reference_by_id(Project, building.project)
         units = await selectors.unit_tiles_page(building.id, page)
         unit_types = await _unit_types_of(project.id)
         context = {"form": {}, "errors": {}, "message": None, **form_context}

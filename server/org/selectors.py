@@ -11,6 +11,7 @@ from typing import Any
 from server.db import Row, built_once, rows
 from server.pagination import Page, total_or_count
 from server.org.tables import Party, Unit, UnitType
+from server.reference_cache import remembered
 
 UNIT_COLUMNS = (Unit.id, Unit.building, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
 """What the API shows of a unit in a list (schemas.unit_item)."""
@@ -47,9 +48,10 @@ def _parties_of_kind(kind: Any, *, limit: int) -> Any:
     return Party.select(Party.id, Party.name).where(Party.kind == kind).order_by(Party.name).limit(limit)
 
 
-async def parties_of_kind(kind: str, *, limit: int) -> list[tuple[int, str]]:
+@remembered
+async def parties_of_kind(kind: str, *, limit: int) -> tuple[tuple[int, str], ...]:
     """(id, name) of the parties of `kind` by name, for a select (the building page's construction units)."""
-    return [(row["id"], row["name"]) for row in await _parties_of_kind(kind, limit=limit)]
+    return tuple((row["id"], row["name"]) for row in await _parties_of_kind(kind, limit=limit))
 
 
 async def units_listed_for_staff(building_id: int, *, limit: int, offset: int) -> list[dict]:
@@ -69,5 +71,6 @@ async def unit_count(building_id: int) -> int:
     return (await _count(building_id))[0]["count"]
 
 
-async def unit_types_of(project_id: int, *, limit: int) -> list[Row]:
-    return rows(await _unit_types(project_id, limit=limit))
+@remembered
+async def unit_types_of(project_id: int, *, limit: int) -> tuple[Row, ...]:
+    return tuple(rows(await _unit_types(project_id, limit=limit)))

@@ -121,7 +121,7 @@ async def test_without_its_listening_connection_a_process_trusts_no_remembered_s
     token = await token_create(carol)
     await settled()
     assert await user_for_token(token) is not None
-    listener = engine().credentials
+    listener = engine().changes
     pid = listener._connection.get_server_pid()  # noqa: SLF001
     in_another_process(f"SELECT pg_terminate_backend({pid})")
     for _ in range(100):  # until asyncpg has noticed

@@ -455,8 +455,11 @@ async def test_the_unit_history_reads_as_steps(personas):
 # ---------------------------------------------------------------- no N+1 behind the lists
 
 async def _queries(monkeypatch, client, path: str) -> int:
+    """The queries of a second visit: the first may read reference rows that a change (an
+    inspector's trade choice remembered with a defect) made the process forget."""
     from tests.inspections.test_query_counts import QueryCounter
 
+    assert (await client.get(path)).status_code == 200
     counter = QueryCounter(monkeypatch)
     response = await client.get(path)
     monkeypatch.undo()
