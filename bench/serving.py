@@ -7,9 +7,9 @@ and one raw query over a kept connection, aiosqlite or asyncpg). wrk sends
 CONNECTIONS concurrent connections to each in turn, interleaved over ROUNDS
 rounds so a neighbour's load falls on both alike:
 
-- the building's HTML page, as a browser asks for it (session cookie,
-  `Accept: text/html`, so the navigation's counts are part of it), against the
-  bare page of the same 50 rows;
+- the building's HTML page, as a browser asks for it after its first page
+  (session and CSRF cookies, `Accept: text/html`, so the navigation's counts
+  are part of it), against the bare page of the same 50 rows;
 - the 50-row JSON list with a bearer token, against the bare JSON;
 - `GET /api/v1/auth/me` (sign-in check and framework, nothing else).
 
@@ -144,6 +144,15 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
+async def csrf_cookie(server: Server, path: str, headers: dict) -> str:
+    """The CSRF cookie the product sets with a browser's first page, which the browser sends back with
+    every later one (without it, each page would make a new token and set it again)."""
+    async with httpx.AsyncClient(base_url=server.base, timeout=10) as client:
+        response = await client.get(path, headers=headers)
+        response.raise_for_status()
+        return response.cookies["csrftoken"]
+
+
 def granian(app: str, port: int) -> list[str]:
     return [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--factory", app,
             "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log"]
@@ -187,6 +196,7 @@ async def run_on(label: str, env: dict) -> dict:
     try:
         await product.ready("/login")
         await bare.ready(cases[0][3])
+        browser["Cookie"] += f"; csrftoken={await csrf_cookie(product, cases[0][1], browser)}"
         for _, path, headers, bare_path in cases:  # warm-up: templates compiled, connections open
             await measure(product, path, headers, 2)
             await measure(bare, bare_path, headers, 2)
@@ -234,8 +244,8 @@ def write_results(results: list[dict], load_before: str, started: float) -> None
         f"connections from wrk, {SECONDS} s per measurement, product and bare handler interleaved over {ROUNDS} "
         "rounds (the figures are their means). The bare handler (bench/bare_app.py) is Litestar + Jinja with one "
         "raw SELECT of the same 50 rows over a kept connection (aiosqlite; asyncpg on PostgreSQL), no middleware, "
-        "no sign-in. The product's HTML page is asked for as a browser does (session cookie, `Accept: text/html`: "
-        "navigation counts included); its JSON with a bearer token. CPU ms/req is the serving process's CPU time "
+        "no sign-in. The product's HTML page is asked for as a browser does after its first page (session and "
+        "CSRF cookies, `Accept: text/html`: navigation counts included); its JSON with a bearer token. CPU ms/req is the serving process's CPU time "
         "(all its threads) per request, which other load on the machine disturbs less than req/s.",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}, {os.cpu_count()} cores, load average "
