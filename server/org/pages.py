@@ -110,7 +110,7 @@ async def _trades_context(building_id: int, state: dict | None) -> dict:
     current = await trades.trades_of(building_id)
     builders = await selectors.parties_of_kind("construction_unit", limit=CHOICES_LIMIT)
     form = (state or {}).get("form") or {f"trade_{k}": str(v) for k, v in current.items()}
-    return {"categories": [(code, str(label)) for code, label in CATEGORIES.items()], "choices": builders,
+    return {"fields": [(f"trade_{code}", str(label)) for code, label in CATEGORIES.items()], "choices": builders,
             "form": form, "errors": (state or {}).get("errors", {}), "message": (state or {}).get("message")}
 
 

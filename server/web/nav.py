@@ -13,9 +13,11 @@ entries (Home and Me included) to five or fewer — a test checks it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from server.accounts import roles
+from server.i18n import current_locale
 from server.i18n import lazy_gettext as _l
 
 
@@ -102,17 +104,28 @@ def nav_for(user: Any | None, counts: dict[str, int] | None = None, current_path
     each entry's prefixes cost more than the rest of it."""
     from server.notifications.waiting import BADGE_BOUND
 
+    if user is None:
+        return []
     counts = counts or {}
     entries = []
-    for item in nav_items_for(user):
-        prefixes = (item.url, *item.also) if item.url != "/" else ()
-        on = current_path == "/" if item.url == "/" else any(
+    for item, fixed, prefixes in _entries_of(user.role, current_locale.get()):
+        on = current_path == "/" if not prefixes else any(
             current_path == prefix or current_path.startswith(prefix + "/") for prefix in prefixes)
         count = counts.get(item.url, 0)
-        entries.append({"label": str(item.label), "url": item.url, "icon": item.icon, "hint": item.hint, "on": on,
-                        "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab, "count": count,
-                        "more": count > BADGE_BOUND})
+        entries.append({**fixed, "on": on, "count": count, "more": count > BADGE_BOUND})
     return entries
+
+
+@lru_cache(maxsize=256)
+def _entries_of(role: str, locale: str) -> tuple[tuple[NavItem, dict, tuple[str, ...]], ...]:
+    """A role's entries in a language, what does not change from page to page worked out once: each
+    entry's words (`locale` is the current one, which `str` of a lazy translation reads) and the path
+    prefixes under which it is the current one (none for Home, current only on "/")."""
+    return tuple(
+        (item, {"label": str(item.label), "url": item.url, "icon": item.icon, "hint": item.hint,
+                "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab},
+         (item.url, *item.also) if item.url != "/" else ())
+        for item in NAV_ITEMS if item.roles is None or role in item.roles)
 
 
 NAV_COUNTS = "nav_counts"

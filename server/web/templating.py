@@ -5,12 +5,12 @@ it (jinja2-fragments), with `Vary: HX-Request` since one URL answers both ways.
 """
 from __future__ import annotations
 
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_environment, select_autoescape
 from jinja2_fragments import render_block
+from markupsafe import Markup
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.utils.scope.state import ScopeState
@@ -31,19 +31,17 @@ def _role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
-# The two request values the shared macros (templates/_macros.html) need.
-# Given to Jinja as globals that read a context variable, so templates can
-# import the macros *without* context: Jinja then builds the macro module once,
-# instead of once per import (24 imports on a unit page cost ~2.5 ms).
-_request_values: ContextVar[dict[str, str]] = ContextVar("template_request_values", default={})
-
-
 class _RequestValue:
+    """A request's value (widgets.request_values) as a template global: the shared macros
+    (templates/_macros.html) read `csrf_token` and `current_path` this way, so templates can import
+    them *without* context and Jinja builds the macro module once, instead of once per import
+    (24 imports on a unit page cost ~2.5 ms)."""
+
     def __init__(self, key: str) -> None:
         self.key = key
 
     def __str__(self) -> str:
-        return str(_request_values.get().get(self.key, ""))
+        return widgets.request_value(self.key)
 
 
 class _Environment(Environment):
@@ -77,12 +75,36 @@ def _environment(locale: str) -> Environment:
     env.translation_locale = locale  # type: ignore[attr-defined]  # read by ConstantTranslations
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static_url=static_url, icon_html=icon, chip_html=chip, select_html=widgets.select,
-                       nav_entries=widgets.nav_entries, progress_bar_html=widgets.progress_bar,
+                       nav_entries=widgets.nav_entries, csrf_field_html=widgets.csrf_field,
+                       form_message_html=widgets.form_message, selects_html=widgets.selects, outbox_html=outbox, progress_bar_html=widgets.progress_bar,
                        progress_rows=widgets.progress_rows, thumbs_html=widgets.thumbs,
                        before_after_html=widgets.before_after, note_field_html=widgets.note_field,
                        role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES,
                        csrf_token=_RequestValue("csrf_token"), current_path=_RequestValue("current_path"))
     return env
+
+
+@pass_environment
+def outbox(env: Environment) -> Markup:
+    """The outbox every page carries (templates/_outbox.html): the same for everyone in one language,
+    so drawn once a language (its script's words are formatted, a dozen calls and a JSON encoding)."""
+    locale = env.translation_locale  # type: ignore[attr-defined]
+    if get_settings().debug:  # while developing, an edited template shows at once
+        return _draw_outbox(locale)
+    return _outbox_in(locale)
+
+
+@lru_cache(maxsize=None)
+def _outbox_in(locale: str) -> Markup:
+    return _draw_outbox(locale)
+
+
+def _draw_outbox(locale: str) -> Markup:
+    token = current_locale.set(locale)  # the words it formats are said in its language
+    try:
+        return Markup(_environment(locale).get_template("_outbox.html").render())
+    finally:
+        current_locale.reset(token)
 
 
 def is_htmx(request: Request) -> bool:
@@ -117,7 +139,7 @@ def render(
     }
     ctx.setdefault("nav", nav_for(user, request.scope.get(NAV_COUNTS), ctx["current_path"]))
     env = environment()
-    _request_values.set({"csrf_token": ctx["csrf_token"], "current_path": ctx["current_path"]})
+    widgets.request_values.set({"csrf_token": ctx["csrf_token"], "current_path": ctx["current_path"]})
     if fragment:
         html = render_block(env, template, block, ctx)
     else:
@@ -136,5 +158,5 @@ def render_for_paper(template: str, **context: Any) -> str:
     ctx = {"request": None, "user": None, "csrf_token": "", "locale": current_locale.get(),
            "html_lang": "zh-CN" if current_locale.get() == "zh_CN" else "en", "nav": None, "flash": None,
            "current_path": "", "pdf": True, **context}
-    _request_values.set({"csrf_token": "", "current_path": ""})
+    widgets.request_values.set({"csrf_token": "", "current_path": ""})
     return environment().get_template(template).render(ctx)

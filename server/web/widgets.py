@@ -1,12 +1,13 @@
-"""Parts many pages draw, in Python: a form's select, the tab bar's entries, progress bars, photo
-thumbnails and a note's textarea.
+"""Parts many pages draw, in Python: a form's select, its CSRF field and its message, the tab bar's
+entries, progress bars, photo thumbnails and a note's textarea.
 
 As Jinja macros they were a large share of a page that only lists things: the building page's
 eleven selects (one per defect category) cost 0.26 ms, the tab bar's loop 0.3 ms, of a page whose
 bare equivalent costs 0.6 ms all told (bench/results/serving.md). A macro call builds a frame and
 a context, and every value in it goes through `escape` and Jinja's attribute lookup; built here
 with `escape` the HTML is the same but whitespace. Templates call them as before:
-`select(name, label, options, form, errors, required=…, blank=…, hint=…)` (_macros.html) and
+`select(name, label, options, form, errors, required=…, blank=…, hint=…)`, `csrf_field()` and
+`form_message(message)` (_macros.html), `selects(fields, options, form, errors, blank=…)` and
 `nav_entries(nav)` (base.html), `progress_bar(done, planned, percent, label)` (inspections/_progress.html)
 and a schedule's rows, `progress_rows(rows, today)` (inspections/plan_schedule.html); a defect's photos,
 `thumbs(photos, label, size)` and `before_after(photos)`, and a note's textarea, `note_field(label, form,
@@ -14,14 +15,25 @@ errors, …)` (rectification/_macros.html).
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from server.i18n import gettext, ngettext
+from server.i18n import current_locale, gettext, ngettext
 from server.web.snippets import icon
+
+
+# The request's values the shared Python parts need (its CSRF token, its path), set by
+# server/web/templating.py render before a page is drawn.
+request_values: ContextVar[dict[str, str]] = ContextVar("template_request_values", default={})
+
+
+def request_value(key: str) -> str:
+    return str(request_values.get().get(key, ""))
 
 
 def _attr_error(name: Any, error: Any) -> str:
@@ -33,6 +45,23 @@ def select(name: str, label: Any, options: Any, form: Any, errors: Any, required
     """A select as a WeUI cell: `options` are (value, label) pairs, the one whose value is what `form`
     holds under `name` selected; `blank` (if given) is a first option of no value; `errors[name]`, if
     any, shown under it and the cell marked, else `hint`."""
+    return Markup(_select(name, label, _escaped_options(options), form, errors, required, blank, hint))
+
+
+def selects(fields: Any, options: Any, form: Any, errors: Any, blank: Any = None) -> Markup:
+    """Several selects offering the same options, one per (name, label) of `fields` (a building's
+    construction unit for each defect category): as `select` draws them, the options escaped once."""
+    escaped = _escaped_options(options)
+    return Markup("\n    ".join(_select(name, label, escaped, form, errors, False, blank, "") for name, label in fields))
+
+
+def _escaped_options(options: Any) -> list[tuple[str, str, str]]:
+    """Each (value, label) as the value to compare with the form's, and the two escaped for HTML."""
+    return [(value, escape(value), escape(text)) for value, text in ((str(v), t) for v, t in options)]
+
+
+def _select(name: Any, label: Any, options: list[tuple[str, str, str]], form: Any, errors: Any, required: bool,
+            blank: Any, hint: Any) -> str:
     error = errors.get(name) if errors else None
     current = str(form.get(name, "")) if form else ""
     name = escape(name)
@@ -46,40 +75,54 @@ def select(name: str, label: Any, options: Any, form: Any, errors: Any, required
         f'{_attr_error(name, error)}>\n']
     if blank is not None:
         parts.append(f'      <option value="">{escape(blank)}</option>\n')
-    for value, text in options:
-        value = str(value)
-        parts.append(f'      <option value="{escape(value)}"{" selected" if value == current else ""}>'
-                     f'{escape(text)}</option>\n')
+    for value, value_html, text_html in options:
+        parts.append(f'      <option value="{value_html}"{" selected" if value == current else ""}>{text_html}</option>\n')
     parts.append('    </select>\n')
     if error:
         parts.append(f'    <span class="field-error" id="e-{name}">{escape(error)}</span>\n')
     elif hint:
         parts.append(f'    <span class="form-hint">{escape(hint)}</span>\n')
     parts.append('  </div>\n</div>')
-    return Markup("".join(parts))
+    return "".join(parts)
+
+
+def csrf_field() -> Markup:
+    """The hidden CSRF field every plain form needs (htmx sends the header too)."""
+    return Markup(f'<input type="hidden" name="_csrf_token" value="{escape(request_value("csrf_token"))}">')
+
+
+def form_message(message: Any) -> Markup:
+    """The form-level message when the server refused the input (nothing when there is none)."""
+    if not message:
+        return Markup("")
+    return Markup(f'<div class="form-message" role="alert">{icon("circle-alert", "icon_sm")}'
+                  f'<span>{escape(message)}</span></div>')
 
 
 def nav_entries(nav: list[dict]) -> Markup:
     """The tab bar's links (server/web/nav.py nav_for's entries): the current one marked, a badge
     with what waits there ("99+" past the bound) and the count said in words for screen readers."""
-    parts = []
-    for item in nav:
-        on, count = item["on"], item["count"]
-        classes = "weui-tabbar__item" + (" weui-bar__item_on" if on else "") + ("" if item["tab"] else " app-nav__more")
-        badge = words = ""
-        if count:
-            badge = (f'<span class="weui-badge app-nav__badge num" data-count="{count}" aria-hidden="true">'
-                     f'{"99+" if item["more"] else count}</span>')
-            said = gettext("(more than 99 waiting)") if item["more"] else \
-                ngettext("(%(num)s waiting)", "(%(num)s waiting)", count)
-            words = f'<span class="sr-only">{escape(said)}</span>'
-        current = ' aria-current="page"' if on else ""
-        parts.append(
-            f'<a href="{escape(item["url"])}" class="{classes}"{current}>\n'
-            f'  <span class="app-nav__icon">{icon(item["icon"], "weui-tabbar__icon")}{badge}</span>\n'
-            f'  <span class="weui-tabbar__label">{escape(item["label"])}{words}</span>\n'
+    locale = current_locale.get()
+    return Markup("".join(_nav_entry(locale, item["url"], item["label"], item["icon"], item["tab"], item["on"],
+                                     item["count"], item["more"]) for item in nav))
+
+
+@lru_cache(maxsize=4096)
+def _nav_entry(locale: str, url: str, label: str, icon_name: str, tab: bool, on: bool, count: int, more: bool) -> str:
+    """One link of the bar, remembered: every page draws the same twenty or so, and the same
+    arguments (`locale` for the words said) make the same HTML."""
+    classes = "weui-tabbar__item" + (" weui-bar__item_on" if on else "") + ("" if tab else " app-nav__more")
+    badge = words = ""
+    if count:
+        badge = (f'<span class="weui-badge app-nav__badge num" data-count="{count}" aria-hidden="true">'
+                 f'{"99+" if more else count}</span>')
+        said = gettext("(more than 99 waiting)") if more else ngettext("(%(num)s waiting)", "(%(num)s waiting)", count)
+        words = f'<span class="sr-only">{escape(said)}</span>'
+    current = ' aria-current="page"' if on else ""
+    return (f'<a href="{escape(url)}" class="{classes}"{current}>\n'
+            f'  <span class="app-nav__icon">{icon(icon_name, "weui-tabbar__icon")}{badge}</span>\n'
+            f'  <span class="weui-tabbar__label">{escape(label)}{words}</span>\n'
             f'</a>\n')
-    return Markup("".join(parts))
 
 
 def progress_bar(done: int, planned: int, percent: Any, label: Any) -> Markup:

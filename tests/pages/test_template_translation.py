@@ -58,3 +58,14 @@ def test_each_language_has_its_own_compiled_pages():
     zh = environment("zh_CN").get_template("_outbox.html")
     en = environment("en").get_template("_outbox.html")
     assert zh is not en
+
+
+def test_the_outbox_drawn_once_a_language_is_in_that_language():
+    # Every page carries it; it is remembered per language, whichever language asked first.
+    page = '{{ outbox_html() }}'
+    en = environment("en").from_string(page).render()
+    zh = environment("zh_CN").from_string(page).render()
+    assert "Waiting to sync" in en and "Waiting to sync" not in zh
+    assert translations("zh_CN").gettext("Waiting to sync") in zh
+    assert '"count": "{num} waiting to sync"' in en  # a formatted word, in the language asked for
+    assert environment("en").from_string(page).render() == en

@@ -52,6 +52,42 @@ def test_a_select_shows_its_error_instead_of_its_hint_and_escapes_what_it_shows(
     assert '<span class="form-hint">已有的房号会跳过</span>' in plain and "weui-cell_warn" not in plain
 
 
+SELECTS = '{% from "_macros.html" import selects %}{{ selects(fields, options, form, errors, blank="未指定") }}'
+
+
+def test_selects_sharing_options_each_mark_their_own_choice_and_error():
+    html = _in("zh_CN", SELECTS, fields=[("trade_civil", "土建"), ("trade_door", "门窗")],
+               options=[(1, "甲<公司>"), (2, "乙公司")], form={"trade_civil": "2", "trade_door": 1},
+               errors={"trade_door": "请选择。"})
+    civil, door = html.split('<div class="weui-cell ')[1:]
+    assert '<label class="weui-label" for="f-trade_civil">土建</label>' in civil
+    assert '<option value="2" selected>乙公司</option>' in civil and civil.count(" selected") == 1
+    assert '<option value="1" selected>甲&lt;公司&gt;</option>' in door and door.count(" selected") == 1
+    assert 'aria-describedby="e-trade_door"' in door and "weui-cell_warn" in door
+    assert "weui-cell_warn" not in civil and '<option value="">未指定</option>' in civil
+    # The same HTML, cell for cell, as one select each.
+    one = _select([(1, "甲<公司>"), (2, "乙公司")], form={"building_id": "2"}, blank="未指定")
+    assert civil.split("<select", 1)[1].split("</select>")[0].replace("trade_civil", "building_id") == \
+        one.split("<select", 1)[1].split("</select>")[0]
+
+
+def test_a_form_carries_its_csrf_token_and_its_escaped_message():
+    from server.web.widgets import request_values
+
+    token = request_values.set({"csrf_token": "tok&1", "current_path": "/"})
+    try:
+        html = _in("zh_CN", '{% from "_macros.html" import csrf_field, form_message %}'
+                            '{{ csrf_field() }}|{{ form_message(message) }}|{{ form_message(none) }}|',
+                   message="<不行>")
+    finally:
+        request_values.reset(token)
+    field, message, nothing, _ = html.split("|")
+    assert field == '<input type="hidden" name="_csrf_token" value="tok&amp;1">'
+    assert message.startswith('<div class="form-message" role="alert"><span class="icon icon_sm"')
+    assert message.endswith("<span>&lt;不行&gt;</span></div>")
+    assert nothing == ""
+
+
 def _nav(role: str, counts: dict, path: str, locale: str) -> str:
     user = SimpleNamespace(id=1, role=role, party=None)
     token = current_locale.set(locale)
@@ -82,6 +118,21 @@ def test_the_tab_bar_speaks_english_when_asked():
     html = _nav("cs_staff", {"/rechecks": 1}, "/", "en")
     assert '<span class="weui-tabbar__label">To recheck<span class="sr-only">(1 waiting)</span></span>' in html
     assert 'href="/" class="weui-tabbar__item weui-bar__item_on" aria-current="page"' in html
+
+
+def test_the_tab_bar_drawn_again_follows_the_language_the_counts_and_the_page():
+    # Entries are remembered between pages: what differs must still show.
+    first = _nav("cs_staff", {"/rechecks": 1}, "/", "zh_CN")
+    assert _nav("cs_staff", {"/rechecks": 1}, "/", "zh_CN") == first
+    assert "待复验" in first and "To recheck" not in first
+    assert "To recheck" in _nav("cs_staff", {"/rechecks": 1}, "/", "en")
+    two = _nav("cs_staff", {"/rechecks": 2}, "/", "zh_CN")
+    assert 'data-count="2" aria-hidden="true">2</span>' in two and 'data-count="1"' not in two
+    elsewhere = _nav("cs_staff", {"/rechecks": 1}, "/inbox", "zh_CN")
+    assert 'href="/inbox" class="weui-tabbar__item weui-bar__item_on" aria-current="page"' in elsewhere
+    assert 'href="/" class="weui-tabbar__item weui-bar__item_on"' not in elsewhere
+    contractor = _nav("contractor", {}, "/", "zh_CN")
+    assert 'href="/tasks"' in contractor and 'href="/rechecks"' not in contractor
 
 
 def _unit(id, number, floor, status="not_inspected", unit_type=None) -> dict:
