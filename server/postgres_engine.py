@@ -13,6 +13,7 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from server.postgres_changes import ChangeListener
+from server.postgres_kept import KeptConnections
 from server.watched_writes import kinds_written
 
 log = logging.getLogger("server.db")
@@ -87,6 +88,11 @@ class ResilientPostgresTransaction(PostgresTransaction):
     """The kinds of remembered rows (server/watched_writes.py) a statement of this transaction changed
     (see _run)."""
 
+    async def get_connection(self) -> Any:
+        if self.engine.pool:
+            return await self.engine.kept.acquire(self.engine.pool)
+        return await self.engine.get_new_connection()
+
     async def __aenter__(self) -> PostgresTransaction:
         if self._parent is not None:
             return self._parent
@@ -114,6 +120,7 @@ class ResilientPostgresTransaction(PostgresTransaction):
                     await self.commit()
                     for kind in self.wrote:
                         self.engine.changes.changed_here(kind)
+            self._ended = True
         finally:
             self.engine.current_transaction.reset(self.context)
             await self._give_back()
@@ -131,12 +138,15 @@ class ResilientPostgresTransaction(PostgresTransaction):
             if not connection_lost(rollback_error, self.connection):
                 log.warning("Rollback failed after %r: %r", exception, rollback_error)
 
+    _ended = False  # committed or rolled back here, the connection left clean
+
     async def _give_back(self) -> None:
         """Return the connection to the pool whatever state it is in (asyncpg resets a
-        live one, and terminates one it cannot reset, freeing its place in the pool)."""
+        live one, and terminates one it cannot reset, freeing its place in the pool); one
+        left clean is kept at hand (server/postgres_kept.py)."""
         try:
             if self.engine.pool:
-                await self.engine.pool.release(self.connection)
+                await self.engine.kept.release(self.engine.pool, self.connection, clean=self._ended)
             else:
                 await self.connection.close()
         except Exception:  # noqa: BLE001 - the connection is dead; it is gone either way
@@ -152,6 +162,7 @@ class ResilientPostgresEngine(PostgresEngine):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.changes = ChangeListener(self.config)
+        self.kept = KeptConnections()
 
     def generation(self, kind: str) -> int | None:
         return self.changes.generation(kind)
@@ -169,6 +180,22 @@ class ResilientPostgresEngine(PostgresEngine):
         if self.log_responses:
             self.print_response(query_id=query_id, response=response)
         return response
+
+    async def _run_in_pool(self, query: str, args: Any = None) -> Any:
+        # Piccolo's own borrows from asyncpg's pool each time; see server/postgres_kept.py.
+        connection = await self.kept.acquire(self.pool)
+        clean = False
+        try:
+            response = await connection.fetch(query, *(args or ()))
+            clean = True
+            return response
+        finally:
+            await self.kept.release(self.pool, connection, clean=clean)
+
+    async def close_connection_pool(self) -> None:
+        if self.pool:
+            await self.kept.close(self.pool)
+        await super().close_connection_pool()
 
     async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
         query_id = self.get_query_id()
