@@ -63,7 +63,7 @@ def remembered(reader: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T
 
 @remembered
 async def _row_by_id(table: Any, object_id: Any) -> MappingProxyType | None:
-    found = await table.raw(db.by_id_sql(table), object_id).run()
+    found = await db.raw_rows(table, db.by_id_sql(table), object_id)
     return MappingProxyType(found[0]) if found else None
 
 

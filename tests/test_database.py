@@ -97,3 +97,22 @@ async def test_ids_in_matches_exactly_the_listed_ids_and_takes_nothing_but_numbe
     assert [r["id"] for r in both] == [made[3]]
     with pytest.raises(ValueError):
         ids_in(Project.id, ["1) OR (1=1"])  # never written into the statement
+
+
+async def test_raw_rows_answers_as_piccolo_raw_does_and_reads_inside_the_transaction(migrated_db):
+    from server.db import raw_rows, write_transaction
+    from server.org.tables import Project
+
+    made = [(await Project.insert(Project(name=f"raw-{n}", code=f"R{n}")).returning(Project.id).run())[0]["id"]
+            for n in range(3)]
+    template = 'SELECT "id", "name", "code" FROM "project" WHERE "id" IN ({}, {}) AND "name" <> {} ORDER BY "id"'
+    args = (made[0], made[2], "nobody")
+    rows = await raw_rows(Project, template, *args)
+    assert rows == await Project.raw(template, *args).run()
+    assert rows == [{"id": made[0], "name": "raw-0", "code": "R0"}, {"id": made[2], "name": "raw-2", "code": "R2"}]
+    assert all(type(row) is dict for row in rows)
+    assert await raw_rows(Project, 'SELECT "id" FROM "project" WHERE "id" = {}', -1) == []
+    async with write_transaction():
+        await Project.update({Project.name: "renamed"}).where(Project.id == made[1]).run()
+        [row] = await raw_rows(Project, 'SELECT "name" FROM "project" WHERE "id" = {}', made[1])
+        assert row == {"name": "renamed"}  # the transaction's own connection, its change not yet committed

@@ -24,7 +24,7 @@ from server.inspections.access import visible_defects
 from server.inspections.tables import Defect
 from server.notifications.services import addressed_to
 from server.notifications.tables import InboxMessage
-from server.db import Value, engine, template_of
+from server.db import Value, engine, raw_rows, template_of
 from server.pagination import matching_up_to
 
 PUBLISH_URL = "/delivery/announcements"
@@ -128,5 +128,5 @@ async def waiting_for(user: Any, urls: Iterable[str]) -> dict[str, int]:
         return {}
     statement, args = _statement(user, counted)
     values = (user.id, user.party)
-    [row] = await InboxMessage.raw(statement, *[values[a.index] if isinstance(a, Value) else a for a in args]).run()
+    [row] = await raw_rows(InboxMessage, statement, *[values[a.index] if isinstance(a, Value) else a for a in args])
     return {url: min(row[f"count_{n}"], BADGE_BOUND + 1) for n, url in enumerate(counted)}

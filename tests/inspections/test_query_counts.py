@@ -1,17 +1,30 @@
 """Lists run a constant number of queries, however many rows they show (no N+1)."""
-from server.db import engine
+from server.db import ResilientPostgresEngine, engine
 from tests.inspections.support import complete, defect_form, photo_files, unit_under_inspection
 
 
 class QueryCounter:
+    """Counts the statements run. On PostgreSQL every one goes through the engine's `_run`
+    (server.db.raw_rows calls it directly); on SQLite through `run_querystring`."""
+
     def __init__(self, monkeypatch):
         self.count = 0
         db = engine()
+        # The sign-in lookup is not the page's: on SQLite a process remembers a session
+        # or token after its first request (server.accounts.services), so it comes and goes.
+        if isinstance(db, ResilientPostgresEngine):
+            original_run = type(db)._run
+
+            async def counting_run(this, query, args, in_pool):
+                if "key_hash" not in query:
+                    self.count += 1
+                return await original_run(this, query, args, in_pool)
+
+            monkeypatch.setattr(type(db), "_run", counting_run)
+            return
         original = type(db).run_querystring
 
         async def counting(this, querystring, in_pool=True):
-            # The sign-in lookup is not the page's: on SQLite a process remembers a session
-            # or token after its first request (server.accounts.services), so it comes and goes.
             if "key_hash" not in querystring.template:
                 self.count += 1
             return await original(this, querystring, in_pool=in_pool)
