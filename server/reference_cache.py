@@ -73,4 +73,4 @@ async def reference_by_id(table: Any, object_id: Any) -> Any | None:
     if table._meta.tablename not in REFERENCE_TABLE_NAMES:
         raise ValueError(f"{table._meta.tablename} is not a reference table (server/watched_writes.py)")
     row = await _row_by_id(table, object_id)
-    return table(**row, _exists_in_db=True) if row is not None else None
+    return db.loaded(table, row) if row is not None else None

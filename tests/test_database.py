@@ -116,3 +116,23 @@ async def test_raw_rows_answers_as_piccolo_raw_does_and_reads_inside_the_transac
         await Project.update({Project.name: "renamed"}).where(Project.id == made[1]).run()
         [row] = await raw_rows(Project, 'SELECT "name" FROM "project" WHERE "id" = {}', made[1])
         assert row == {"name": "renamed"}  # the transaction's own connection, its change not yet committed
+
+
+async def test_an_object_loaded_by_id_is_the_one_piccolo_makes(migrated_db):
+    from server.db import get_by_id
+    from server.org.tables import Building, Project
+
+    project = Project(name="载入", code="L1", city="上海")
+    await project.save().run()
+    building = Building(project=project.id, name="1号楼")
+    await building.save().run()
+    for table, made in ((Project, project), (Building, building)):
+        got = await get_by_id(table, made.id)
+        expected = (await table.objects().where(table.id == made.id).first().run())
+        assert type(got) is table and got.to_dict() == expected.to_dict()
+        assert got._exists_in_db and got.__dict__ == {**expected.__dict__}
+    got = await get_by_id(Building, building.id)
+    got.name = "2号楼"
+    await got.save().run()  # an update of the row it came from, not a new row
+    assert [b.name for b in await Building.objects().where(Building.project == project.id).run()] == ["2号楼"]
+    assert await get_by_id(Project, -1) is None
