@@ -12,7 +12,7 @@ from server.accounts import roles
 from server.accounts.passwords import MIN_PASSWORD_LENGTH, checked, hashed, needs_rehash
 from server.accounts.tables import ROLES, ApiToken, LoginAttempt, Session, UnitOwner, User
 from server.audit.services import audit_record
-from server.db import credentials_generation, write_transaction
+from server.db import credentials_generation, loaded, write_transaction
 from server.errors import Invalid, NotFound, TooManyAttempts, Unauthenticated
 from server.i18n import _
 from server.org.tables import Party, Unit
@@ -257,7 +257,7 @@ async def _user_by_credential(table: Any, raw: str) -> User | None:
     if generation is not None:
         known = _known.get(key)
         if known is not None and known[0] == generation and known[2] > now():
-            return User(**known[1], _exists_in_db=True)
+            return loaded(User, known[1])
     rows = await User.raw(_user_by_credential_sql(table), digest, now()).run()
     if not rows or not rows[0]["is_active"]:
         return None
@@ -267,7 +267,7 @@ async def _user_by_credential(table: Any, raw: str) -> User | None:
         if len(_known) >= KNOWN_CREDENTIALS:
             _known.popitem(last=False)  # O(1), whatever the number remembered
         _known[key] = (generation, row, expires_at)
-    return User(**row, _exists_in_db=True)
+    return loaded(User, row)
 
 
 async def user_for_session(raw: str) -> User | None:
