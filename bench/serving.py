@@ -244,7 +244,8 @@ def write_results(results: list[dict], load_before: str, started: float) -> None
         f"connections from wrk, {SECONDS} s per measurement, product and bare handler interleaved over {ROUNDS} "
         "rounds (the figures are their means). The bare handler (bench/bare_app.py) is Litestar + Jinja with one "
         "raw SELECT of the same 50 rows over a kept connection (aiosqlite; on PostgreSQL ten asyncpg connections in "
-        "a queue, not asyncpg's pool, whose reset on release is a second statement), no middleware, no sign-in. The product's HTML page is asked for as a browser does after its first page (session and "
+        "a queue, not asyncpg's pool, whose reset on release is a second statement), no middleware, no sign-in. "
+        "The product's HTML page is asked for as a browser does after its first page (session and "
         "CSRF cookies, `Accept: text/html`: navigation counts included); its JSON with a bearer token. CPU ms/req is "
         "the serving process's CPU time "
         "(all its threads) per request, which other load on the machine disturbs less than req/s.",

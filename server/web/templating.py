@@ -76,7 +76,8 @@ def _environment(locale: str) -> Environment:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static_url=static_url, icon_html=icon, chip_html=chip, select_html=widgets.select,
                        nav_entries=widgets.nav_entries, csrf_field_html=widgets.csrf_field,
-                       form_message_html=widgets.form_message, selects_html=widgets.selects, outbox_html=outbox, progress_bar_html=widgets.progress_bar,
+                       form_message_html=widgets.form_message, selects_html=widgets.selects, outbox_html=outbox,
+                       progress_bar_html=widgets.progress_bar,
                        progress_rows=widgets.progress_rows, thumbs_html=widgets.thumbs,
                        before_after_html=widgets.before_after, note_field_html=widgets.note_field,
                        role_label=_role_label, LANGUAGE_NAMES=LANGUAGE_NAMES,

@@ -57,7 +57,7 @@ def selects(fields: Any, options: Any, form: Any, errors: Any, blank: Any = None
 
 def _escaped_options(options: Any) -> list[tuple[str, str, str]]:
     """Each (value, label) as the value to compare with the form's, and the two escaped for HTML."""
-    return [(value, escape(value), escape(text)) for value, text in ((str(v), t) for v, t in options)]
+    return [(str(value), escape(str(value)), escape(text)) for value, text in options]
 
 
 def _select(name: Any, label: Any, options: list[tuple[str, str, str]], form: Any, errors: Any, required: bool,
@@ -76,7 +76,8 @@ def _select(name: Any, label: Any, options: list[tuple[str, str, str]], form: An
     if blank is not None:
         parts.append(f'      <option value="">{escape(blank)}</option>\n')
     for value, value_html, text_html in options:
-        parts.append(f'      <option value="{value_html}"{" selected" if value == current else ""}>{text_html}</option>\n')
+        selected = " selected" if value == current else ""
+        parts.append(f'      <option value="{value_html}"{selected}>{text_html}</option>\n')
     parts.append('    </select>\n')
     if error:
         parts.append(f'    <span class="field-error" id="e-{name}">{escape(error)}</span>\n')
