@@ -5,9 +5,8 @@ give every connection back to the pool, so the app recovers by itself when Postg
 (tests/ops/test_postgres_restart.py)."""
 from __future__ import annotations
 
-import contextlib
 import logging
-from typing import Any, Iterator
+from typing import Any
 
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
@@ -56,17 +55,24 @@ def _is_closed(connection: Any) -> bool:
         return True  # a pool's proxy detached from its connection: asyncpg released it when it died
 
 
-@contextlib.contextmanager
-def _unavailable_when_lost(connection: Any = None) -> Iterator[None]:
-    """Re-raise a lost connection as DatabaseUnavailable, which the web layer answers with 503."""
-    try:
-        yield
-    except DatabaseUnavailable:
-        raise
-    except Exception as exc:
-        if connection_lost(exc, connection):
+class _unavailable_when_lost:  # noqa: N801 - used as a `with` block, like contextlib's
+    """Re-raise a lost connection as DatabaseUnavailable, which the web layer answers with 503.
+    A class rather than a @contextmanager: every query enters one, and a generator's setup cost
+    more than the check."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection: Any = None) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> bool:
+        if isinstance(exc, Exception) and not isinstance(exc, DatabaseUnavailable) and connection_lost(
+                exc, self.connection):
             raise DatabaseUnavailable(f"The database cannot be reached: {exc!r}") from exc
-        raise
+        return False  # anything else goes on as it was
 
 
 class ResilientPostgresTransaction(PostgresTransaction):

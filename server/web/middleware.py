@@ -4,6 +4,7 @@ Order in `server.app` (outermost first): SecureCookies, Locale, ReadTransaction,
 """
 from __future__ import annotations
 
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Headers
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,26 +18,11 @@ SESSION_COOKIE = "sid"
 LANGUAGE_COOKIE = "lang"
 
 
-def cookies_of(headers: Headers) -> dict[str, str]:
-    from http.cookies import SimpleCookie
-
-    jar = SimpleCookie()
-    try:
-        jar.load(headers.get("cookie", ""))
-    except Exception:  # noqa: BLE001 - a malformed cookie header means "no cookies"
-        return {}
-    return {key: morsel.value for key, morsel in jar.items()}
-
-
-_COOKIES = "cs_cookies"
-
-
 def request_cookies(scope: Scope) -> dict[str, str]:
-    """The request's cookies, parsed once and kept in its scope (language, sign-in and CSRF all read them)."""
-    cookies = scope.get(_COOKIES)
-    if cookies is None:
-        cookies = scope[_COOKIES] = cookies_of(Headers.from_scope(scope))  # type: ignore[literal-required]
-    return cookies
+    """The request's cookies (language, sign-in and CSRF all read them), as Litestar's `request.cookies`
+    has them: parsed once a request and kept in its scope, by a parser that remembers the last thousand
+    cookie headers (a signed-in browser sends the same one with every page). Read it, never change it."""
+    return ASGIConnection(scope).cookies
 
 
 def is_api_path(path: str) -> bool:

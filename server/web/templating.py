@@ -135,7 +135,7 @@ def render(
         # fragment must leave it for the page it belongs to. Otherwise the tab bar's
         # refresh after an htmx POST eats the message its redirect was to show.
         "flash": None if fragment else pop_flash(request, response),
-        "current_path": request.url.path,
+        "current_path": request.scope.get("root_path", "") + request.scope["path"],  # request.url.path, unparsed
         **context,
     }
     ctx.setdefault("nav", nav_for(user, request.scope.get(NAV_COUNTS), ctx["current_path"]))
