@@ -118,6 +118,43 @@ async def test_raw_rows_answers_as_piccolo_raw_does_and_reads_inside_the_transac
         assert row == {"name": "renamed"}  # the transaction's own connection, its change not yet committed
 
 
+async def test_read_only_rows_read_as_the_dicts_do(migrated_db):
+    from server.db import raw_rows
+    from server.org.tables import Project
+
+    made = (await Project.insert(Project(name="只读", code="RO")).returning(Project.id).run())[0]["id"]
+    template = 'SELECT "id", "name", "code" FROM "project" WHERE "id" = {}'
+    [as_dict] = await raw_rows(Project, template, made)
+    [read_only] = await raw_rows(Project, template, made, read_only=True)
+    assert dict(read_only) == as_dict == {"id": made, "name": "只读", "code": "RO"}
+    assert (read_only["name"], read_only.get("code"), list(read_only.keys())) == ("只读", "RO", ["id", "name", "code"])
+    assert await raw_rows(Project, template, -1, read_only=True) == []
+
+
+async def test_the_unit_list_and_tiles_read_the_same_units_as_piccolo(migrated_db):
+    """The building's JSON list and tiles read their units as read-only rows: the values are Piccolo's."""
+    from server.org.schemas import unit_item
+    from server.org.selectors import unit_tiles_page, units_listed_for_staff
+    from server.org.tables import Building, Project, Unit
+    from server.pagination import Page
+
+    project = Project(name="列表", code="LS")
+    await project.save().run()
+    building = Building(project=project.id, name="1号楼")
+    await building.save().run()
+    await Unit.insert(*[Unit(building=building.id, number=f"{floor}0{n}", floor=floor)
+                        for floor in (2, 1) for n in (2, 1)]).run()
+    expected = await Unit.select(Unit.id, Unit.building, Unit.number, Unit.floor, Unit.unit_type, Unit.status) \
+        .where(Unit.building == building.id).order_by(Unit.floor).order_by(Unit.number).run()
+    listed = await units_listed_for_staff(building.id, limit=10, offset=0)
+    assert sorted((unit_item(row) for row in listed), key=lambda u: (u["floor"], u["number"])) == [
+        {"id": r["id"], "building_id": building.id, "number": r["number"], "floor": r["floor"], "unit_type_id": None,
+         "status": r["status"], "handovers": []} for r in expected]
+    tiles = await unit_tiles_page(building.id, Page(limit=3, offset=0))
+    assert [(row["number"], row["floor"]) for row in tiles["rows"]] == [("101", 1), ("102", 1), ("201", 2)]
+    assert tiles["total"] == 4
+
+
 async def test_an_object_loaded_by_id_is_the_one_piccolo_makes(migrated_db):
     from server.db import get_by_id
     from server.org.tables import Building, Project

@@ -19,7 +19,7 @@ TILE_COLUMNS = (Unit.id, Unit.number, Unit.floor, Unit.unit_type, Unit.status)
 """What a unit's tile on the building page shows."""
 
 
-@built_once
+@built_once(read_only=True)  # read by schemas.unit_item alone
 def _units_listed(building: Any, *, limit: int, offset: int) -> Any:
     # The where-clause is the API's general one with a staff member's filter, so SQLite plans
     # (and orders units on one floor) as before.
@@ -27,7 +27,7 @@ def _units_listed(building: Any, *, limit: int, offset: int) -> Any:
         .order_by(Unit.floor).limit(limit).offset(offset)
 
 
-@built_once
+@built_once(read_only=True)  # read by pages_unit_tiles.floors_of_tiles alone
 def _tiles(building: Any, *, limit: int, offset: int) -> Any:
     return Unit.select(*TILE_COLUMNS).where(Unit.building == building).order_by(Unit.floor, Unit.number) \
         .limit(limit).offset(offset)
@@ -54,15 +54,17 @@ async def parties_of_kind(kind: str, *, limit: int) -> tuple[tuple[int, str], ..
     return tuple((row["id"], row["name"]) for row in await _parties_of_kind(kind, limit=limit))
 
 
-async def units_listed_for_staff(building_id: int, *, limit: int, offset: int) -> list[dict]:
-    """A page of a building's units in the API's order (by floor), as every staff member sees them."""
+async def units_listed_for_staff(building_id: int, *, limit: int, offset: int) -> list[Any]:
+    """A page of a building's units in the API's order (by floor), as every staff member sees them:
+    read-only mappings of UNIT_COLUMNS (server.db.raw_rows' `read_only`)."""
     return await _units_listed(building_id, limit=limit, offset=offset)
 
 
 async def unit_tiles_page(building_id: int, page: Page) -> dict[str, Any]:
     """A page of a building's units by floor and number, for the building page: {rows, total, limit, offset};
-    counted only when the page does not show the total (pagination.total_shown_by)."""
-    tiles = rows(await _tiles(building_id, limit=page.limit + 1, offset=page.offset))
+    counted only when the page does not show the total (pagination.total_shown_by). The rows are
+    read-only mappings of TILE_COLUMNS (server.db.raw_rows' `read_only`)."""
+    tiles = await _tiles(building_id, limit=page.limit + 1, offset=page.offset)
     return {"rows": tiles[:page.limit], "limit": page.limit, "offset": page.offset,
             "total": await total_or_count(len(tiles), page, lambda: unit_count(building_id))}
 
