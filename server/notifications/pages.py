@@ -23,7 +23,7 @@ from server.notifications.tables import InboxMessage
 from server.notifications.waiting import waiting_for
 from server.org.pages import done, page_of, paged_rows
 from server.web.guards import current_user, signed_in
-from server.web.nav import NAV_COUNTS, nav_items_for
+from server.web.nav import NAV_COUNTS, nav_urls_of
 from server.web.templating import render
 
 
@@ -79,7 +79,7 @@ class InboxPages(Controller):
 async def nav_bar(request: Request, path: str = "/") -> Response:
     """The tab bar alone with fresh counts, for htmx to swap in (`path`: the page it sits on)."""
     user = current_user(request)
-    request.scope[NAV_COUNTS] = await waiting_for(user, [item.url for item in nav_items_for(user)])
+    request.scope[NAV_COUNTS] = await waiting_for(user, nav_urls_of(user.role))
     path = path if path.startswith("/") and not path.startswith("//") else "/"
     return render(request, "base.html", block="nav", current_path=path)
 

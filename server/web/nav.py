@@ -91,12 +91,6 @@ NAV_ITEMS = [
 _NOT_ON_HOME = {"/", "/account"}
 
 
-def nav_items_for(user: Any | None) -> list[NavItem]:
-    if user is None:
-        return []
-    return [item for item in NAV_ITEMS if item.roles is None or user.role in item.roles]
-
-
 def nav_for(user: Any | None, counts: dict[str, int] | None = None, current_path: str = "") -> list[dict]:
     """The entries this user sees, each `on` when `current_path` is its page or under it (or under one
     of its `also` prefixes; Home only on "/" itself); `count` is how many things wait there for the
@@ -151,4 +145,10 @@ async def load_nav_counts(request: Any) -> None:
         return  # an API call, a photo, a script's fetch: no tab bar to fill
     if headers.get("hx-request") == "true" and headers.get("hx-boosted") != "true":
         return  # htmx swaps a part of the page, not the tab bar
-    request.scope[NAV_COUNTS] = await waiting_for(user, [item.url for item in nav_items_for(user)])
+    request.scope[NAV_COUNTS] = await waiting_for(user, nav_urls_of(user.role))
+
+
+@lru_cache(maxsize=64)
+def nav_urls_of(role: str) -> tuple[str, ...]:
+    """The URLs of a role's entries (the same on every page it opens)."""
+    return tuple(item.url for item in NAV_ITEMS if item.roles is None or role in item.roles)
