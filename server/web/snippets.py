@@ -1,4 +1,5 @@
-"""Small pieces of HTML every page draws, in Python: a static file's URL, an icon, a status chip.
+"""Small pieces of HTML every page draws, in Python: a static file's URL, an icon, a status chip, and
+text made safe for HTML.
 
 Templates get them as globals (server/web/templating.py); Python that draws a list's rows uses
 them directly (server/web/widgets.py, server/inspections/pages_defect_rows.py).
@@ -6,13 +7,28 @@ them directly (server/web/widgets.py, server/inspections/pages_defect_rows.py).
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from server.settings import PROJECT_ROOT
 
 STATIC_DIR = PROJECT_ROOT / "static"
+
+_NEEDS_ESCAPING = re.compile(r"[&<>'\"]")
+
+
+def html_text(value: Any) -> str:
+    """`value` as HTML text, as markupsafe's `escape` gives it (Markup as it is, anything else with
+    & < > ' " escaped), but a plain str, for HTML put together in Python. Most words and numbers
+    have nothing to escape, and `escape` makes a Markup object every time: on the building page,
+    its eleven selects' and fifty tiles' calls were a twentieth of the page."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    text = str(value)
+    return str(escape(text)) if _NEEDS_ESCAPING.search(text) else text
 
 
 @lru_cache(maxsize=None)

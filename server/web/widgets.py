@@ -24,7 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from server.i18n import current_locale, gettext, ngettext
-from server.web.snippets import icon
+from server.web.snippets import html_text, icon
 
 
 # The request's values the shared Python parts need (its CSRF token, its path), set by
@@ -57,32 +57,32 @@ def selects(fields: Any, options: Any, form: Any, errors: Any, blank: Any = None
 
 def _escaped_options(options: Any) -> list[tuple[str, str, str]]:
     """Each (value, label) as the value to compare with the form's, and the two escaped for HTML."""
-    return [(str(value), escape(str(value)), escape(text)) for value, text in options]
+    return [(str(value), html_text(value), html_text(text)) for value, text in options]
 
 
 def _select(name: Any, label: Any, options: list[tuple[str, str, str]], form: Any, errors: Any, required: bool,
             blank: Any, hint: Any) -> str:
     error = errors.get(name) if errors else None
     current = str(form.get(name, "")) if form else ""
-    name = escape(name)
+    name = html_text(name)
     star = '<span class="muted" aria-hidden="true"> *</span>' if required else ""
     parts = [
         f'<div class="weui-cell weui-cell_active weui-cell_select weui-cell_select-after'
         f'{" weui-cell_warn" if error else ""}">\n'
-        f'  <div class="weui-cell__hd"><label class="weui-label" for="f-{name}">{escape(label)}{star}</label></div>\n'
+        f'  <div class="weui-cell__hd"><label class="weui-label" for="f-{name}">{html_text(label)}{star}</label></div>\n'
         f'  <div class="weui-cell__bd">\n'
         f'    <select class="weui-select" id="f-{name}" name="{name}"{" required" if required else ""}'
         f'{_attr_error(name, error)}>\n']
     if blank is not None:
-        parts.append(f'      <option value="">{escape(blank)}</option>\n')
+        parts.append(f'      <option value="">{html_text(blank)}</option>\n')
     for value, value_html, text_html in options:
         selected = " selected" if value == current else ""
         parts.append(f'      <option value="{value_html}"{selected}>{text_html}</option>\n')
     parts.append('    </select>\n')
     if error:
-        parts.append(f'    <span class="field-error" id="e-{name}">{escape(error)}</span>\n')
+        parts.append(f'    <span class="field-error" id="e-{name}">{html_text(error)}</span>\n')
     elif hint:
-        parts.append(f'    <span class="form-hint">{escape(hint)}</span>\n')
+        parts.append(f'    <span class="form-hint">{html_text(hint)}</span>\n')
     parts.append('  </div>\n</div>')
     return "".join(parts)
 
