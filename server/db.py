@@ -289,7 +289,7 @@ def built_once(build: Callable[..., Any] | None = None, *, read_only: bool = Fal
         return lambda build: built_once(build, read_only=read_only)
     compiled: dict[tuple, tuple[Any, str, list[int]]] = {}
 
-    async def run(*values: Any, **fixed: Any) -> list[dict]:
+    async def run(*values: Any, **fixed: Any) -> list[Any]:
         key = (engine().engine_type, *sorted(fixed.items()))
         entry = compiled.get(key)
         if entry is None:

@@ -55,7 +55,7 @@ def _is_closed(connection: Any) -> bool:
         return True  # a pool's proxy detached from its connection: asyncpg released it when it died
 
 
-class _unavailable_when_lost:  # noqa: N801 - used as a `with` block, like contextlib's
+class _UnavailableWhenLost:
     """Re-raise a lost connection as DatabaseUnavailable, which the web layer answers with 503.
     A class rather than a @contextmanager: every query enters one, and a generator's setup cost
     more than the check."""
@@ -102,10 +102,10 @@ class ResilientPostgresTransaction(PostgresTransaction):
     async def __aenter__(self) -> PostgresTransaction:
         if self._parent is not None:
             return self._parent
-        with _unavailable_when_lost():
+        with _UnavailableWhenLost():
             self.connection = await self.get_connection()
         try:
-            with _unavailable_when_lost(self.connection):
+            with _UnavailableWhenLost(self.connection):
                 self.transaction = self.connection.transaction()
                 await self.begin()
         except BaseException:
@@ -118,7 +118,7 @@ class ResilientPostgresTransaction(PostgresTransaction):
         if self._parent:
             return exception is None
         try:
-            with _unavailable_when_lost(self.connection):
+            with _UnavailableWhenLost(self.connection):
                 if exception is not None:
                     if not self._rolled_back:
                         await self._rollback_keeping(exception)
@@ -217,7 +217,7 @@ class ResilientPostgresEngine(PostgresEngine):
         DatabaseUnavailable, and a change to a watched table (server/watched_writes.py) counts in
         this process (at once, or when its transaction commits)."""
         current = self.current_transaction.get()
-        with _unavailable_when_lost(current.connection if current is not None else None):
+        with _UnavailableWhenLost(current.connection if current is not None else None):
             if current is not None:
                 response = await current.connection.fetch(query, *args)
             elif in_pool and self.pool:

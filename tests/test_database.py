@@ -145,7 +145,7 @@ async def test_the_unit_list_and_tiles_read_the_same_units_as_piccolo(migrated_d
     await Unit.insert(*[Unit(building=building.id, number=f"{floor}0{n}", floor=floor)
                         for floor in (2, 1) for n in (2, 1)]).run()
     expected = await Unit.select(Unit.id, Unit.building, Unit.number, Unit.floor, Unit.unit_type, Unit.status) \
-        .where(Unit.building == building.id).order_by(Unit.floor).order_by(Unit.number).run()
+        .where(Unit.building == building.id).order_by(Unit.floor, Unit.number).run()
     listed = await units_listed_for_staff(building.id, limit=10, offset=0)
     assert sorted((unit_item(row) for row in listed), key=lambda u: (u["floor"], u["number"])) == [
         {"id": r["id"], "building_id": building.id, "number": r["number"], "floor": r["floor"], "unit_type_id": None,

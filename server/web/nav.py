@@ -118,7 +118,13 @@ def _entries_of(role: str, locale: str) -> tuple[tuple[NavItem, dict, re.Pattern
     return tuple(
         (item, {"label": str(item.label), "url": item.url, "icon": item.icon, "hint": item.hint,
                 "on_home": item.url not in _NOT_ON_HOME, "tab": item.tab}, _current_on(item))
-        for item in NAV_ITEMS if item.roles is None or role in item.roles)
+        for item in _items_of(role))
+
+
+@lru_cache(maxsize=64)
+def _items_of(role: str) -> tuple[NavItem, ...]:
+    """The entries `role` sees (`roles` None: everyone signed in)."""
+    return tuple(item for item in NAV_ITEMS if item.roles is None or role in item.roles)
 
 
 def _current_on(item: NavItem) -> re.Pattern | None:
@@ -151,4 +157,4 @@ async def load_nav_counts(request: Any) -> None:
 @lru_cache(maxsize=64)
 def nav_urls_of(role: str) -> tuple[str, ...]:
     """The URLs of a role's entries (the same on every page it opens)."""
-    return tuple(item.url for item in NAV_ITEMS if item.roles is None or role in item.roles)
+    return tuple(item.url for item in _items_of(role))
